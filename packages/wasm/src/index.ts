@@ -1,0 +1,3 @@
+export * from './decode.ts';
+export * from './errors.ts';
+export * from './types.ts';
