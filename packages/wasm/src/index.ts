@@ -1,3 +1,5 @@
+export * from './checks.ts';
 export * from './decode.ts';
 export * from './errors.ts';
+export * from './report.ts';
 export * from './types.ts';

@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './exec.ts';
+export * from './log.ts';

@@ -1,0 +1,5 @@
+export * from './layout.ts';
+export * from './media-types.ts';
+export * from './push-skopeo.ts';
+export * from './reference.ts';
+export * from './registry.ts';

@@ -1,0 +1,4 @@
+export * from './cargo.ts';
+export * from './rust.ts';
+export * from './targets.ts';
+export * from './wasm-opt.ts';

@@ -1,0 +1,101 @@
+import { FEATURES, type Feature, type VerifyReport } from './report.ts';
+
+export interface CheckOptions {
+  /** Features the module must use, e.g. ['threads']. */
+  require?: Feature[];
+  /** Features the module must not use, e.g. ['simd'] for a runtime without SIMD. */
+  forbid?: Feature[];
+  /** Largest acceptable module, bytes. */
+  maxSize?: number;
+}
+
+export interface CheckResult {
+  name: string;
+  status: 'pass' | 'fail' | 'warn';
+  /** What was found, with the evidence; on failure also the fix. */
+  message: string;
+}
+
+const THREADS_FIX =
+  'Build with `--target wasm32-wasip1-threads` (`wasm32-wasi-preview1-threads` before Rust 1.78): it enables ' +
+  '+atomics,+bulk-memory,+mutable-globals and links an imported shared `env.memory`. For a target without threads, ' +
+  'set RUSTFLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals -C link-arg=--shared-memory ' +
+  '-C link-arg=--import-memory" and rebuild std with `-Z build-std`.';
+
+/** Parses a feature name, throwing an error that lists the known names when it is not one. */
+export function parseFeature(name: string): Feature {
+  const f = name.trim().toLowerCase() as Feature;
+  if (!FEATURES.includes(f)) throw new Error(`Unknown feature "${name}": expected one of ${FEATURES.join(', ')}`);
+  return f;
+}
+
+function requireFeature(report: VerifyReport, f: Feature): CheckResult {
+  const use = report.features[f];
+  if (use.used) return { name: `require ${f}`, status: 'pass', message: use.evidence };
+  if (f === 'threads') {
+    return {
+      name: 'require threads',
+      status: 'fail',
+      message:
+        `The module was required to use threads but cannot: ${report.features['shared-memory'].evidence}; ` +
+        `${report.features.atomics.evidence}. Running it on several threads would race on unshared memory. ${THREADS_FIX}`,
+    };
+  }
+  return { name: `require ${f}`, status: 'fail', message: `The module was required to use ${f} but does not: ${use.evidence}.` };
+}
+
+/**
+ * Runs verify's checks over a report: required and forbidden features, size, and consistency checks that hold
+ * for every module (atomics on unshared memory make threads impossible; a used feature missing from
+ * `target_features` will make wasm-opt reject the module unless flags are passed).
+ *
+ * Pure. Returns one result per check, in a stable order; a failed check's message carries the evidence and the fix.
+ * Sources: WebAssembly threads proposal (shared memory, 0xFE instructions); binaryen#5833 (target_features).
+ */
+export function runChecks(report: VerifyReport, options: CheckOptions = {}): CheckResult[] {
+  const out: CheckResult[] = [];
+  if (report.kind === 'component') {
+    for (const f of options.require ?? []) {
+      out.push({
+        name: `require ${f}`,
+        status: 'fail',
+        message: `The binary is a WebAssembly component; ${f} can only be proven on a core module. Build for wasm32-wasip1 or wasm32-wasip1-threads.`,
+      });
+    }
+  } else {
+    for (const f of options.require ?? []) out.push(requireFeature(report, f));
+    for (const f of options.forbid ?? []) {
+      const use = report.features[f];
+      out.push({
+        name: `forbid ${f}`,
+        status: use.used ? 'fail' : 'pass',
+        message: use.used ? `The module uses ${f}, which is forbidden: ${use.evidence}.` : use.evidence,
+      });
+    }
+    if (report.atomics.total > 0 && !report.features['shared-memory'].used) {
+      out.push({
+        name: 'atomics on shared memory',
+        status: 'warn',
+        message: `The module has ${report.atomics.total} atomic instructions but no shared memory, so it cannot run on several threads. ${THREADS_FIX}`,
+      });
+    }
+    if (report.undeclared.length > 0) {
+      out.push({
+        name: 'target_features',
+        status: 'warn',
+        message: `Used but not declared in target_features: ${report.undeclared.join(', ')} (declared: ${report.targetFeatures?.join(' ')}).`,
+      });
+    }
+  }
+  if (options.maxSize !== undefined) {
+    const ok = report.size <= options.maxSize;
+    out.push({
+      name: 'max size',
+      status: ok ? 'pass' : 'fail',
+      message: ok
+        ? `${report.size} bytes <= ${options.maxSize}`
+        : `The module is ${report.size} bytes, over the limit of ${options.maxSize} bytes. Try opt-level "z", lto = true, strip = true, or wasm-opt -Oz.`,
+    });
+  }
+  return out;
+}
