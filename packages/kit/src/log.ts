@@ -26,10 +26,8 @@ export function terminalLog(options: { verbose?: boolean; stream?: NodeJS.Writab
     debug: (m) => {
       if (options.verbose) write(`debug: ${m}`);
     },
-    group: async (name, fn) => {
-      write(`── ${name}`);
-      return fn();
-    },
+    // Stages already print a line as they start; a terminal needs no group header.
+    group: (_name, fn) => fn(),
   };
 }
 

@@ -3,3 +3,4 @@ export * from './media-types.ts';
 export * from './push-skopeo.ts';
 export * from './reference.ts';
 export * from './registry.ts';
+export * from './local-registry.ts';

@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Runs the TypeScript CLI through tsx, so `npx wasm-build` works from a checkout without a build step.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../packages/pipeline/src/cli.ts');

@@ -1,0 +1,181 @@
+import { basename, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UserError } from '@wasm-build/kit';
+import type { z } from 'zod';
+import { type PipelineOptions, pipelineSchema } from './options.ts';
+
+export const USAGE = `Usage:
+  wasm-build [options] <crate-dir | Cargo.toml>     build, optimize, verify, image, push, smoke-test
+  wasm-build verify [--require F] [--forbid F] [--max-size BYTES] [--json] <module.wasm>
+
+Setup and build:
+  --toolchain NAME|DIR   rustup toolchain (stable, 1.83, debian) or a directory with bin/cargo (/usr)
+  --target TRIPLE        wasm32-wasip1, wasm32-wasip1-threads, wasm32-wasi, ... (default: by rustc version)
+  --threads              build for the threads target and require shared memory + atomics
+  -p, --package NAME     --bin NAME     --features A,B     --profile NAME (default release)
+Optimize:
+  --no-optimize          --wasm-opt PATH     --opt-level 0|1|2|3|4|s|z (default z)     --wasm-opt-arg ARG
+Verify:
+  --require F,G          --forbid F,G        --max-size BYTES
+Image and push:
+  --image REF            push to REF (registry/repo[:tag]); without it the image is only written as a layout
+  --local-registry       start a registry on 127.0.0.1 for this run and push there (REF defaults to wasm-build/<crate>)
+  --layout DIR           --annotation K=V    --label K=V     --insecure
+Smoke test:
+  --no-smoke             --arg ARG           --env K=V       --expect-stdout TEXT
+  --expect-exit-code N   --timeout MS (default 30000)
+Other:
+  --work-dir DIR (default .wasm-build)       --json (print the result as JSON)     --verbose     -h, --help`;
+
+const FLAG_OF: Record<string, string> = {
+  manifestPath: '<crate-dir>',
+  optLevel: '--opt-level',
+  maxSize: '--max-size',
+  expectExitCode: '--expect-exit-code',
+  timeoutMs: '--timeout',
+  wasmOpt: '--wasm-opt',
+  wasmOptArgs: '--wasm-opt-arg',
+  smokeArgs: '--arg',
+  smokeEnv: '--env',
+  workDir: '--work-dir',
+  layoutDir: '--layout',
+};
+
+/** Names the flag behind a schema path, e.g. ["maxSize"] → "--max-size". */
+export function flagName(path: PropertyKey[]): string {
+  const key = String(path[0]);
+  return FLAG_OF[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Turns the first zod issue into a UserError naming the flag and the value. */
+export function optionError(error: z.ZodError, raw: Record<string, unknown>): UserError {
+  const issue = error.issues[0];
+  const key = String(issue.path[0]);
+  const value = raw[key];
+  const shown = Array.isArray(value) && typeof issue.path[1] === 'number' ? value[issue.path[1]] : value;
+  return new UserError(`Invalid ${flagName(issue.path)} ${JSON.stringify(shown)}: ${issue.message}`, { fix: 'See wasm-build --help' });
+}
+
+const list = (v: string[] | undefined) => (v ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+
+function toNumber(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v.trim())) throw new UserError(`Invalid ${flag} "${v}": expected a whole number`, { fix: 'See wasm-build --help' });
+  return Number(v);
+}
+
+export interface CliCommand {
+  kind: 'pipeline' | 'verify' | 'help';
+  options?: PipelineOptions;
+  localRegistry?: boolean;
+  file?: string;
+  json: boolean;
+  verbose: boolean;
+}
+
+/**
+ * Parses the CLI's argv into a command with validated options.
+ * @throws UserError naming the flag and the bad value, before any work.
+ */
+export function parseCli(argv: string[]): CliCommand {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    throw new UserError((e as Error).message, { fix: 'See wasm-build --help' });
+  }
+  const { values: v, positionals } = parsed;
+  const json = !!v.json;
+  const verbose = !!v.verbose;
+  if (v.help) return { kind: 'help', json, verbose };
+  if (positionals[0] === 'verify') {
+    if (positionals.length !== 2) throw new UserError('wasm-build verify takes one module path', { fix: 'wasm-build verify path/to/module.wasm' });
+    const raw = { require: list(v.require), forbid: list(v.forbid), maxSize: toNumber('--max-size', v['max-size']) };
+    const r = pipelineSchema.pick({ require: true, forbid: true, maxSize: true }).safeParse(raw);
+    if (!r.success) throw optionError(r.error, raw);
+    return { kind: 'verify', file: positionals[1], options: { ...r.data } as PipelineOptions, json, verbose };
+  }
+  if (positionals.length !== 1) {
+    throw new UserError(positionals.length ? `Expected one crate, got ${positionals.length}: ${positionals.join(' ')}` : 'No crate given', {
+      fix: 'wasm-build [options] path/to/crate',
+    });
+  }
+  const manifestPath = positionals[0];
+  let image = v.image;
+  if (v['local-registry'] && !image) image = `wasm-build/${basename(resolve(manifestPath)).replace(/\.toml$/i, '').toLowerCase()}:latest`;
+  const raw: Record<string, unknown> = {
+    manifestPath,
+    toolchain: v.toolchain,
+    target: v.target,
+    threads: v.threads,
+    package: v.package,
+    bin: v.bin,
+    features: list(v.features),
+    profile: v.profile,
+    optimize: !v['no-optimize'],
+    wasmOpt: v['wasm-opt'],
+    optLevel: v['opt-level'],
+    wasmOptArgs: v['wasm-opt-arg'] ?? [],
+    require: list(v.require),
+    forbid: list(v.forbid),
+    maxSize: toNumber('--max-size', v['max-size']),
+    image,
+    layoutDir: v.layout,
+    annotations: v.annotation ?? [],
+    labels: v.label ?? [],
+    insecure: v.insecure,
+    smoke: !v['no-smoke'],
+    smokeArgs: v.arg ?? [],
+    smokeEnv: v.env ?? [],
+    expectStdout: v['expect-stdout'],
+    expectExitCode: toNumber('--expect-exit-code', v['expect-exit-code']),
+    timeoutMs: toNumber('--timeout', v.timeout),
+    workDir: v['work-dir'],
+  };
+  const r = pipelineSchema.safeParse(raw);
+  if (!r.success) throw optionError(r.error, raw);
+  return { kind: 'pipeline', options: r.data, localRegistry: !!v['local-registry'], json, verbose };
+}
+
+function parse(argv: string[]) {
+  const s = { type: 'string' } as const;
+  const m = { type: 'string', multiple: true } as const;
+  const b = { type: 'boolean' } as const;
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      toolchain: s,
+      target: s,
+      threads: b,
+      package: { ...s, short: 'p' },
+      bin: s,
+      features: m,
+      profile: s,
+      'no-optimize': b,
+      'wasm-opt': s,
+      'opt-level': s,
+      'wasm-opt-arg': m,
+      require: m,
+      forbid: m,
+      'max-size': s,
+      image: s,
+      'local-registry': b,
+      layout: s,
+      annotation: m,
+      label: m,
+      insecure: b,
+      'no-smoke': b,
+      arg: m,
+      env: m,
+      'expect-stdout': s,
+      'expect-exit-code': s,
+      timeout: s,
+      'work-dir': s,
+      json: b,
+      verbose: b,
+      help: { ...b, short: 'h' },
+    },
+  });
+}

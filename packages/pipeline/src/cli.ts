@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// The `wasm-build` command: the whole pipeline from flags, with a progress line per stage and a final table.
+import { existsSync, readFileSync } from 'node:fs';
+import { errorLine, terminalLog, UserError } from '@wasm-build/kit';
+import { parseImageRef, startLocalRegistry } from '@wasm-build/oci';
+import { type CliCommand, parseCli, USAGE } from './cli-args.ts';
+import { enforceChecks, runPipeline, verifyBytes } from './pipeline.ts';
+import { renderFeatureTable, renderStageTable } from './table.ts';
+
+async function verifyCommand(cmd: CliCommand): Promise<number> {
+  const file = cmd.file!;
+  if (!existsSync(file)) throw new UserError(`Module not found: "${file}"`, { fix: 'Pass the path of a .wasm file' });
+  const report = verifyBytes(readFileSync(file), file);
+  const log = terminalLog({ verbose: cmd.verbose });
+  const o = cmd.options!;
+  const checks = (() => {
+    try {
+      return { ok: true, list: enforceChecks(report, { require: o.require, forbid: o.forbid, maxSize: o.maxSize }, log) };
+    } catch (e) {
+      return { ok: false, error: errorLine(e) };
+    }
+  })();
+  if (cmd.json) console.log(JSON.stringify(report, null, 2));
+  else {
+    console.log(renderFeatureTable(report));
+    console.log(`atomics: ${JSON.stringify(report.atomics)}  target_features: ${report.targetFeatures?.join(' ') ?? '(none)'}`);
+  }
+  if (!checks.ok) {
+    console.error(`wasm-build: verify failed: ${checks.error}`);
+    return 1;
+  }
+  return 0;
+}
+
+async function pipelineCommand(cmd: CliCommand): Promise<number> {
+  const log = terminalLog({ verbose: cmd.verbose });
+  const options = cmd.options!;
+  const registry = cmd.localRegistry ? await startLocalRegistry() : undefined;
+  try {
+    if (registry && options.image && parseImageRef(options.image).registry === 'docker.io' && !options.image.startsWith('docker.io/')) {
+      options.image = `${registry.address}/${options.image}`;
+      log.info(`Local registry on ${registry.address}: pushing to ${options.image}`);
+    }
+    const result = await runPipeline(options, log);
+    if (cmd.json) console.log(JSON.stringify(result, null, 2));
+    else {
+      console.log(renderStageTable(result.rows));
+      if (result.digest) console.log(`digest: ${result.pushed?.digest ?? result.digest}${result.pushed ? `  (read back from ${result.pushed.ref})` : ''}`);
+      for (const s of result.smoke) console.log(`smoke-test stdout (${s.runtime}):\n${s.stdout}`);
+    }
+    if (!result.ok) {
+      console.error(`wasm-build: ${result.error}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await registry?.stop();
+  }
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 a stage failed, 2 bad usage). Never prints a stack trace for user errors. */
+export async function main(argv: string[]): Promise<number> {
+  let cmd: CliCommand;
+  try {
+    cmd = parseCli(argv);
+  } catch (e) {
+    console.error(`wasm-build: ${errorLine(e)}`);
+    return 2;
+  }
+  if (cmd.kind === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    return cmd.kind === 'verify' ? await verifyCommand(cmd) : await pipelineCommand(cmd);
+  } catch (e) {
+    console.error(`wasm-build: ${errorLine(e)}`);
+    if (!(e instanceof UserError) && e instanceof Error && cmd.verbose) console.error(e.stack);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

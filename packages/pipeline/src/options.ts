@@ -1,0 +1,52 @@
+import { OPT_LEVELS, WASI_TARGETS } from '@wasm-build/toolchain';
+import { FEATURES } from '@wasm-build/wasm';
+import { z } from 'zod';
+
+const keyValue = z.string().regex(/^[^=\s]+=.*$/s, 'expected KEY=value');
+
+/**
+ * The pipeline's options, one schema for every front door (CLI flags, action inputs). Parse with `parseOptions`
+ * so a bad value fails before any work with the option's name.
+ */
+export const pipelineSchema = z.object({
+  /** Crate directory or Cargo.toml. */
+  manifestPath: z.string().min(1),
+  /** rustup toolchain name (`stable`, `1.83`, `debian`) or a directory with bin/cargo (`/usr`). */
+  toolchain: z.string().min(1).optional(),
+  target: z.enum(WASI_TARGETS).optional(),
+  threads: z.boolean().default(false),
+  package: z.string().min(1).optional(),
+  bin: z.string().min(1).optional(),
+  features: z.array(z.string().min(1)).default([]),
+  profile: z.string().regex(/^[a-z0-9_-]+$/, 'expected a cargo profile name').default('release'),
+  optimize: z.boolean().default(true),
+  wasmOpt: z.string().min(1).optional(),
+  optLevel: z.enum(OPT_LEVELS).default('z'),
+  wasmOptArgs: z.array(z.string()).default([]),
+  require: z.array(z.enum(FEATURES)).default([]),
+  forbid: z.array(z.enum(FEATURES)).default([]),
+  maxSize: z.number().int().positive().optional(),
+  /** Image reference to push to; no push without it. */
+  image: z.string().min(1).optional(),
+  /** Where the OCI layout is written; default `<workDir>/oci-layout`. */
+  layoutDir: z.string().min(1).optional(),
+  annotations: z.array(keyValue).default([]),
+  labels: z.array(keyValue).default([]),
+  insecure: z.boolean().optional(),
+  smoke: z.boolean().default(true),
+  smokeArgs: z.array(z.string()).default([]),
+  smokeEnv: z.array(keyValue).default([]),
+  expectStdout: z.string().optional(),
+  expectExitCode: z.number().int().min(0).max(255).default(0),
+  timeoutMs: z.number().int().positive().default(30_000),
+  /** Scratch directory for the optimized module and the layout. */
+  workDir: z.string().min(1).default('.wasm-build'),
+});
+
+export type PipelineOptions = z.output<typeof pipelineSchema>;
+export type PipelineInput = z.input<typeof pipelineSchema>;
+
+/** `["a=1", "b=2"]` → `{ a: "1", b: "2" }`. */
+export function keyValues(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+}

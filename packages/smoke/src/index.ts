@@ -1,0 +1,2 @@
+export * from './node-runner.ts';
+export * from './types.ts';

@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Command, exec, TimeoutError } from '@wasm-build/kit';
+import type { VerifyReport } from '@wasm-build/wasm';
+import { NODE_RUNNER_SOURCE } from './node-runner-source.ts';
+import { checkExpectations, firstLines, type SmokeExpectations, type SmokeResult } from './types.ts';
+
+/**
+ * Why Node's WASI cannot run this module, or undefined when it can: components and wasi-threads spawns are outside
+ * what `node:wasi` (preview1) does.
+ */
+export function nodeIncompatibility(report: VerifyReport): string | undefined {
+  if (report.kind === 'component') return 'node:wasi runs preview1 core modules, not components';
+  if (report.wasi.threadSpawnImport) {
+    return 'the module imports wasi.thread-spawn (wasi-threads), which node:wasi does not provide';
+  }
+  return undefined;
+}
+
+/**
+ * The child `node` command for a module: `--no-liftoff` when it has shared memory, because Node 20's baseline
+ * compiler mis-handles a local across memory.atomic.wait32 (seen on Node 20.20).
+ */
+export function nodeRunnerCommand(report: VerifyReport, config: string): Command {
+  const flags = ['--no-warnings'];
+  if (report.features['shared-memory'].used) flags.push('--no-liftoff');
+  return { command: process.execPath, args: [...flags, '--input-type=module', '-e', NODE_RUNNER_SOURCE], env: { WASM_BUILD_SMOKE: config } };
+}
+
+/**
+ * Runs a module under Node's WASI (preview1) in a child process and checks exit code and stdout.
+ * Never throws for the module's behaviour: a crash, a trap or a timeout is a `fail` result with the reason.
+ * Source: Node.js docs, "WASI" (node:wasi, `version: 'preview1'`, `returnOnExit`).
+ */
+export async function runUnderNode(wasm: Uint8Array, argv0: string, report: VerifyReport, e: SmokeExpectations): Promise<SmokeResult> {
+  const runtime = `node ${process.version}`;
+  const incompatible = nodeIncompatibility(report);
+  if (incompatible) return { runtime, status: 'incompatible', stdout: '', stderr: '', durationMs: 0, reason: incompatible };
+  const dir = mkdtempSync(join(process.env.RUNNER_TEMP ?? tmpdir(), 'wasm-build-smoke-'));
+  try {
+    const module = join(dir, 'module.wasm');
+    writeFileSync(module, wasm);
+    const memories = report.memories
+      .filter((m) => m.import)
+      .map((m) => ({ module: m.import!.module, name: m.import!.name, initial: m.limits.min, maximum: m.limits.max, shared: m.limits.shared }));
+    const config = JSON.stringify({ module, args: [argv0, ...(e.args ?? [])], env: e.env ?? {}, memories });
+    const cmd = nodeRunnerCommand(report, config);
+    const r = await exec.run(cmd, { timeoutMs: e.timeoutMs ?? 30_000 });
+    const reason = checkExpectations(r.exitCode, r.stdout, e);
+    return {
+      runtime,
+      status: reason ? 'fail' : 'pass',
+      exitCode: r.exitCode,
+      stdout: firstLines(r.stdout),
+      stderr: firstLines(r.stderr),
+      durationMs: Math.round(r.durationMs),
+      reason: reason && r.stderr ? `${reason}; stderr: ${firstLines(r.stderr, 2)}` : reason,
+    };
+  } catch (err) {
+    if (err instanceof TimeoutError) {
+      return { runtime, status: 'fail', stdout: '', stderr: '', durationMs: err.timeoutMs, reason: `timed out after ${err.timeoutMs} ms` };
+    }
+    throw err;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
