@@ -44,7 +44,7 @@ async function pipelineCommand(cmd: CliCommand): Promise<number> {
     const result = await runPipeline(options, log);
     if (cmd.json) console.log(JSON.stringify(result, null, 2));
     else {
-      console.log(renderStageTable(result.rows));
+      if (result.rows.length) console.log(renderStageTable(result.rows));
       if (result.digest) console.log(`digest: ${result.pushed?.digest ?? result.digest}${result.pushed ? `  (read back from ${result.pushed.ref})` : ''}`);
       for (const s of result.smoke) console.log(`smoke-test stdout (${s.runtime}):\n${s.stdout}`);
     }

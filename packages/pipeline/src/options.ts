@@ -1,3 +1,4 @@
+import { parseImageRef } from '@wasm-build/oci';
 import { OPT_LEVELS, WASI_TARGETS } from '@wasm-build/toolchain';
 import { FEATURES } from '@wasm-build/wasm';
 import { z } from 'zod';
@@ -27,7 +28,18 @@ export const pipelineSchema = z.object({
   forbid: z.array(z.enum(FEATURES)).default([]),
   maxSize: z.number().int().positive().optional(),
   /** Image reference to push to; no push without it. */
-  image: z.string().min(1).optional(),
+  image: z
+    .string()
+    .min(1)
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v === undefined) return;
+      try {
+        parseImageRef(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^Invalid image reference "[^"]*": /, '') });
+      }
+    }),
   /** Where the OCI layout is written; default `<workDir>/oci-layout`. */
   layoutDir: z.string().min(1).optional(),
   annotations: z.array(keyValue).default([]),

@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Log, UserError } from '@wasm-build/kit';
+import { errorLine, type Log, UserError } from '@wasm-build/kit';
 import {
   buildImage,
   type ImageRef,
@@ -76,6 +76,7 @@ export async function runPipeline(o: PipelineOptions, log: Log): Promise<Pipelin
   try {
     // Parse the reference before any work, so a malformed one fails first.
     const ref: ImageRef | undefined = o.image ? parseImageRef(o.image) : undefined;
+    const manifestPath = resolveManifestPath(o.manifestPath);
     const { tc, target } = await stages.run('setup', async () => {
       const tc = await findToolchain(o.toolchain);
       const target = await ensureTarget(tc, { threads: o.threads, target: o.target }, log);
@@ -84,7 +85,7 @@ export async function runPipeline(o: PipelineOptions, log: Log): Promise<Pipelin
     });
 
     const built = await stages.run('build', async () => {
-      const b = await cargoBuild(tc, { manifestPath: o.manifestPath, target, profile: o.profile, package: o.package, bin: o.bin, features: o.features }, log);
+      const b = await cargoBuild(tc, { manifestPath, target, profile: o.profile, package: o.package, bin: o.bin, features: o.features }, log);
       const size = readFileSync(b.wasmPath).length;
       return { value: b, detail: `${b.name}.wasm from ${b.packageId.split(' ')[0] || b.name}`, bytes: size };
     });
@@ -120,7 +121,7 @@ export async function runPipeline(o: PipelineOptions, log: Log): Promise<Pipelin
     const tag = ref?.tag ?? 'latest';
     const layoutDir = resolve(o.layoutDir ?? join(workDir, 'oci-layout'));
     const image = await stages.run('image', async () => {
-      const annotations = { ...(await sourceAnnotations(resolveManifestPath(o.manifestPath))), ...keyValues(o.annotations) };
+      const annotations = { ...(await sourceAnnotations(manifestPath)), ...keyValues(o.annotations) };
       const img = await buildImage({ wasm, name: built.name, annotations, labels: keyValues(o.labels), created: sourceDateEpoch() });
       writeLayout(img, layoutDir, tag);
       const total = [...img.blobs.values()].reduce((n, b) => n + b.length, 0);
@@ -163,7 +164,7 @@ export async function runPipeline(o: PipelineOptions, log: Log): Promise<Pipelin
   } catch (e) {
     if (!(e instanceof StageFailed)) {
       // A failure outside a stage (option parsing): record it the same way.
-      result.error = e instanceof UserError ? (e.fix ? `${e.message}. ${e.fix}` : e.message) : String(e instanceof Error ? e.message : e);
+      result.error = errorLine(e);
       return result;
     }
     result.error = stages.error;

@@ -36,7 +36,7 @@ export function resolveManifestPath(path: string): string {
   const manifest = existsSync(abs) && statSync(abs).isDirectory() ? resolve(abs, 'Cargo.toml') : abs;
   if (!existsSync(manifest)) {
     throw new UserError(`Cargo manifest not found: "${path}" (looked for ${manifest})`, {
-      fix: 'Pass the crate directory or its Cargo.toml (input manifest-path / --manifest-path)',
+      fix: 'Pass the crate directory or its Cargo.toml',
     });
   }
   return manifest;
