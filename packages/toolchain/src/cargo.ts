@@ -122,7 +122,7 @@ export function pickArtifact(artifacts: WasmArtifact[], o: Pick<CargoBuildOption
         : 'The crate needs a [[bin]] (src/main.rs) or a cdylib [lib] to produce a .wasm module',
     });
   }
-  throw new UserError(`The crate builds several .wasm binaries: ${chosen.map((a) => a.name).join(', ')}`, {
+  throw new UserError(`The crate builds several .wasm binaries: ${chosen.map((a) => a.name).sort().join(', ')}`, {
     fix: 'Choose one with the bin input (--bin NAME)',
   });
 }

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { parseCli } from '../src/cli-args.ts';
+
+describe('parseCli', () => {
+  it('parses a full pipeline command into typed options with defaults', () => {
+    const cmd = parseCli(['examples/hello', '--toolchain', 'debian', '--require', 'threads,simd', '--max-size', '1000', '--arg', 'a', '--env', 'K=v', '--annotation', 'x=y']);
+    expect(cmd.kind).toBe('pipeline');
+    expect(cmd.options).toMatchObject({
+      manifestPath: 'examples/hello',
+      toolchain: 'debian',
+      require: ['threads', 'simd'],
+      maxSize: 1000,
+      smokeArgs: ['a'],
+      smokeEnv: ['K=v'],
+      annotations: ['x=y'],
+      optLevel: 'z',
+      profile: 'release',
+      optimize: true,
+      smoke: true,
+      timeoutMs: 30000,
+    });
+  });
+
+  it('defaults the image to wasm-build/<crate> with --local-registry', () => {
+    expect(parseCli(['examples/hello', '--local-registry']).options?.image).toBe('wasm-build/hello:latest');
+  });
+
+  it.each([
+    [['x', '--target', 'wasm32-foo'], /^Invalid --target "wasm32-foo"/],
+    [['x', '--require', 'thread'], /^Invalid --require "thread"/],
+    [['x', '--max-size=-5'], /^Invalid --max-size -5: Too small/],
+    [['x', '--timeout', 'soon'], /^Invalid --timeout "soon": expected a whole number/],
+    [['x', '--opt-level', '9'], /^Invalid --opt-level "9"/],
+    [['x', '--image', 'ghcr.io/Org/app'], /^Invalid --image "ghcr.io\/Org\/app": "Org" is not a valid repository path component/],
+    [['x', '--env', 'novalue'], /^Invalid --env "novalue": expected KEY=value/],
+    [['x', '--bogus'], /Unknown option '--bogus'/],
+    [[], /No crate given/],
+    [['verify'], /wasm-build verify takes one module path/],
+  ])('%j fails before any work', (argv, message) => {
+    expect(() => parseCli(argv)).toThrow(message);
+  });
+
+  it('parses verify', () => {
+    expect(parseCli(['verify', 'm.wasm', '--require', 'threads', '--json'])).toMatchObject({ kind: 'verify', file: 'm.wasm', json: true, options: { require: ['threads'] } });
+  });
+});
