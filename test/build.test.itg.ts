@@ -10,8 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { HAVE, requireTools } from './helpers/tools.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const rust = requireTools('cargo build tests', { 'cargo +debian (apt rustc cargo libstd-rust-dev-wasm32 lld-14; rustup toolchain link debian /usr)': HAVE.debianRust });
-const opt = requireTools('wasm-opt tests', { 'wasm-opt (apt binaryen)': HAVE.wasmOpt, 'wat2wasm (apt wabt)': HAVE.wat2wasm });
+const rust = requireTools('cargo build tests', {
+  'cargo +debian (apt rustc cargo libstd-rust-dev-wasm32 lld-14; rustup toolchain link debian /usr)': HAVE.debianRust,
+});
+const opt = requireTools('wasm-opt tests', {
+  'wasm-opt (apt binaryen)': HAVE.wasmOpt,
+  'wat2wasm (apt wabt)': HAVE.wat2wasm,
+});
 
 describe.runIf(rust)('setup and build with Debian Rust 1.63', () => {
   it('finds the linked toolchain, resolves wasm32-wasi by version, and sees its std installed', async () => {
@@ -43,17 +48,23 @@ describe.runIf(rust)('setup and build with Debian Rust 1.63', () => {
   it('passes compiler diagnostics through and fails with the error line', async () => {
     const tc = await findToolchain('debian');
     const log = memoryLog();
-    const err = await cargoBuild(tc, { manifestPath: join(ROOT, 'test/fixtures/broken-crate'), target: 'wasm32-wasi' }, log).catch((e) => e);
+    const err = await cargoBuild(
+      tc,
+      { manifestPath: join(ROOT, 'test/fixtures/broken-crate'), target: 'wasm32-wasi' },
+      log,
+    ).catch((e) => e);
     expect(err.name).toBe('UserError');
-    expect(err.message).toMatch(/cargo build failed for .*broken-crate\/Cargo.toml \(target wasm32-wasi, exit code 101\): error\[E0308\]: mismatched types/);
+    expect(err.message).toMatch(
+      /cargo build failed for .*broken-crate\/Cargo.toml \(target wasm32-wasi, exit code 101\): error\[E0308\]: mismatched types/,
+    );
     expect(log.lines.join('\n')).toContain('expected `u32`, found `&str`');
   });
 
   it('lists the bins when a crate builds several and none is chosen', async () => {
     const tc = await findToolchain('debian');
-    await expect(cargoBuild(tc, { manifestPath: join(ROOT, 'test/fixtures/two-bins'), target: 'wasm32-wasi' }, memoryLog())).rejects.toThrow(
-      'The crate builds several .wasm binaries: one, two',
-    );
+    await expect(
+      cargoBuild(tc, { manifestPath: join(ROOT, 'test/fixtures/two-bins'), target: 'wasm32-wasi' }, memoryLog()),
+    ).rejects.toThrow('The crate builds several .wasm binaries: one, two');
   });
 });
 
@@ -61,7 +72,10 @@ describe.runIf(opt)('optimize with wasm-opt', () => {
   it('optimizes a threads module that has no target_features section (binaryen#5833)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'opt-'));
     const input = join(dir, 'in.wasm');
-    expect(spawnSync('wat2wasm', ['--enable-threads', join(ROOT, 'test/fixtures/shared-memory-ops.wat'), '-o', input]).status).toBe(0);
+    expect(
+      spawnSync('wat2wasm', ['--enable-threads', join(ROOT, 'test/fixtures/shared-memory-ops.wat'), '-o', input])
+        .status,
+    ).toBe(0);
     const report = buildReport(decodeModule(readFileSync(input)));
     expect(report.targetFeatures).toBeNull();
     // Without the flags wasm-opt refuses: the reason this stage derives them.
@@ -77,8 +91,8 @@ describe.runIf(opt)('optimize with wasm-opt', () => {
 
   it('reports a missing wasm-opt with how to install it', async () => {
     const report = buildReport(decodeModule(Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])));
-    await expect(optimize('/nonexistent.wasm', '/tmp/x.wasm', report, { path: '/nonexistent/wasm-opt' }, memoryLog())).rejects.toThrow(
-      /Command not found: "\/nonexistent\/wasm-opt"/,
-    );
+    await expect(
+      optimize('/nonexistent.wasm', '/tmp/x.wasm', report, { path: '/nonexistent/wasm-opt' }, memoryLog()),
+    ).rejects.toThrow(/Command not found: "\/nonexistent\/wasm-opt"/);
   });
 });

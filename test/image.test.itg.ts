@@ -4,18 +4,36 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryLog } from '@wasm-build/kit';
-import { buildImage, parseImageRef, pushWithSkopeo, RegistryClient, readBack, sha256, writeLayout } from '@wasm-build/oci';
+import {
+  buildImage,
+  parseImageRef,
+  pushWithSkopeo,
+  RegistryClient,
+  readBack,
+  sha256,
+  writeLayout,
+} from '@wasm-build/oci';
 import { describe, expect, it } from 'vitest';
 import { corpusFile } from './helpers/corpus.ts';
 import { useLocalRegistry } from './helpers/registry.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
 
 const wasm = corpusFile('binaries/wasi-testsuite_as_fd_write-to-stdout.wasm');
-const tools = requireTools('image layout tests', { 'skopeo (apt skopeo)': HAVE.skopeo, 'umoci (apt umoci)': HAVE.umoci });
-const registryTools = requireTools('registry tests', { 'skopeo (apt skopeo)': HAVE.skopeo, 'docker-registry (apt docker-registry)': HAVE.registry });
+const tools = requireTools('image layout tests', {
+  'skopeo (apt skopeo)': HAVE.skopeo,
+  'umoci (apt umoci)': HAVE.umoci,
+});
+const registryTools = requireTools('registry tests', {
+  'skopeo (apt skopeo)': HAVE.skopeo,
+  'docker-registry (apt docker-registry)': HAVE.registry,
+});
 
 async function layout() {
-  const img = await buildImage({ wasm, name: 'fdwrite', annotations: { 'org.opencontainers.image.source': 'https://example.test/repo' } });
+  const img = await buildImage({
+    wasm,
+    name: 'fdwrite',
+    annotations: { 'org.opencontainers.image.source': 'https://example.test/repo' },
+  });
   const dir = join(mkdtempSync(join(tmpdir(), 'itg-layout-')), 'layout');
   writeLayout(img, dir, 'v1');
   return { img, dir };
@@ -60,7 +78,11 @@ describe.runIf(registryTools)('push with skopeo to a real registry and read back
     const { img, dir } = await layout();
     const ref = parseImageRef(`${registry.current.address}/itg/fdwrite:v1`);
     await pushWithSkopeo({ layoutDir: dir, layoutTag: 'v1', ref }, memoryLog());
-    const proof = await readBack(ref, { digest: img.manifest.digest, wasmDigest: img.wasmDigest, entrypoint: img.entrypoint });
+    const proof = await readBack(ref, {
+      digest: img.manifest.digest,
+      wasmDigest: img.wasmDigest,
+      entrypoint: img.entrypoint,
+    });
     expect(proof.digest).toBe(img.manifest.digest);
     expect(proof.platform).toBe('wasi/wasm');
     expect(proof.annotations['module.wasm.image/variant']).toBe('compat-smart');
@@ -71,7 +93,9 @@ describe.runIf(registryTools)('push with skopeo to a real registry and read back
     const { dir } = await layout();
     const ref = parseImageRef(`${registry.current.address}/itg/other:v1`);
     await pushWithSkopeo({ layoutDir: dir, layoutTag: 'v1', ref }, memoryLog());
-    await expect(readBack(ref, { digest: `sha256:${'0'.repeat(64)}`, wasmDigest: '', entrypoint: '/fdwrite.wasm' })).rejects.toThrow(
+    await expect(
+      readBack(ref, { digest: `sha256:${'0'.repeat(64)}`, wasmDigest: '', entrypoint: '/fdwrite.wasm' }),
+    ).rejects.toThrow(
       /Read-back of .*itg\/other:v1: the manifest digest is sha256:[0-9a-f]{64}, expected sha256:0{64}/,
     );
   });

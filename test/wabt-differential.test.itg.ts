@@ -9,12 +9,20 @@ import { CORPUS } from './helpers/corpus.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
 import { objdumpCounts } from './helpers/wabt.ts';
 
-const run = requireTools('wabt differential tests', { 'wasm-objdump (apt wabt)': HAVE.objdump, 'wat2wasm (apt wabt)': HAVE.wat2wasm });
+const run = requireTools('wabt differential tests', {
+  'wasm-objdump (apt wabt)': HAVE.objdump,
+  'wat2wasm (apt wabt)': HAVE.wat2wasm,
+});
 
 function fixtureModules(): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'wat-'));
   const out = join(dir, 'shared-memory-ops.wasm');
-  const r = spawnSync('wat2wasm', ['--enable-threads', join(import.meta.dirname, 'fixtures', 'shared-memory-ops.wat'), '-o', out]);
+  const r = spawnSync('wat2wasm', [
+    '--enable-threads',
+    join(import.meta.dirname, 'fixtures', 'shared-memory-ops.wat'),
+    '-o',
+    out,
+  ]);
   if (r.status !== 0) throw new Error(`wat2wasm failed: ${r.stderr}`);
   return [out];
 }
@@ -36,16 +44,23 @@ describe.runIf(run)('decoder vs wasm-objdump -d', () => {
     expect(parsed.length).toBeGreaterThan(60);
   });
 
-  it.each(parsed.map((x) => [x.f.slice(x.f.lastIndexOf('/') + 1), x]))('%s: instruction, atomic and SIMD counts equal objdump', (_, x) => {
-    const { f, o } = x as (typeof parsed)[number];
-    const info = decodeModule(readFileSync(f), { multiMemory: true }) as ModuleInfo;
-    expect(info.kind).toBe('module');
-    expect({ total: info.instructions.total, atomic: atomicTotal(info.instructions.atomic), simd: info.instructions.simd + info.instructions.relaxedSimd }).toEqual({
-      total: o.total,
-      atomic: o.atomic,
-      simd: o.simd,
-    });
-  });
+  it.each(parsed.map((x) => [x.f.slice(x.f.lastIndexOf('/') + 1), x]))(
+    '%s: instruction, atomic and SIMD counts equal objdump',
+    (_, x) => {
+      const { f, o } = x as (typeof parsed)[number];
+      const info = decodeModule(readFileSync(f), { multiMemory: true }) as ModuleInfo;
+      expect(info.kind).toBe('module');
+      expect({
+        total: info.instructions.total,
+        atomic: atomicTotal(info.instructions.atomic),
+        simd: info.instructions.simd + info.instructions.relaxedSimd,
+      }).toEqual({
+        total: o.total,
+        atomic: o.atomic,
+        simd: o.simd,
+      });
+    },
+  );
 
   it('the wat2wasm fixture: atomic count equals `wasm-objdump -d | grep -c atomic`', () => {
     const [wasm] = fixtureModules();

@@ -23,7 +23,10 @@ export function objdumpCounts(file: string): ObjdumpCounts | undefined {
     if (line.includes('atomic')) counts.grepAtomic++;
     const bar = line.indexOf('| ');
     if (!/^ [0-9a-f]{6}:/.test(line) || bar < 0) continue;
-    const mnemonic = line.slice(bar + 2).trim().split(/\s+/)[0];
+    const mnemonic = line
+      .slice(bar + 2)
+      .trim()
+      .split(/\s+/)[0];
     if (!mnemonic || mnemonic.startsWith('local[')) continue; // continuation lines and local declarations
     counts.total++;
     if (mnemonic.includes('atomic')) counts.atomic++;
@@ -36,5 +39,8 @@ export function objdumpCounts(file: string): ObjdumpCounts | undefined {
 export function objdumpMemories(file: string): string[] | undefined {
   const r = spawnSync('wasm-objdump', ['-x', '-j', 'Memory', '-j', 'Import', file], { encoding: 'utf8' });
   if (r.status !== 0) return undefined;
-  return r.stdout.split('\n').filter((l) => /memory\[\d+\]/.test(l)).map((l) => l.trim());
+  return r.stdout
+    .split('\n')
+    .filter((l) => /memory\[\d+\]/.test(l))
+    .map((l) => l.trim());
 }

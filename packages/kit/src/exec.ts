@@ -30,7 +30,9 @@ export interface ExecOptions {
 
 /** Renders a command for messages, quoting arguments that need it. */
 export function formatCommand(cmd: Command): string {
-  return [cmd.command, ...cmd.args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return [cmd.command, ...cmd.args]
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
 }
 
 /**
@@ -132,7 +134,11 @@ export const exec = { run: runCommand };
  * Runs a command and throws `CommandError` (command, exit code, last stderr lines, `fix`) unless it exits 0.
  * `what` names the step for the message, e.g. "cargo build".
  */
-export async function runOk(cmd: Command, what: string, options: ExecOptions & { fix?: string } = {}): Promise<ExecResult> {
+export async function runOk(
+  cmd: Command,
+  what: string,
+  options: ExecOptions & { fix?: string } = {},
+): Promise<ExecResult> {
   const result = await exec.run(cmd, options);
   if (result.exitCode !== 0) throw new CommandError(cmd, result, what, options.fix);
   return result;

@@ -68,7 +68,9 @@ export function sourceDateEpoch(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.SOURCE_DATE_EPOCH;
   if (raw === undefined || raw === '') return 0;
   if (!/^\d+$/.test(raw)) {
-    throw new UserError(`SOURCE_DATE_EPOCH must be whole seconds since 1970: got "${raw}"`, { fix: 'Set it to e.g. $(git log -1 --format=%ct)' });
+    throw new UserError(`SOURCE_DATE_EPOCH must be whole seconds since 1970: got "${raw}"`, {
+      fix: 'Set it to e.g. $(git log -1 --format=%ct)',
+    });
   }
   return Number(raw);
 }
@@ -82,7 +84,10 @@ async function layerTar(name: string, wasm: Uint8Array, mtime: Date): Promise<Bu
     p.on('end', resolve);
     p.on('error', reject);
   });
-  p.entry({ name: `${name}.wasm`, size: wasm.length, mode: 0o755, mtime, uid: 0, gid: 0, uname: '', gname: '', type: 'file' }, Buffer.from(wasm));
+  p.entry(
+    { name: `${name}.wasm`, size: wasm.length, mode: 0o755, mtime, uid: 0, gid: 0, uname: '', gname: '', type: 'file' },
+    Buffer.from(wasm),
+  );
   p.finalize();
   await done;
   return Buffer.concat(chunks);
@@ -109,7 +114,8 @@ export async function buildImage(o: ImageOptions): Promise<BuiltImage> {
     });
   }
   const entrypoint = `/${o.name}.wasm`;
-  if (!entrypoint.endsWith('.wasm')) throw new UserError(`compat-smart needs an entrypoint ending in .wasm: got "${entrypoint}"`);
+  if (!entrypoint.endsWith('.wasm'))
+    throw new UserError(`compat-smart needs an entrypoint ending in .wasm: got "${entrypoint}"`);
   const created = o.created ?? 0;
   const createdIso = new Date(created * 1000).toISOString().replace('.000Z', 'Z');
   const tar = await layerTar(o.name, o.wasm, new Date(created * 1000));
@@ -167,7 +173,8 @@ export function writeLayout(image: BuiltImage, dir: string, tag: string): void {
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(join(tmp, 'blobs', 'sha256'), { recursive: true });
-  for (const [digest, bytes] of image.blobs) writeFileSync(join(tmp, 'blobs', 'sha256', digest.slice('sha256:'.length)), bytes);
+  for (const [digest, bytes] of image.blobs)
+    writeFileSync(join(tmp, 'blobs', 'sha256', digest.slice('sha256:'.length)), bytes);
   writeFileSync(join(tmp, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   const index = {
     schemaVersion: 2,

@@ -37,20 +37,26 @@ export function freePort(): Promise<number> {
 export async function startLocalRegistry(o: { binary?: string; htpasswd?: string } = {}): Promise<LocalRegistry> {
   const port = await freePort();
   const dir = mkdtempSync(join(process.env.RUNNER_TEMP ?? tmpdir(), 'wasm-build-registry-'));
-  const auth = o.htpasswd
-    ? (writeFileSync(join(dir, 'htpasswd'), o.htpasswd), `auth:\n  htpasswd:\n    realm: wasm-build\n    path: ${join(dir, 'htpasswd')}\n`)
-    : '';
+  let auth = '';
+  if (o.htpasswd) {
+    writeFileSync(join(dir, 'htpasswd'), o.htpasswd);
+    auth = `auth:\n  htpasswd:\n    realm: wasm-build\n    path: ${join(dir, 'htpasswd')}\n`;
+  }
   const config = `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`;
   writeFileSync(join(dir, 'config.yml'), config);
   const binary = o.binary ?? 'docker-registry';
-  const child: ChildProcess = spawn(binary, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(binary, ['serve', join(dir, 'config.yml')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => {
     stderr += b.toString();
   });
   const exited = new Promise<Error>((resolve) => {
     child.on('error', (e) => resolve(e));
-    child.on('exit', (code) => resolve(new Error(`exited with code ${code}: ${stderr.trim().split('\n').slice(-2).join(' | ')}`)));
+    child.on('exit', (code) =>
+      resolve(new Error(`exited with code ${code}: ${stderr.trim().split('\n').slice(-2).join(' | ')}`)),
+    );
   });
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {

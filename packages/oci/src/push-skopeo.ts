@@ -31,13 +31,22 @@ export function skopeoCopyCommand(o: SkopeoPushOptions): Command {
 /** Maps skopeo's stderr to a cause and a fix a user can act on. */
 export function explainPushFailure(stderr: string, registry: string): { cause: string; fix: string } {
   if (/connection refused|no such host|dial tcp|i\/o timeout|network is unreachable/i.test(stderr)) {
-    return { cause: `registry ${registry} is unreachable`, fix: `Check the registry address "${registry}" and that it is running` };
+    return {
+      cause: `registry ${registry} is unreachable`,
+      fix: `Check the registry address "${registry}" and that it is running`,
+    };
   }
   if (/unauthorized|authentication required|401/i.test(stderr)) {
-    return { cause: `registry ${registry} refused the credentials (401)`, fix: 'Check username/password or run docker login for this registry' };
+    return {
+      cause: `registry ${registry} refused the credentials (401)`,
+      fix: 'Check username/password or run docker login for this registry',
+    };
   }
   if (/denied|403|forbidden/i.test(stderr)) {
-    return { cause: `registry ${registry} denied the push (403)`, fix: 'Check that the account may push to this repository (packages: write on GitHub)' };
+    return {
+      cause: `registry ${registry} denied the push (403)`,
+      fix: 'Check that the account may push to this repository (packages: write on GitHub)',
+    };
   }
   if (/server gave HTTP response to HTTPS client|http: server gave HTTP/i.test(stderr)) {
     return { cause: `registry ${registry} speaks plain HTTP`, fix: 'Set insecure: true for this registry' };
@@ -49,7 +58,10 @@ export function explainPushFailure(stderr: string, registry: string): { cause: s
  * Pushes an OCI layout with skopeo (on GitHub's Ubuntu runners by default).
  * @throws UserError with the registry, the cause (unreachable, 401, 403, HTTP vs HTTPS) and the fix.
  */
-export async function pushWithSkopeo(o: SkopeoPushOptions, log: Log): Promise<{ durationMs: number; command: Command }> {
+export async function pushWithSkopeo(
+  o: SkopeoPushOptions,
+  log: Log,
+): Promise<{ durationMs: number; command: Command }> {
   const command = skopeoCopyCommand(o);
   log.debug(`Skopeo.push: ${[command.command, ...command.args].join(' ')}`);
   const result = await exec.run(command);

@@ -14,7 +14,8 @@ export interface ImageRef {
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])(?::\d+)?$/;
+const HOST =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])(?::\d+)?$/;
 
 /**
  * Parses an image reference as docker does. The first path part is a registry when it has a `.` or `:` or is
@@ -24,7 +25,9 @@ const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-
  */
 export function parseImageRef(input: string): ImageRef {
   const fail = (why: string): never => {
-    throw new UserError(`Invalid image reference "${input}": ${why}`, { fix: 'Use registry/repository[:tag][@sha256:digest], e.g. ghcr.io/org/app:1.0' });
+    throw new UserError(`Invalid image reference "${input}": ${why}`, {
+      fix: 'Use registry/repository[:tag][@sha256:digest], e.g. ghcr.io/org/app:1.0',
+    });
   };
   let rest = input.trim();
   if (!rest) fail('it is empty');
@@ -41,7 +44,8 @@ export function parseImageRef(input: string): ImageRef {
   if (colon > lastSlash) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) fail(`"${tag}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`);
+    if (!TAG.test(tag))
+      fail(`"${tag}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`);
   }
   const parts = rest.split('/');
   let registry = 'docker.io';
@@ -50,7 +54,8 @@ export function parseImageRef(input: string): ImageRef {
     if (!HOST.test(registry)) fail(`"${registry}" is not a valid registry host`);
   }
   for (const p of parts) {
-    if (!COMPONENT.test(p)) fail(`"${p}" is not a valid repository path component (lowercase letters, digits, separators . _ __ -)`);
+    if (!COMPONENT.test(p))
+      fail(`"${p}" is not a valid repository path component (lowercase letters, digits, separators . _ __ -)`);
   }
   if (registry === 'docker.io' && parts.length === 1) parts.unshift('library');
   return { registry, repository: parts.join('/'), tag, digest };

@@ -53,10 +53,13 @@ export class RegistryClient {
       if (res.status === 401 && (await this.authenticate(res.headers.get('www-authenticate')))) res = await go();
     } catch (e) {
       if (e instanceof UserError) throw e;
-      throw new UserError(`Registry ${this.ref.registry} is unreachable (${(e as Error).cause ?? (e as Error).message})`, {
-        fix: `Check the registry address "${this.ref.registry}" and that it is running`,
-        cause: e,
-      });
+      throw new UserError(
+        `Registry ${this.ref.registry} is unreachable (${(e as Error).cause ?? (e as Error).message})`,
+        {
+          fix: `Check the registry address "${this.ref.registry}" and that it is running`,
+          cause: e,
+        },
+      );
     }
     if (res.status === 401 || res.status === 403) {
       throw new UserError(`Registry ${this.ref.registry} answered ${res.status} for ${this.ref.repository}`, {
@@ -89,8 +92,12 @@ export class RegistryClient {
   }
 
   /** GETs a manifest by tag or digest; returns its raw bytes, the registry's digest header and media type. */
-  async manifest(reference: string): Promise<{ bytes: Buffer; digest: string; headerDigest?: string; mediaType: string }> {
-    const accept = [MEDIA_TYPE_MANIFEST, MEDIA_TYPE_INDEX, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_LIST].join(', ');
+  async manifest(
+    reference: string,
+  ): Promise<{ bytes: Buffer; digest: string; headerDigest?: string; mediaType: string }> {
+    const accept = [MEDIA_TYPE_MANIFEST, MEDIA_TYPE_INDEX, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_LIST].join(
+      ', ',
+    );
     const res = await this.request(`/manifests/${reference}`, accept);
     if (res.status === 404) {
       throw new UserError(`Manifest ${formatImageRef(this.ref)} (${reference}) not found in the registry`, {
@@ -172,20 +179,34 @@ export interface ReadBackProof {
  * layer holds exactly the module with the expected sha256.
  * @throws UserError naming the first check that failed, with what was expected and found.
  */
-export async function readBack(ref: ImageRef, expected: ReadBackExpectation, o: RegistryOptions = {}): Promise<ReadBackProof> {
+export async function readBack(
+  ref: ImageRef,
+  expected: ReadBackExpectation,
+  o: RegistryOptions = {},
+): Promise<ReadBackProof> {
   const client = new RegistryClient(ref, o);
   const name = formatImageRef(ref);
   const m = await client.manifest(ref.tag ?? expected.digest);
   const mismatch = (what: string, want: string, got: string) =>
-    new UserError(`Read-back of ${name}: ${what} is ${got}, expected ${want}`, { fix: 'Something rewrote the image on push; push again with the skopeo or oras backend' });
+    new UserError(`Read-back of ${name}: ${what} is ${got}, expected ${want}`, {
+      fix: 'Something rewrote the image on push; push again with the skopeo or oras backend',
+    });
   if (m.digest !== expected.digest) throw mismatch('the manifest digest', expected.digest, m.digest);
-  if (m.headerDigest && m.headerDigest !== expected.digest) throw mismatch('Docker-Content-Digest', expected.digest, m.headerDigest);
-  const manifest = JSON.parse(m.bytes.toString()) as { config: Descriptor; layers: Descriptor[]; annotations?: Record<string, string> };
+  if (m.headerDigest && m.headerDigest !== expected.digest)
+    throw mismatch('Docker-Content-Digest', expected.digest, m.headerDigest);
+  const manifest = JSON.parse(m.bytes.toString()) as {
+    config: Descriptor;
+    layers: Descriptor[];
+    annotations?: Record<string, string>;
+  };
   const annotations = manifest.annotations ?? {};
   if (annotations[WASM_VARIANT_ANNOTATION] !== WASM_VARIANT) {
     throw mismatch(`annotation ${WASM_VARIANT_ANNOTATION}`, WASM_VARIANT, String(annotations[WASM_VARIANT_ANNOTATION]));
   }
-  const config = JSON.parse((await client.blob(manifest.config.digest)).toString()) as { os?: string; architecture?: string };
+  const config = JSON.parse((await client.blob(manifest.config.digest)).toString()) as {
+    os?: string;
+    architecture?: string;
+  };
   const platform = `${config.os}/${config.architecture}`;
   const want = `${WASM_PLATFORM.os}/${WASM_PLATFORM.architecture}`;
   if (platform !== want) throw mismatch('the platform', want, platform);
@@ -198,5 +219,12 @@ export async function readBack(ref: ImageRef, expected: ReadBackExpectation, o: 
   const wasm = files.get(path)!.bytes;
   const wasmDigest = `sha256:${createHash('sha256').update(wasm).digest('hex')}`;
   if (wasmDigest !== expected.wasmDigest) throw mismatch(`the sha256 of ${path}`, expected.wasmDigest, wasmDigest);
-  return { ref: formatImageRef(ref, { digest: m.digest }), digest: m.digest, platform, annotations, layerDigest: layer.digest, wasm };
+  return {
+    ref: formatImageRef(ref, { digest: m.digest }),
+    digest: m.digest,
+    platform,
+    annotations,
+    layerDigest: layer.digest,
+    wasm,
+  };
 }

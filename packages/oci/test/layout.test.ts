@@ -18,7 +18,12 @@ describe('buildImage', () => {
   });
 
   it('writes a FROM-scratch wasi/wasm image with the compat-smart annotation and the module alone in the layer', async () => {
-    const img = await buildImage({ wasm, name: 'hello', annotations: { 'org.opencontainers.image.revision': 'abc' }, env: ['A=1'] });
+    const img = await buildImage({
+      wasm,
+      name: 'hello',
+      annotations: { 'org.opencontainers.image.revision': 'abc' },
+      env: ['A=1'],
+    });
     expect(img.configJson).toMatchObject({
       architecture: 'wasm',
       os: 'wasi',
@@ -71,6 +76,8 @@ describe('sourceDateEpoch', () => {
     expect(sourceDateEpoch(env)).toBe(want);
   });
   it('rejects a malformed value', () => {
-    expect(() => sourceDateEpoch({ SOURCE_DATE_EPOCH: 'yesterday' })).toThrow(/SOURCE_DATE_EPOCH must be whole seconds since 1970: got "yesterday"/);
+    expect(() => sourceDateEpoch({ SOURCE_DATE_EPOCH: 'yesterday' })).toThrow(
+      /SOURCE_DATE_EPOCH must be whole seconds since 1970: got "yesterday"/,
+    );
   });
 });

@@ -6,11 +6,26 @@ describe('skopeoCopyCommand', () => {
   it.each([
     [
       { ref: parseImageRef('127.0.0.1:5000/w/hello:latest') },
-      ['copy', '--preserve-digests', '--dest-tls-verify=false', 'oci:/l:latest', 'docker://127.0.0.1:5000/w/hello:latest'],
+      [
+        'copy',
+        '--preserve-digests',
+        '--dest-tls-verify=false',
+        'oci:/l:latest',
+        'docker://127.0.0.1:5000/w/hello:latest',
+      ],
     ],
     [
       { ref: parseImageRef('ghcr.io/o/a:v1'), authFile: '/tmp/auth.json', retryTimes: 3 },
-      ['copy', '--preserve-digests', '--dest-authfile', '/tmp/auth.json', '--retry-times', '3', 'oci:/l:latest', 'docker://ghcr.io/o/a:v1'],
+      [
+        'copy',
+        '--preserve-digests',
+        '--dest-authfile',
+        '/tmp/auth.json',
+        '--retry-times',
+        '3',
+        'oci:/l:latest',
+        'docker://ghcr.io/o/a:v1',
+      ],
     ],
     [
       { ref: parseImageRef('registry.lan:5000/o/a:v1'), insecure: true },

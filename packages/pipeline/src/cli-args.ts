@@ -53,14 +53,21 @@ export function optionError(error: z.ZodError, raw: Record<string, unknown>): Us
   const key = String(issue.path[0]);
   const value = raw[key];
   const shown = Array.isArray(value) && typeof issue.path[1] === 'number' ? value[issue.path[1]] : value;
-  return new UserError(`Invalid ${flagName(issue.path)} ${JSON.stringify(shown)}: ${issue.message}`, { fix: 'See wasm-build --help' });
+  return new UserError(`Invalid ${flagName(issue.path)} ${JSON.stringify(shown)}: ${issue.message}`, {
+    fix: 'See wasm-build --help',
+  });
 }
 
-const list = (v: string[] | undefined) => (v ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+const list = (v: string[] | undefined) =>
+  (v ?? [])
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 function toNumber(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^-?\d+$/.test(v.trim())) throw new UserError(`Invalid ${flag} "${v}": expected a whole number`, { fix: 'See wasm-build --help' });
+  if (!/^-?\d+$/.test(v.trim()))
+    throw new UserError(`Invalid ${flag} "${v}": expected a whole number`, { fix: 'See wasm-build --help' });
   return Number(v);
 }
 
@@ -89,20 +96,27 @@ export function parseCli(argv: string[]): CliCommand {
   const verbose = !!v.verbose;
   if (v.help) return { kind: 'help', json, verbose };
   if (positionals[0] === 'verify') {
-    if (positionals.length !== 2) throw new UserError('wasm-build verify takes one module path', { fix: 'wasm-build verify path/to/module.wasm' });
+    if (positionals.length !== 2)
+      throw new UserError('wasm-build verify takes one module path', { fix: 'wasm-build verify path/to/module.wasm' });
     const raw = { require: list(v.require), forbid: list(v.forbid), maxSize: toNumber('--max-size', v['max-size']) };
     const r = pipelineSchema.pick({ require: true, forbid: true, maxSize: true }).safeParse(raw);
     if (!r.success) throw optionError(r.error, raw);
     return { kind: 'verify', file: positionals[1], options: { ...r.data } as PipelineOptions, json, verbose };
   }
   if (positionals.length !== 1) {
-    throw new UserError(positionals.length ? `Expected one crate, got ${positionals.length}: ${positionals.join(' ')}` : 'No crate given', {
-      fix: 'wasm-build [options] path/to/crate',
-    });
+    throw new UserError(
+      positionals.length ? `Expected one crate, got ${positionals.length}: ${positionals.join(' ')}` : 'No crate given',
+      {
+        fix: 'wasm-build [options] path/to/crate',
+      },
+    );
   }
   const manifestPath = positionals[0];
   let image = v.image;
-  if (v['local-registry'] && !image) image = `wasm-build/${basename(resolve(manifestPath)).replace(/\.toml$/i, '').toLowerCase()}:latest`;
+  if (v['local-registry'] && !image)
+    image = `wasm-build/${basename(resolve(manifestPath))
+      .replace(/\.toml$/i, '')
+      .toLowerCase()}:latest`;
   const raw: Record<string, unknown> = {
     manifestPath,
     toolchain: v.toolchain,

@@ -15,7 +15,10 @@ async function verifyCommand(cmd: CliCommand): Promise<number> {
   const o = cmd.options!;
   const checks = (() => {
     try {
-      return { ok: true, list: enforceChecks(report, { require: o.require, forbid: o.forbid, maxSize: o.maxSize }, log) };
+      return {
+        ok: true,
+        list: enforceChecks(report, { require: o.require, forbid: o.forbid, maxSize: o.maxSize }, log),
+      };
     } catch (e) {
       return { ok: false, error: errorLine(e) };
     }
@@ -23,7 +26,9 @@ async function verifyCommand(cmd: CliCommand): Promise<number> {
   if (cmd.json) console.log(JSON.stringify(report, null, 2));
   else {
     console.log(renderFeatureTable(report));
-    console.log(`atomics: ${JSON.stringify(report.atomics)}  target_features: ${report.targetFeatures?.join(' ') ?? '(none)'}`);
+    console.log(
+      `atomics: ${JSON.stringify(report.atomics)}  target_features: ${report.targetFeatures?.join(' ') ?? '(none)'}`,
+    );
   }
   if (!checks.ok) {
     console.error(`wasm-build: verify failed: ${checks.error}`);
@@ -37,7 +42,12 @@ async function pipelineCommand(cmd: CliCommand): Promise<number> {
   const options = cmd.options!;
   const registry = cmd.localRegistry ? await startLocalRegistry() : undefined;
   try {
-    if (registry && options.image && parseImageRef(options.image).registry === 'docker.io' && !options.image.startsWith('docker.io/')) {
+    if (
+      registry &&
+      options.image &&
+      parseImageRef(options.image).registry === 'docker.io' &&
+      !options.image.startsWith('docker.io/')
+    ) {
       options.image = `${registry.address}/${options.image}`;
       log.info(`Local registry on ${registry.address}: pushing to ${options.image}`);
     }
@@ -45,7 +55,10 @@ async function pipelineCommand(cmd: CliCommand): Promise<number> {
     if (cmd.json) console.log(JSON.stringify(result, null, 2));
     else {
       if (result.rows.length) console.log(renderStageTable(result.rows));
-      if (result.digest) console.log(`digest: ${result.pushed?.digest ?? result.digest}${result.pushed ? `  (read back from ${result.pushed.ref})` : ''}`);
+      if (result.digest)
+        console.log(
+          `digest: ${result.pushed?.digest ?? result.digest}${result.pushed ? `  (read back from ${result.pushed.ref})` : ''}`,
+        );
       for (const s of result.smoke) console.log(`smoke-test stdout (${s.runtime}):\n${s.stdout}`);
     }
     if (!result.ok) {

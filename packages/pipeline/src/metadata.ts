@@ -6,9 +6,14 @@ import { exec } from '@wasm-build/kit';
  * (GITHUB_SERVER_URL/GITHUB_REPOSITORY, GITHUB_SHA) when present, else from git in the crate's directory; absent
  * when neither knows. Source: OCI image-spec annotations.md.
  */
-export async function sourceAnnotations(manifestPath: string, env: NodeJS.ProcessEnv = process.env): Promise<Record<string, string>> {
+export async function sourceAnnotations(
+  manifestPath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  if (env.GITHUB_REPOSITORY) out['org.opencontainers.image.source'] = `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
+  if (env.GITHUB_REPOSITORY)
+    out['org.opencontainers.image.source'] =
+      `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
   if (env.GITHUB_SHA) out['org.opencontainers.image.revision'] = env.GITHUB_SHA;
   const cwd = dirname(manifestPath);
   const git = async (args: string[]) => {

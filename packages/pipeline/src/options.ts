@@ -19,7 +19,10 @@ export const pipelineSchema = z.object({
   package: z.string().min(1).optional(),
   bin: z.string().min(1).optional(),
   features: z.array(z.string().min(1)).default([]),
-  profile: z.string().regex(/^[a-z0-9_-]+$/, 'expected a cargo profile name').default('release'),
+  profile: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/, 'expected a cargo profile name')
+    .default('release'),
   optimize: z.boolean().default(true),
   wasmOpt: z.string().min(1).optional(),
   optLevel: z.enum(OPT_LEVELS).default('z'),
@@ -37,7 +40,10 @@ export const pipelineSchema = z.object({
       try {
         parseImageRef(v);
       } catch (e) {
-        ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^Invalid image reference "[^"]*": /, '') });
+        ctx.addIssue({
+          code: 'custom',
+          message: (e as Error).message.replace(/^Invalid image reference "[^"]*": /, ''),
+        });
       }
     }),
   /** Where the OCI layout is written; default `<workDir>/oci-layout`. */

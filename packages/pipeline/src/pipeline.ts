@@ -13,10 +13,25 @@ import {
   writeLayout,
 } from '@wasm-build/oci';
 import { runUnderNode, type SmokeResult } from '@wasm-build/smoke';
-import { cargoBuild, ensureTarget, findToolchain, isThreadsTarget, optimize, resolveManifestPath } from '@wasm-build/toolchain';
-import { buildReport, type CheckResult, decodeModule, type Feature, runChecks, type VerifyReport, WasmParseError } from '@wasm-build/wasm';
-import { keyValues, type PipelineOptions } from './options.ts';
+import {
+  cargoBuild,
+  ensureTarget,
+  findToolchain,
+  isThreadsTarget,
+  optimize,
+  resolveManifestPath,
+} from '@wasm-build/toolchain';
+import {
+  buildReport,
+  type CheckResult,
+  decodeModule,
+  type Feature,
+  runChecks,
+  type VerifyReport,
+  WasmParseError,
+} from '@wasm-build/wasm';
 import { sourceAnnotations } from './metadata.ts';
+import { keyValues, type PipelineOptions } from './options.ts';
 import { StageFailed, type StageRow, StageRunner } from './stages.ts';
 
 export interface PipelineResult {
@@ -56,7 +71,11 @@ export function verifyBytes(bytes: Uint8Array, path: string): VerifyReport {
 }
 
 /** Checks a report, logs warnings, and throws one UserError carrying every failed check's message. */
-export function enforceChecks(report: VerifyReport, o: { require: Feature[]; forbid: Feature[]; maxSize?: number }, log: Log): CheckResult[] {
+export function enforceChecks(
+  report: VerifyReport,
+  o: { require: Feature[]; forbid: Feature[]; maxSize?: number },
+  log: Log,
+): CheckResult[] {
   const checks = runChecks(report, o);
   for (const c of checks.filter((x) => x.status === 'warn')) log.warn(`${c.name}: ${c.message}`);
   const failed = checks.filter((c) => c.status === 'fail');
@@ -81,11 +100,18 @@ export async function runPipeline(o: PipelineOptions, log: Log): Promise<Pipelin
       const tc = await findToolchain(o.toolchain);
       const target = await ensureTarget(tc, { threads: o.threads, target: o.target }, log);
       const v = tc.version;
-      return { value: { tc, target }, detail: `rustc ${v.major}.${v.minor}.${v.patch} (${tc.spec ?? 'PATH'}), ${target}` };
+      return {
+        value: { tc, target },
+        detail: `rustc ${v.major}.${v.minor}.${v.patch} (${tc.spec ?? 'PATH'}), ${target}`,
+      };
     });
 
     const built = await stages.run('build', async () => {
-      const b = await cargoBuild(tc, { manifestPath, target, profile: o.profile, package: o.package, bin: o.bin, features: o.features }, log);
+      const b = await cargoBuild(
+        tc,
+        { manifestPath, target, profile: o.profile, package: o.package, bin: o.bin, features: o.features },
+        log,
+      );
       const size = readFileSync(b.wasmPath).length;
       return { value: b, detail: `${b.name}.wasm from ${b.packageId.split(' ')[0] || b.name}`, bytes: size };
     });
@@ -95,9 +121,19 @@ export async function runPipeline(o: PipelineOptions, log: Log): Promise<Pipelin
     if (o.optimize) {
       await stages.run('optimize', async () => {
         const before = verifyBytes(readFileSync(built.wasmPath), built.wasmPath);
-        const r = await optimize(built.wasmPath, finalPath, before, { path: o.wasmOpt, level: o.optLevel, extraArgs: o.wasmOptArgs }, log);
+        const r = await optimize(
+          built.wasmPath,
+          finalPath,
+          before,
+          { path: o.wasmOpt, level: o.optLevel, extraArgs: o.wasmOptArgs },
+          log,
+        );
         const pct = ((1 - r.bytesAfter / r.bytesBefore) * 100).toFixed(1);
-        return { value: r, detail: `${r.version}: ${r.bytesBefore} → ${r.bytesAfter} bytes (−${pct}%)`, bytes: r.bytesAfter };
+        return {
+          value: r,
+          detail: `${r.version}: ${r.bytesBefore} → ${r.bytesAfter} bytes (−${pct}%)`,
+          bytes: r.bytesAfter,
+        };
       });
     } else {
       copyFileSync(built.wasmPath, finalPath);
@@ -108,24 +144,40 @@ export async function runPipeline(o: PipelineOptions, log: Log): Promise<Pipelin
     result.wasmPath = finalPath;
     result.wasmSize = wasm.length;
     result.wasmSha256 = sha256(wasm);
-    const require = [...new Set<Feature>([...o.require, ...(o.threads || isThreadsTarget(target) ? (['threads'] as const) : [])])];
+    const require = [
+      ...new Set<Feature>([...o.require, ...(o.threads || isThreadsTarget(target) ? (['threads'] as const) : [])]),
+    ];
     result.report = await stages.run('verify', async () => {
       const report = verifyBytes(wasm, finalPath);
       result.checks = enforceChecks(report, { require, forbid: o.forbid, maxSize: o.maxSize }, log);
       const used = Object.entries(report.features)
         .filter(([, u]) => u.used)
         .map(([f]) => f);
-      return { value: report, detail: `${report.wasi.version}; uses ${used.join(', ') || 'no proposals'}; ${report.atomics.total} atomics`, bytes: wasm.length };
+      return {
+        value: report,
+        detail: `${report.wasi.version}; uses ${used.join(', ') || 'no proposals'}; ${report.atomics.total} atomics`,
+        bytes: wasm.length,
+      };
     });
 
     const tag = ref?.tag ?? 'latest';
     const layoutDir = resolve(o.layoutDir ?? join(workDir, 'oci-layout'));
     const image = await stages.run('image', async () => {
       const annotations = { ...(await sourceAnnotations(manifestPath)), ...keyValues(o.annotations) };
-      const img = await buildImage({ wasm, name: built.name, annotations, labels: keyValues(o.labels), created: sourceDateEpoch() });
+      const img = await buildImage({
+        wasm,
+        name: built.name,
+        annotations,
+        labels: keyValues(o.labels),
+        created: sourceDateEpoch(),
+      });
       writeLayout(img, layoutDir, tag);
       const total = [...img.blobs.values()].reduce((n, b) => n + b.length, 0);
-      return { value: img, detail: `${img.manifest.digest} (wasi/wasm, ${img.entrypoint}) in ${layoutDir}`, bytes: total };
+      return {
+        value: img,
+        detail: `${img.manifest.digest} (wasi/wasm, ${img.entrypoint}) in ${layoutDir}`,
+        bytes: total,
+      };
     });
     result.layoutDir = layoutDir;
     result.digest = image.manifest.digest;
@@ -134,7 +186,11 @@ export async function runPipeline(o: PipelineOptions, log: Log): Promise<Pipelin
     if (ref) {
       const proof = await stages.run('push', async () => {
         await pushWithSkopeo({ layoutDir, layoutTag: tag, ref: { ...ref, tag }, insecure: o.insecure }, log);
-        const p = await readBack({ ...ref, tag }, { digest: image.manifest.digest, wasmDigest: image.wasmDigest, entrypoint: image.entrypoint }, { insecure: o.insecure });
+        const p = await readBack(
+          { ...ref, tag },
+          { digest: image.manifest.digest, wasmDigest: image.wasmDigest, entrypoint: image.entrypoint },
+          { insecure: o.insecure },
+        );
         return { value: p, detail: `${p.ref} read back: digest, ${p.platform}, compat-smart, layer sha256 match` };
       });
       const { wasm: pulled, ...rest } = proof;
@@ -154,10 +210,15 @@ export async function runPipeline(o: PipelineOptions, log: Log): Promise<Pipelin
       result.smoke = await stages.run('smoke-test', async () => {
         const r = await runUnderNode(served, image.entrypoint, report, expectations);
         if (r.status !== 'pass') {
-          throw new UserError(`${r.runtime}: ${r.status}: ${r.reason}`, { fix: r.status === 'incompatible' ? 'Smoke-test it under a runtime that supports it' : undefined });
+          throw new UserError(`${r.runtime}: ${r.status}: ${r.reason}`, {
+            fix: r.status === 'incompatible' ? 'Smoke-test it under a runtime that supports it' : undefined,
+          });
         }
         const firstLine = r.stdout.split('\n')[0];
-        return { value: [r], detail: `${r.runtime}: exit ${r.exitCode}, stdout "${firstLine}"${ref ? ' (module as pulled)' : ''}` };
+        return {
+          value: [r],
+          detail: `${r.runtime}: exit ${r.exitCode}, stdout "${firstLine}"${ref ? ' (module as pulled)' : ''}`,
+        };
       });
     } else stages.skip('smoke-test', 'smoke is off');
     result.ok = true;

@@ -1,4 +1,4 @@
-import { type Log, errorLine } from '@wasm-build/kit';
+import { errorLine, type Log } from '@wasm-build/kit';
 
 /** One row of the final table. */
 export interface StageRow {

@@ -13,14 +13,25 @@ export function renderStageTable(rows: StageRow[]): string {
     colAligns: ['left', 'left', 'right', 'right', 'left'],
   });
   for (const r of rows) {
-    t.push([r.stage, MARK[r.status], r.status === 'skipped' ? '' : `${r.durationMs} ms`, r.bytes?.toString() ?? '', r.detail]);
+    t.push([
+      r.stage,
+      MARK[r.status],
+      r.status === 'skipped' ? '' : `${r.durationMs} ms`,
+      r.bytes?.toString() ?? '',
+      r.detail,
+    ]);
   }
   return t.toString();
 }
 
 /** The feature table of a verify report: feature, used, evidence. */
 export function renderFeatureTable(report: import('@wasm-build/wasm').VerifyReport): string {
-  const t = new Table({ head: ['feature', 'used', 'evidence'], style: { head: [], border: [] }, colWidths: [26, 6, 90], wordWrap: true });
+  const t = new Table({
+    head: ['feature', 'used', 'evidence'],
+    style: { head: [], border: [] },
+    colWidths: [26, 6, 90],
+    wordWrap: true,
+  });
   for (const [f, u] of Object.entries(report.features)) t.push([f, u.used ? 'yes' : 'no', u.evidence]);
   return t.toString();
 }

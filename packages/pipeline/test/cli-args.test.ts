@@ -3,7 +3,21 @@ import { parseCli } from '../src/cli-args.ts';
 
 describe('parseCli', () => {
   it('parses a full pipeline command into typed options with defaults', () => {
-    const cmd = parseCli(['examples/hello', '--toolchain', 'debian', '--require', 'threads,simd', '--max-size', '1000', '--arg', 'a', '--env', 'K=v', '--annotation', 'x=y']);
+    const cmd = parseCli([
+      'examples/hello',
+      '--toolchain',
+      'debian',
+      '--require',
+      'threads,simd',
+      '--max-size',
+      '1000',
+      '--arg',
+      'a',
+      '--env',
+      'K=v',
+      '--annotation',
+      'x=y',
+    ]);
     expect(cmd.kind).toBe('pipeline');
     expect(cmd.options).toMatchObject({
       manifestPath: 'examples/hello',
@@ -31,7 +45,10 @@ describe('parseCli', () => {
     [['x', '--max-size=-5'], /^Invalid --max-size -5: Too small/],
     [['x', '--timeout', 'soon'], /^Invalid --timeout "soon": expected a whole number/],
     [['x', '--opt-level', '9'], /^Invalid --opt-level "9"/],
-    [['x', '--image', 'ghcr.io/Org/app'], /^Invalid --image "ghcr.io\/Org\/app": "Org" is not a valid repository path component/],
+    [
+      ['x', '--image', 'ghcr.io/Org/app'],
+      /^Invalid --image "ghcr.io\/Org\/app": "Org" is not a valid repository path component/,
+    ],
     [['x', '--env', 'novalue'], /^Invalid --env "novalue": expected KEY=value/],
     [['x', '--bogus'], /Unknown option '--bogus'/],
     [[], /No crate given/],
@@ -41,6 +58,11 @@ describe('parseCli', () => {
   });
 
   it('parses verify', () => {
-    expect(parseCli(['verify', 'm.wasm', '--require', 'threads', '--json'])).toMatchObject({ kind: 'verify', file: 'm.wasm', json: true, options: { require: ['threads'] } });
+    expect(parseCli(['verify', 'm.wasm', '--require', 'threads', '--json'])).toMatchObject({
+      kind: 'verify',
+      file: 'm.wasm',
+      json: true,
+      options: { require: ['threads'] },
+    });
   });
 });

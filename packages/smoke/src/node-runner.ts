@@ -25,7 +25,11 @@ export function nodeIncompatibility(report: VerifyReport): string | undefined {
 export function nodeRunnerCommand(report: VerifyReport, config: string): Command {
   const flags = ['--no-warnings'];
   if (report.features['shared-memory'].used) flags.push('--no-liftoff');
-  return { command: process.execPath, args: [...flags, '--input-type=module', '-e', NODE_RUNNER_SOURCE], env: { WASM_BUILD_SMOKE: config } };
+  return {
+    command: process.execPath,
+    args: [...flags, '--input-type=module', '-e', NODE_RUNNER_SOURCE],
+    env: { WASM_BUILD_SMOKE: config },
+  };
 }
 
 /**
@@ -33,17 +37,29 @@ export function nodeRunnerCommand(report: VerifyReport, config: string): Command
  * Never throws for the module's behaviour: a crash, a trap or a timeout is a `fail` result with the reason.
  * Source: Node.js docs, "WASI" (node:wasi, `version: 'preview1'`, `returnOnExit`).
  */
-export async function runUnderNode(wasm: Uint8Array, argv0: string, report: VerifyReport, e: SmokeExpectations): Promise<SmokeResult> {
+export async function runUnderNode(
+  wasm: Uint8Array,
+  argv0: string,
+  report: VerifyReport,
+  e: SmokeExpectations,
+): Promise<SmokeResult> {
   const runtime = `node ${process.version}`;
   const incompatible = nodeIncompatibility(report);
-  if (incompatible) return { runtime, status: 'incompatible', stdout: '', stderr: '', durationMs: 0, reason: incompatible };
+  if (incompatible)
+    return { runtime, status: 'incompatible', stdout: '', stderr: '', durationMs: 0, reason: incompatible };
   const dir = mkdtempSync(join(process.env.RUNNER_TEMP ?? tmpdir(), 'wasm-build-smoke-'));
   try {
     const module = join(dir, 'module.wasm');
     writeFileSync(module, wasm);
     const memories = report.memories
       .filter((m) => m.import)
-      .map((m) => ({ module: m.import!.module, name: m.import!.name, initial: m.limits.min, maximum: m.limits.max, shared: m.limits.shared }));
+      .map((m) => ({
+        module: m.import!.module,
+        name: m.import!.name,
+        initial: m.limits.min,
+        maximum: m.limits.max,
+        shared: m.limits.shared,
+      }));
     const config = JSON.stringify({ module, args: [argv0, ...(e.args ?? [])], env: e.env ?? {}, memories });
     const cmd = nodeRunnerCommand(report, config);
     const r = await exec.run(cmd, { timeoutMs: e.timeoutMs ?? 30_000 });
@@ -59,7 +75,14 @@ export async function runUnderNode(wasm: Uint8Array, argv0: string, report: Veri
     };
   } catch (err) {
     if (err instanceof TimeoutError) {
-      return { runtime, status: 'fail', stdout: '', stderr: '', durationMs: err.timeoutMs, reason: `timed out after ${err.timeoutMs} ms` };
+      return {
+        runtime,
+        status: 'fail',
+        stdout: '',
+        stderr: '',
+        durationMs: err.timeoutMs,
+        reason: `timed out after ${err.timeoutMs} ms`,
+      };
     }
     throw err;
   } finally {

@@ -36,6 +36,7 @@ export function checkExpectations(exitCode: number, stdout: string, e: SmokeExpe
   const want = e.exitCode ?? 0;
   if (exitCode !== want) return `exit code ${exitCode}, expected ${want}`;
   if (e.stdout instanceof RegExp && !e.stdout.test(stdout)) return `stdout does not match ${e.stdout}`;
-  if (typeof e.stdout === 'string' && !stdout.includes(e.stdout)) return `stdout does not contain ${JSON.stringify(e.stdout)}`;
+  if (typeof e.stdout === 'string' && !stdout.includes(e.stdout))
+    return `stdout does not contain ${JSON.stringify(e.stdout)}`;
   return undefined;
 }

@@ -45,6 +45,10 @@ describe('runUnderNode', () => {
 
   it('runs shared-memory modules with --no-liftoff', () => {
     const { report } = load('wamr_pthread_mutex.wasm');
-    expect(nodeRunnerCommand(report, '{}').args.slice(0, 3)).toEqual(['--no-warnings', '--no-liftoff', '--input-type=module']);
+    expect(nodeRunnerCommand(report, '{}').args.slice(0, 3)).toEqual([
+      '--no-warnings',
+      '--no-liftoff',
+      '--input-type=module',
+    ]);
   });
 });

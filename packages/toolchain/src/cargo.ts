@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Command, exec, lastLines, type Log, UserError } from '@wasm-build/kit';
+import { type Command, exec, type Log, lastLines, UserError } from '@wasm-build/kit';
 import type { Toolchain } from './rust.ts';
 
 export interface CargoBuildOptions {
@@ -103,14 +103,23 @@ export function parseCargoMessages(stdout: string): { artifacts: WasmArtifact[];
     const files = [msg.executable, ...(msg.filenames ?? [])].filter((f): f is string => !!f && f.endsWith('.wasm'));
     const path = files[0];
     if (path) {
-      artifacts.push({ name: msg.target.name, kind: kinds, path, packageId: msg.package_id ?? '', manifestPath: msg.manifest_path });
+      artifacts.push({
+        name: msg.target.name,
+        kind: kinds,
+        path,
+        packageId: msg.package_id ?? '',
+        manifestPath: msg.manifest_path,
+      });
     }
   }
   return { artifacts, success };
 }
 
 /** Picks the one module to ship: the chosen bin, or the only artifact; errors list what there is. */
-export function pickArtifact(artifacts: WasmArtifact[], o: Pick<CargoBuildOptions, 'bin' | 'manifestPath'>): WasmArtifact {
+export function pickArtifact(
+  artifacts: WasmArtifact[],
+  o: Pick<CargoBuildOptions, 'bin' | 'manifestPath'>,
+): WasmArtifact {
   const ofCrate = artifacts.filter((a) => !a.manifestPath || resolve(a.manifestPath) === resolve(o.manifestPath));
   const pool = ofCrate.length ? ofCrate : artifacts;
   const chosen = o.bin ? pool.filter((a) => a.name === o.bin) : pool;
@@ -122,9 +131,15 @@ export function pickArtifact(artifacts: WasmArtifact[], o: Pick<CargoBuildOption
         : 'The crate needs a [[bin]] (src/main.rs) or a cdylib [lib] to produce a .wasm module',
     });
   }
-  throw new UserError(`The crate builds several .wasm binaries: ${chosen.map((a) => a.name).sort().join(', ')}`, {
-    fix: 'Choose one with the bin input (--bin NAME)',
-  });
+  throw new UserError(
+    `The crate builds several .wasm binaries: ${chosen
+      .map((a) => a.name)
+      .sort()
+      .join(', ')}`,
+    {
+      fix: 'Choose one with the bin input (--bin NAME)',
+    },
+  );
 }
 
 /**
@@ -152,5 +167,11 @@ export async function cargoBuild(tc: Toolchain, o: CargoBuildOptions, log: Log):
     );
   }
   const artifact = pickArtifact(artifacts, { ...o, manifestPath });
-  return { wasmPath: artifact.path, name: artifact.name, packageId: artifact.packageId, durationMs: result.durationMs, command };
+  return {
+    wasmPath: artifact.path,
+    name: artifact.name,
+    packageId: artifact.packageId,
+    durationMs: result.durationMs,
+    command,
+  };
 }

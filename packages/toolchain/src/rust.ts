@@ -25,7 +25,11 @@ export interface Toolchain {
 export function toolchainCommands(spec?: string): Pick<Toolchain, 'cargo' | 'rustc' | 'env'> {
   if (spec && (isAbsolute(spec) || spec.startsWith('.'))) {
     const rustc = join(spec, 'bin', 'rustc');
-    return { cargo: { command: join(spec, 'bin', 'cargo'), args: [] }, rustc: { command: rustc, args: [] }, env: { RUSTC: rustc } };
+    return {
+      cargo: { command: join(spec, 'bin', 'cargo'), args: [] },
+      rustc: { command: rustc, args: [] },
+      env: { RUSTC: rustc },
+    };
   }
   const plus = spec ? [`+${spec}`] : [];
   return { cargo: { command: 'cargo', args: plus }, rustc: { command: 'rustc', args: plus }, env: {} };
@@ -54,9 +58,13 @@ export async function findToolchain(spec?: string): Promise<Toolchain> {
   });
   const parsed = vv.exitCode === 0 ? parseRustcVerbose(vv.stdout) : undefined;
   if (!parsed) {
-    throw new UserError(`Rust toolchain ${name} did not run: ${(vv.stderr || vv.stdout).trim().split('\n')[0]}`, { fix });
+    throw new UserError(`Rust toolchain ${name} did not run: ${(vv.stderr || vv.stdout).trim().split('\n')[0]}`, {
+      fix,
+    });
   }
-  const sysroot = (await runOk({ ...base.rustc, args: [...base.rustc.args, '--print', 'sysroot'] }, 'rustc --print sysroot')).stdout.trim();
+  const sysroot = (
+    await runOk({ ...base.rustc, args: [...base.rustc.args, '--print', 'sysroot'] }, 'rustc --print sysroot')
+  ).stdout.trim();
   return { spec, ...base, ...parsed, sysroot };
 }
 

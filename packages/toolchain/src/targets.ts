@@ -48,10 +48,14 @@ export function resolveTarget(version: RustVersion, options: { threads?: boolean
     }
     if ((t === 'wasm32-wasip1' || t === 'wasm32-wasip1-threads') && !atLeast(version, 78)) {
       const old = t === 'wasm32-wasip1' ? 'wasm32-wasi' : 'wasm32-wasi-preview1-threads';
-      throw new UserError(`Target "${t}" needs Rust 1.78 or later (rustc ${v})`, { fix: `Use ${old}, or a newer toolchain` });
+      throw new UserError(`Target "${t}" needs Rust 1.78 or later (rustc ${v})`, {
+        fix: `Use ${old}, or a newer toolchain`,
+      });
     }
     if (options.threads && !isThreadsTarget(t)) {
-      throw new UserError(`threads is set but target "${t}" has no threads`, { fix: 'Use wasm32-wasip1-threads, or unset threads' });
+      throw new UserError(`threads is set but target "${t}" has no threads`, {
+        fix: 'Use wasm32-wasip1-threads, or unset threads',
+      });
     }
     return t;
   }

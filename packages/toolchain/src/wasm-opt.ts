@@ -67,7 +67,10 @@ export interface WasmOptOptions {
 
 /** The wasm-opt command, as data: input, `-o` output, `-O<level>`, feature flags, extra args. */
 export function wasmOptCommand(input: string, output: string, flags: string[], o: WasmOptOptions = {}): Command {
-  return { command: o.path ?? 'wasm-opt', args: [input, '-o', output, `-O${o.level ?? 'z'}`, ...flags, ...(o.extraArgs ?? [])] };
+  return {
+    command: o.path ?? 'wasm-opt',
+    args: [input, '-o', output, `-O${o.level ?? 'z'}`, ...flags, ...(o.extraArgs ?? [])],
+  };
 }
 
 export interface OptimizeResult {
@@ -86,7 +89,13 @@ export interface OptimizeResult {
  * @throws UserError when wasm-opt is missing (with how to install it) or rejects the module (its last stderr lines).
  * Source: binaryen README (wasm-opt usage); binaryen#5833 (features without target_features).
  */
-export async function optimize(input: string, output: string, report: VerifyReport, o: WasmOptOptions, log: Log): Promise<OptimizeResult> {
+export async function optimize(
+  input: string,
+  output: string,
+  report: VerifyReport,
+  o: WasmOptOptions,
+  log: Log,
+): Promise<OptimizeResult> {
   const bin = o.path ?? 'wasm-opt';
   const fix = 'Install binaryen (apt-get install binaryen, or the setup action) or pass its path (--wasm-opt)';
   const version = (await runOk({ command: bin, args: ['--version'] }, 'wasm-opt --version', { fix })).stdout.trim();
@@ -96,9 +105,12 @@ export async function optimize(input: string, output: string, report: VerifyRepo
   log.debug(`WasmOpt.optimize: ${[command.command, ...command.args].join(' ')}`);
   const result = await exec.run(command);
   if (result.exitCode !== 0) {
-    throw new UserError(`wasm-opt rejected ${input} (exit code ${result.exitCode}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`, {
-      fix: `Check the feature flags (${flags.join(' ') || 'none'}); pass more with wasm-opt-args`,
-    });
+    throw new UserError(
+      `wasm-opt rejected ${input} (exit code ${result.exitCode}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      {
+        fix: `Check the feature flags (${flags.join(' ') || 'none'}); pass more with wasm-opt-args`,
+      },
+    );
   }
   return {
     outputPath: output,

@@ -11,7 +11,24 @@ describe('cargoBuildCommand', () => {
     [{ profile: 'dev' }, ['+debian', 'build', '--target', 'wasm32-wasi', FMT, '--manifest-path', '/c/Cargo.toml']],
     [
       { profile: 'small', package: 'app', bin: 'server', features: ['a', 'b'], noDefaultFeatures: true },
-      ['+debian', 'build', '--profile', 'small', '--target', 'wasm32-wasi', FMT, '--manifest-path', '/c/Cargo.toml', '--package', 'app', '--bin', 'server', '--features', 'a,b', '--no-default-features'],
+      [
+        '+debian',
+        'build',
+        '--profile',
+        'small',
+        '--target',
+        'wasm32-wasi',
+        FMT,
+        '--manifest-path',
+        '/c/Cargo.toml',
+        '--package',
+        'app',
+        '--bin',
+        'server',
+        '--features',
+        'a,b',
+        '--no-default-features',
+      ],
     ],
   ])('%j', (o, args) => {
     expect(cargoBuildCommand(tc, { ...base, ...o })).toEqual({ command: 'cargo', args, env: {} });
@@ -19,7 +36,14 @@ describe('cargoBuildCommand', () => {
 });
 
 const artifact = (name: string, kind: string[], file: string, manifest = '/c/Cargo.toml') =>
-  JSON.stringify({ reason: 'compiler-artifact', package_id: `${name} 0.1.0`, manifest_path: manifest, target: { name, kind }, filenames: [file], executable: kind.includes('bin') ? file : null });
+  JSON.stringify({
+    reason: 'compiler-artifact',
+    package_id: `${name} 0.1.0`,
+    manifest_path: manifest,
+    target: { name, kind },
+    filenames: [file],
+    executable: kind.includes('bin') ? file : null,
+  });
 
 describe('parseCargoMessages', () => {
   it('keeps bin and cdylib .wasm artifacts, skips rlibs and text lines', () => {
@@ -40,7 +64,9 @@ describe('parseCargoMessages', () => {
 });
 
 describe('pickArtifact', () => {
-  const a = parseCargoMessages([artifact('one', ['bin'], '/t/one.wasm'), artifact('two', ['bin'], '/t/two.wasm')].join('\n')).artifacts;
+  const a = parseCargoMessages(
+    [artifact('one', ['bin'], '/t/one.wasm'), artifact('two', ['bin'], '/t/two.wasm')].join('\n'),
+  ).artifacts;
   it('lists the bins when several are built and none is chosen', () => {
     expect(() => pickArtifact(a, base)).toThrow('The crate builds several .wasm binaries: one, two');
   });

@@ -8,7 +8,12 @@ describe('toolchain commands', () => {
   it.each([
     [undefined, { command: 'cargo', args: [] }, { command: 'rustc', args: [] }, {}],
     ['debian', { command: 'cargo', args: ['+debian'] }, { command: 'rustc', args: ['+debian'] }, {}],
-    ['/usr', { command: '/usr/bin/cargo', args: [] }, { command: '/usr/bin/rustc', args: [] }, { RUSTC: '/usr/bin/rustc' }],
+    [
+      '/usr',
+      { command: '/usr/bin/cargo', args: [] },
+      { command: '/usr/bin/rustc', args: [] },
+      { RUSTC: '/usr/bin/rustc' },
+    ],
   ])('%s', (spec, cargo, rustc, env) => {
     expect(toolchainCommands(spec)).toEqual({ cargo, rustc, env });
   });
@@ -23,8 +28,12 @@ describe('toolchain commands', () => {
 
 describe('parseRustcVerbose', () => {
   it('reads release and host', () => {
-    const text = 'rustc 1.63.0\nbinary: rustc\ncommit-hash: unknown\nhost: x86_64-unknown-linux-gnu\nrelease: 1.63.0\nLLVM version: 14.0.6\n';
-    expect(parseRustcVerbose(text)).toEqual({ version: { major: 1, minor: 63, patch: 0 }, host: 'x86_64-unknown-linux-gnu' });
+    const text =
+      'rustc 1.63.0\nbinary: rustc\ncommit-hash: unknown\nhost: x86_64-unknown-linux-gnu\nrelease: 1.63.0\nLLVM version: 14.0.6\n';
+    expect(parseRustcVerbose(text)).toEqual({
+      version: { major: 1, minor: 63, patch: 0 },
+      host: 'x86_64-unknown-linux-gnu',
+    });
   });
   it('returns undefined for other text', () => {
     expect(parseRustcVerbose('error: toolchain not installed')).toBeUndefined();

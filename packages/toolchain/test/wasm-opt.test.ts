@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { buildReport, decodeModule } from '@wasm-build/wasm';
+import { describe, expect, it } from 'vitest';
 import { corpusFile } from '../../../test/helpers/corpus.ts';
 import { featureFlags, parseSupportedFlags, wasmOptCommand } from '../src/wasm-opt.ts';
 
@@ -23,7 +23,9 @@ describe('featureFlags', () => {
   });
 
   it('drops flags the installed wasm-opt does not know', () => {
-    const supported = parseSupportedFlags('  --enable-threads  ...\n  --enable-bulk-memory ...\n  --enable-sign-ext\n --enable-mutable-globals');
+    const supported = parseSupportedFlags(
+      '  --enable-threads  ...\n  --enable-bulk-memory ...\n  --enable-sign-ext\n --enable-mutable-globals',
+    );
     expect(featureFlags(report('binaries/wasi-testsuite_thread_spawn-simple.wasm'), supported)).toEqual([
       '--enable-bulk-memory',
       '--enable-mutable-globals',
@@ -36,9 +38,15 @@ describe('featureFlags', () => {
 describe('wasmOptCommand', () => {
   it.each([
     [{}, ['in.wasm', '-o', 'out.wasm', '-Oz', '--enable-threads']],
-    [{ path: '/opt/bin/wasm-opt', level: '3', extraArgs: ['--strip-debug'] }, ['in.wasm', '-o', 'out.wasm', '-O3', '--enable-threads', '--strip-debug']],
+    [
+      { path: '/opt/bin/wasm-opt', level: '3', extraArgs: ['--strip-debug'] },
+      ['in.wasm', '-o', 'out.wasm', '-O3', '--enable-threads', '--strip-debug'],
+    ],
   ] as const)('%j', (o, args) => {
-    const cmd = wasmOptCommand('in.wasm', 'out.wasm', ['--enable-threads'], { ...o, extraArgs: o && 'extraArgs' in o ? [...o.extraArgs] : undefined });
+    const cmd = wasmOptCommand('in.wasm', 'out.wasm', ['--enable-threads'], {
+      ...o,
+      extraArgs: o && 'extraArgs' in o ? [...o.extraArgs] : undefined,
+    });
     expect(cmd.args).toEqual(args);
     expect(cmd.command).toBe('path' in o ? o.path : 'wasm-opt');
   });

@@ -41,7 +41,11 @@ function requireFeature(report: VerifyReport, f: Feature): CheckResult {
         `${report.features.atomics.evidence}. Running it on several threads would race on unshared memory. ${THREADS_FIX}`,
     };
   }
-  return { name: `require ${f}`, status: 'fail', message: `The module was required to use ${f} but does not: ${use.evidence}.` };
+  return {
+    name: `require ${f}`,
+    status: 'fail',
+    message: `The module was required to use ${f} but does not: ${use.evidence}.`,
+  };
 }
 
 /**

@@ -6,12 +6,38 @@ import { emptyCounts } from './types.ts';
 import { readRefType, readValType } from './valtypes.ts';
 
 const SECTION_NAMES = [
-  'custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element', 'code', 'data',
-  'datacount', 'tag',
+  'custom',
+  'type',
+  'import',
+  'function',
+  'table',
+  'memory',
+  'global',
+  'export',
+  'start',
+  'element',
+  'code',
+  'data',
+  'datacount',
+  'tag',
 ];
 // Position of each known section id in the required order (tag sits between memory and global; datacount
 // between element and code).
-const SECTION_ORDER: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13 };
+const SECTION_ORDER: Record<number, number> = {
+  1: 1,
+  2: 2,
+  3: 3,
+  4: 4,
+  5: 5,
+  13: 6,
+  6: 7,
+  7: 8,
+  8: 9,
+  9: 10,
+  12: 11,
+  10: 12,
+  11: 13,
+};
 const EXTERN_KINDS: ExternKind[] = ['func', 'table', 'memory', 'global', 'tag'];
 const MAX_PAGES_32 = 65536;
 const MAX_PAGES_64 = 2 ** 48;
@@ -21,7 +47,8 @@ function readLimits(r: ByteReader, what: 'memory' | 'table'): Limits {
   const at = r.pos;
   const flags = r.u8(); // a byte, not a LEB128 (binary.wast: 0x81 0x00 is malformed)
   const allowed = what === 'memory' ? 0x07 : 0x05;
-  if ((flags & ~allowed) !== 0) r.fail('malformed limits flags', `${what} limits flags within 0x${allowed.toString(16)}`, at);
+  if ((flags & ~allowed) !== 0)
+    r.fail('malformed limits flags', `${what} limits flags within 0x${allowed.toString(16)}`, at);
   const index64 = (flags & 0x04) !== 0;
   const read = () => (index64 ? r.u64() : r.u32());
   const limits: Limits = { min: read(), shared: (flags & 0x02) !== 0, index64 };
@@ -32,7 +59,12 @@ function readLimits(r: ByteReader, what: 'memory' | 'table'): Limits {
   if (what === 'memory') {
     const cap = index64 ? MAX_PAGES_64 : MAX_PAGES_32;
     if (limits.min > cap || (limits.max ?? 0) > cap) {
-      r.fail(`memory size must be at most ${cap} pages${index64 ? '' : ' (4GiB)'}`, `limits within ${cap} pages`, at, 'invalid');
+      r.fail(
+        `memory size must be at most ${cap} pages${index64 ? '' : ' (4GiB)'}`,
+        `limits within ${cap} pages`,
+        at,
+        'invalid',
+      );
     }
     if (limits.shared && limits.max === undefined) {
       r.fail('shared memory must have maximum', 'a maximum on a shared memory', at, 'invalid');
@@ -96,7 +128,11 @@ export function decodeModule(bytes: Uint8Array, options: { multiMemory?: boolean
   } catch (e) {
     if (e instanceof WasmParseError) throw e;
     // Defensive: an internal fault must still surface as a parse error with context, not a bare TypeError.
-    throw new WasmParseError(`internal decoder error (${e instanceof Error ? e.message : String(e)})`, 0, 'a decodable module');
+    throw new WasmParseError(
+      `internal decoder error (${e instanceof Error ? e.message : String(e)})`,
+      0,
+      'a decodable module',
+    );
   }
 }
 
@@ -158,12 +194,18 @@ function decode(bytes: Uint8Array, multiMemory: boolean): BinaryInfo {
     if (id > 13) r.fail('malformed section id', 'a section id 0-13', idAt);
     const size = r.u32();
     const start = r.pos;
-    if (size > r.remaining) r.fail('length out of bounds', `a section of ${size} bytes (only ${r.remaining} left)`, start);
+    if (size > r.remaining)
+      r.fail('length out of bounds', `a section of ${size} bytes (only ${r.remaining} left)`, start);
     const end = start + size;
     const sr = new ByteReader(bytes, start, end);
     if (id !== 0) {
       const order = SECTION_ORDER[id];
-      if (order <= lastOrder) r.fail('unexpected content after last section', `sections in order, each once (got ${SECTION_NAMES[id]})`, idAt);
+      if (order <= lastOrder)
+        r.fail(
+          'unexpected content after last section',
+          `sections in order, each once (got ${SECTION_NAMES[id]})`,
+          idAt,
+        );
       lastOrder = order;
     }
     let name = SECTION_NAMES[id];
@@ -276,14 +318,20 @@ function decode(bytes: Uint8Array, multiMemory: boolean): BinaryInfo {
         const n = count(sr, 'function bodies');
         codeCount = n;
         if (n !== funcTypeIndices.length - importedFuncs) {
-          sr.fail('function and code section have inconsistent lengths', `${funcTypeIndices.length - importedFuncs} bodies`, start, 'malformed');
+          sr.fail(
+            'function and code section have inconsistent lengths',
+            `${funcTypeIndices.length - importedFuncs} bodies`,
+            start,
+            'malformed',
+          );
         }
         ctx.counts = info.instructions;
         ctx.typeCount = info.typeCount;
         for (let i = 0; i < n; i++) {
           const bodySize = sr.u32();
           const bodyStart = sr.pos;
-          if (bodySize > sr.remaining) sr.fail('unexpected end of section or function', `a body of ${bodySize} bytes`, bodyStart);
+          if (bodySize > sr.remaining)
+            sr.fail('unexpected end of section or function', `a body of ${bodySize} bytes`, bodyStart);
           const br = new ByteReader(bytes, bodyStart, bodyStart + bodySize);
           const groups = count(br, 'local groups');
           let locals = 0;
@@ -311,7 +359,8 @@ function decode(bytes: Uint8Array, multiMemory: boolean): BinaryInfo {
           if (flags > 2) sr.fail('malformed data segment flags', 'data segment flags 0, 1 or 2', flagAt);
           if (flags !== 1) {
             const mem = flags === 2 ? sr.u32() : 0;
-            if (mem >= info.memories.length) sr.fail('unknown memory', `a memory index below ${info.memories.length}`, flagAt, 'invalid');
+            if (mem >= info.memories.length)
+              sr.fail('unknown memory', `a memory index below ${info.memories.length}`, flagAt, 'invalid');
             constExpr(sr);
           }
           sr.take(sr.u32(), 'bytes of a data segment');
@@ -330,10 +379,12 @@ function decode(bytes: Uint8Array, multiMemory: boolean): BinaryInfo {
     r.fail('function and code section have inconsistent lengths', `${definedFuncs} function bodies`, r.pos);
   }
   if (ctx.hasDataCount && info.dataSegments !== info.dataCount && !info.sections.some((s) => s.id === 11)) {
-    if (info.dataCount !== 0) r.fail('data count and data section have inconsistent lengths', `${info.dataCount} data segments`, r.pos);
+    if (info.dataCount !== 0)
+      r.fail('data count and data section have inconsistent lengths', `${info.dataCount} data segments`, r.pos);
   }
   if (!multiMemory) {
-    if (info.memories.length > 1) r.fail('multiple memories', 'at most one memory (multi-memory not enabled)', r.pos, 'invalid');
+    if (info.memories.length > 1)
+      r.fail('multiple memories', 'at most one memory (multi-memory not enabled)', r.pos, 'invalid');
     if (info.tables.length > 1 && !info.instructions.referenceTypes) {
       r.fail('multiple tables', 'at most one table (reference types not used)', r.pos, 'invalid');
     }
@@ -344,7 +395,8 @@ function decode(bytes: Uint8Array, multiMemory: boolean): BinaryInfo {
 
 function readFieldType(r: ByteReader, typeCount: number): void {
   const b = r.bytes[r.pos];
-  if (b === 0x78 || b === 0x77) r.pos++; // packed i8 / i16
+  if (b === 0x78 || b === 0x77)
+    r.pos++; // packed i8 / i16
   else readValType(r, typeCount);
   if (r.u8() > 1) r.fail('malformed mutability', 'mutability 0x00 or 0x01', r.pos - 1);
 }

@@ -22,7 +22,12 @@ const SIMD_RESERVED = new Set([
 
 function memoryIndex(r: ByteReader, ctx: ExprContext, at: number, idx: number): void {
   if (idx >= ctx.memory64.length) {
-    r.fail('unknown memory', `a memory index below ${ctx.memory64.length} (the module has ${ctx.memory64.length})`, at, 'invalid');
+    r.fail(
+      'unknown memory',
+      `a memory index below ${ctx.memory64.length} (the module has ${ctx.memory64.length})`,
+      at,
+      'invalid',
+    );
   }
   if (idx !== 0 && ctx.counts) ctx.counts.multiMemory++;
 }
@@ -46,7 +51,8 @@ function memidx(r: ByteReader, ctx: ExprContext, at: number): void {
 }
 
 function dataIndexNeedsCount(r: ByteReader, ctx: ExprContext, at: number): void {
-  if (!ctx.hasDataCount) r.fail('data count section required', 'a data count section before the code section', at, 'invalid');
+  if (!ctx.hasDataCount)
+    r.fail('data count section required', 'a data count section before the code section', at, 'invalid');
   r.u32();
 }
 
@@ -120,7 +126,8 @@ function prefixFE(r: ByteReader, ctx: ExprContext, at: number, c: InstructionCou
     if (c) c.atomic.fence++;
     return;
   }
-  if (sub > 0x4e || (sub > 0x02 && sub < 0x10)) r.fail(`illegal opcode fe ${sub.toString(16)}`, 'an atomic instruction', at);
+  if (sub > 0x4e || (sub > 0x02 && sub < 0x10))
+    r.fail(`illegal opcode fe ${sub.toString(16)}`, 'an atomic instruction', at);
   if (ctx.memory64.length === 0) {
     r.fail('unknown memory', 'a memory for the atomic instruction (the module has none)', at, 'invalid');
   }
@@ -136,16 +143,41 @@ function prefixFE(r: ByteReader, ctx: ExprContext, at: number, c: InstructionCou
 function prefixFB(r: ByteReader, ctx: ExprContext, at: number, c: InstructionCounts | null): void {
   const sub = r.u32();
   switch (sub) {
-    case 0: case 1: case 6: case 7: case 11: case 12: case 13: case 14: case 16:
+    case 0:
+    case 1:
+    case 6:
+    case 7:
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+    case 16:
       r.u32();
       break;
-    case 2: case 3: case 4: case 5: case 8: case 9: case 10: case 17: case 18: case 19:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 8:
+    case 9:
+    case 10:
+    case 17:
+    case 18:
+    case 19:
       r.u32();
       r.u32();
       break;
-    case 15: case 26: case 27: case 28: case 29: case 30:
+    case 15:
+    case 26:
+    case 27:
+    case 28:
+    case 29:
+    case 30:
       break;
-    case 20: case 21: case 22: case 23:
+    case 20:
+    case 21:
+    case 22:
+    case 23:
       readHeapType(r, ctx.typeCount);
       break;
     case 24: // br_on_cast flags label ht1 ht2
@@ -182,7 +214,12 @@ export function decodeExpr(r: ByteReader, ctx: ExprContext): void {
     if (c) c.total++;
     if (op >= 0x45 && op <= 0xbf) continue; // numeric instructions without immediates
     switch (op) {
-      case 0x00: case 0x01: case 0x05: case 0x0f: case 0x1a: case 0x1b:
+      case 0x00:
+      case 0x01:
+      case 0x05:
+      case 0x0f:
+      case 0x1a:
+      case 0x1b:
         break;
       case 0x02: // block, loop, if
       case 0x03:
@@ -194,7 +231,14 @@ export function decodeExpr(r: ByteReader, ctx: ExprContext): void {
         if (depth === 0) return;
         depth--;
         break;
-      case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
+      case 0x0c:
+      case 0x0d:
+      case 0x10:
+      case 0x20:
+      case 0x21:
+      case 0x22:
+      case 0x23:
+      case 0x24:
         r.u32();
         break;
       case 0x0e: {
@@ -295,7 +339,11 @@ export function decodeExpr(r: ByteReader, ctx: ExprContext): void {
       case 0x44:
         r.skip(8, 'bytes of an f64');
         break;
-      case 0xc0: case 0xc1: case 0xc2: case 0xc3: case 0xc4:
+      case 0xc0:
+      case 0xc1:
+      case 0xc2:
+      case 0xc3:
+      case 0xc4:
         if (c) c.signExt++;
         break;
       case 0xd0: // ref.null heaptype

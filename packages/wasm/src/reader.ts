@@ -42,7 +42,8 @@ export class ByteReader {
 
   /** Returns a view of the next `n` bytes (no copy). */
   take(n: number, what = 'bytes'): Uint8Array {
-    if (n > this.end - this.pos) this.fail(n > this.bytes.length ? 'length out of bounds' : 'unexpected end', `${n} ${what}`);
+    if (n > this.end - this.pos)
+      this.fail(n > this.bytes.length ? 'length out of bounds' : 'unexpected end', `${n} ${what}`);
     const out = this.bytes.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
@@ -82,7 +83,8 @@ export class ByteReader {
       if (this.pos >= this.end) this.fail('unexpected end', `the rest of a LEB128 s${bits}`, start);
       const byte = this.bytes[this.pos++];
       if (i === maxBytes - 1) {
-        if (byte & 0x80) this.fail('integer representation too long', `an s${bits} in at most ${maxBytes} bytes`, start);
+        if (byte & 0x80)
+          this.fail('integer representation too long', `an s${bits} in at most ${maxBytes} bytes`, start);
         // The unused high bits of the last byte must all equal the sign bit.
         const usedBits = bits - shift; // bits of this byte that carry the value, sign included
         const mask = (0x7f >> (usedBits - 1)) << (usedBits - 1); // sign bit and everything above it

@@ -107,10 +107,16 @@ function moduleFeatures(m: ModuleInfo): Record<Feature, FeatureUse> {
     threads: use(
       shared.length > 0 && atomics > 0,
       `shared memory and ${atomics} atomic instructions`,
-      [!sharedMemory.used && 'no shared memory', atomics === 0 && 'no atomic instruction'].filter(Boolean).join(' and '),
+      [!sharedMemory.used && 'no shared memory', atomics === 0 && 'no atomic instruction']
+        .filter(Boolean)
+        .join(' and '),
     ),
     'shared-memory': sharedMemory,
-    atomics: use(atomics > 0, `${atomics} atomic instructions (${atomicKinds})`, 'no atomic (0xFE) instruction in any function body'),
+    atomics: use(
+      atomics > 0,
+      `${atomics} atomic instructions (${atomicKinds})`,
+      'no atomic (0xFE) instruction in any function body',
+    ),
     simd: use(c.simd > 0, `${c.simd} SIMD (0xFD) instructions`, 'no SIMD instruction'),
     'relaxed-simd': use(c.relaxedSimd > 0, `${c.relaxedSimd} relaxed SIMD instructions`, 'no relaxed SIMD instruction'),
     'bulk-memory': use(c.bulkMemory > 0, `${c.bulkMemory} bulk memory instructions`, 'no bulk memory instruction'),
@@ -120,15 +126,26 @@ function moduleFeatures(m: ModuleInfo): Record<Feature, FeatureUse> {
       `${c.nontrappingFloatToInt} saturating float-to-int instructions`,
       'no saturating float-to-int instruction',
     ),
-    'reference-types': use(c.referenceTypes > 0, `${c.referenceTypes} reference-type instructions`, 'no reference-type instruction'),
+    'reference-types': use(
+      c.referenceTypes > 0,
+      `${c.referenceTypes} reference-type instructions`,
+      'no reference-type instruction',
+    ),
     multivalue: use(
       multiResult > 0 || m.usesTypedBlocks,
-      [multiResult > 0 && `${multiResult} function types with several results`, m.usesTypedBlocks && 'blocks typed by type index']
+      [
+        multiResult > 0 && `${multiResult} function types with several results`,
+        m.usesTypedBlocks && 'blocks typed by type index',
+      ]
         .filter(Boolean)
         .join('; '),
       'no function type with several results, no typed block',
     ),
-    'mutable-globals': use(mutableGlobalsIo > 0, `${mutableGlobalsIo} mutable globals imported or exported`, 'no mutable global imported or exported'),
+    'mutable-globals': use(
+      mutableGlobalsIo > 0,
+      `${mutableGlobalsIo} mutable globals imported or exported`,
+      'no mutable global imported or exported',
+    ),
     'tail-call': use(c.tailCall > 0, `${c.tailCall} tail calls`, 'no tail call'),
     'exception-handling': use(
       c.exceptions + c.exceptionsLegacy > 0 || m.tags > 0,
@@ -159,7 +176,9 @@ function moduleFeatures(m: ModuleInfo): Record<Feature, FeatureUse> {
  */
 export function buildReport(info: BinaryInfo): VerifyReport {
   if (info.kind === 'component') {
-    const none = Object.fromEntries(FEATURES.map((f) => [f, { used: false, evidence: 'component binary: not analysed' }]));
+    const none = Object.fromEntries(
+      FEATURES.map((f) => [f, { used: false, evidence: 'component binary: not analysed' }]),
+    );
     return {
       $schema: REPORT_SCHEMA,
       kind: 'component',
@@ -200,7 +219,9 @@ export function buildReport(info: BinaryInfo): VerifyReport {
     instructions: info.instructions.total,
     wasi: {
       preview1Imports: p1 + unstable,
-      threadSpawnImport: info.imports.some((i) => i.module === 'wasi' && i.name === 'thread-spawn' && i.kind === 'func'),
+      threadSpawnImport: info.imports.some(
+        (i) => i.module === 'wasi' && i.name === 'thread-spawn' && i.kind === 'func',
+      ),
       threadStartExport: info.exports.some((e) => e.name === 'wasi_thread_start' && e.kind === 'func'),
       version: p1 > 0 ? 'preview1' : unstable > 0 ? 'unstable' : 'none',
     },

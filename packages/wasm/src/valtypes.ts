@@ -24,7 +24,10 @@ export function readRefType(r: ByteReader, typeCount: number): void {
   const at = r.pos;
   const b = r.u8();
   if (ABSTRACT_HEAP.has(b)) return;
-  if (b === REF_NULL || b === REF) return readHeapType(r, typeCount);
+  if (b === REF_NULL || b === REF) {
+    readHeapType(r, typeCount);
+    return;
+  }
   r.fail('malformed reference type', 'a reference type (0x70 funcref, 0x6f externref, ...)', at);
 }
 
@@ -37,7 +40,11 @@ export function readValType(r: ByteReader, typeCount: number): number {
     readHeapType(r, typeCount);
     return b;
   }
-  return r.fail('malformed value type', 'a value type (0x7f i32, 0x7e i64, 0x7d f32, 0x7c f64, 0x7b v128, a reference type)', at);
+  return r.fail(
+    'malformed value type',
+    'a value type (0x7f i32, 0x7e i64, 0x7d f32, 0x7c f64, 0x7b v128, a reference type)',
+    at,
+  );
 }
 
 /**

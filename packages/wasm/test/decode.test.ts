@@ -12,7 +12,11 @@ describe('decodeModule on the spec testsuite corpus', () => {
   });
 
   it.each(manifest.filter((m) => m.expected === 'valid').map((m) => [m.file]))('accepts %s', (file) => {
-    expect(decodeModule(corpusFile(file), { multiMemory: file.includes('threads-imports') || file.includes('threads-memory') }).kind).toBe('module');
+    expect(
+      decodeModule(corpusFile(file), {
+        multiMemory: file.includes('threads-imports') || file.includes('threads-memory'),
+      }).kind,
+    ).toBe('module');
   });
 
   it.each(manifest.filter((m) => m.expected !== 'valid').map((m) => [m.file, m.expected, m.expected_error_text]))(
@@ -34,7 +38,9 @@ describe('decodeModule on the spec testsuite corpus', () => {
 const sources = readTsv(join(CORPUS, 'SOURCES.tsv')).filter((s) => s.filename.startsWith('binaries/'));
 
 describe('decodeModule on third-party binaries agrees with wabt (SOURCES.tsv)', () => {
-  const parsed = sources.filter((s) => s.objdump_x_ok === 'yes' && s.wasm_validate_enable_all === 'valid' && /^\d+$/.test(s.atomic_opcodes));
+  const parsed = sources.filter(
+    (s) => s.objdump_x_ok === 'yes' && s.wasm_validate_enable_all === 'valid' && /^\d+$/.test(s.atomic_opcodes),
+  );
   it.each(parsed.map((s) => [s.filename, s]))('%s', (file, s) => {
     const info = decodeModule(corpusFile(file as string)) as ModuleInfo;
     const row = s as Record<string, string>;
@@ -42,8 +48,12 @@ describe('decodeModule on third-party binaries agrees with wabt (SOURCES.tsv)', 
     expect(atomicTotal(info.instructions.atomic)).toBe(Number(row.atomic_opcodes));
     expect(info.instructions.simd + info.instructions.relaxedSimd).toBe(Number(row.simd_opcodes));
     expect(info.memories.some((m) => m.limits.shared)).toBe(row.shared_memory === 'yes');
-    expect(info.imports.filter((i) => i.module === 'wasi_snapshot_preview1' || i.module === 'wasi_unstable').length).toBe(Number(row.wasi_p1_imports));
-    expect(info.imports.some((i) => i.module === 'wasi' && i.name === 'thread-spawn')).toBe(row.wasi_thread_spawn === 'yes');
+    expect(
+      info.imports.filter((i) => i.module === 'wasi_snapshot_preview1' || i.module === 'wasi_unstable').length,
+    ).toBe(Number(row.wasi_p1_imports));
+    expect(info.imports.some((i) => i.module === 'wasi' && i.name === 'thread-spawn')).toBe(
+      row.wasi_thread_spawn === 'yes',
+    );
     const tf = info.targetFeatures?.map((t) => `${t.prefix}${t.name}`).join(',') ?? 'none';
     expect(tf).toBe(row.target_features);
   });

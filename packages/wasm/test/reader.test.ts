@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ByteReader } from '../src/reader.ts';
 import { WasmParseError } from '../src/errors.ts';
+import { ByteReader } from '../src/reader.ts';
 
 const r = (...bytes: number[]) => new ByteReader(Uint8Array.from(bytes));
 

@@ -7,10 +7,18 @@ const report = (file: string) => buildReport(decodeModule(corpusFile(`binaries/$
 describe('buildReport', () => {
   it('proves wasi-threads: imported shared env.memory, atomics by kind, thread-spawn and wasi_thread_start', () => {
     const r = report('wasi-testsuite_thread_spawn-simple.wasm');
-    expect(r.features['shared-memory']).toEqual({ used: true, evidence: 'imported memory env.memory (min 2, max 2 pages, shared)' });
+    expect(r.features['shared-memory']).toEqual({
+      used: true,
+      evidence: 'imported memory env.memory (min 2, max 2 pages, shared)',
+    });
     expect(r.atomics).toEqual({ load: 0, store: 11, rmw: 14, cmpxchg: 24, waitNotify: 10, fence: 0, total: 59 });
     expect(r.features.threads.used).toBe(true);
-    expect(r.wasi).toEqual({ preview1Imports: 7, threadSpawnImport: true, threadStartExport: true, version: 'preview1' });
+    expect(r.wasi).toEqual({
+      preview1Imports: 7,
+      threadSpawnImport: true,
+      threadStartExport: true,
+      version: 'preview1',
+    });
     expect(r.targetFeatures).toContain('+atomics');
     expect(r.undeclared).toEqual([]);
   });
@@ -22,7 +30,10 @@ describe('buildReport', () => {
   });
 
   it('counts SIMD instructions', () => {
-    expect(report('wamr_c_wasm_simd128_example.wasm').features.simd).toEqual({ used: true, evidence: '93 SIMD (0xFD) instructions' });
+    expect(report('wamr_c_wasm_simd128_example.wasm').features.simd).toEqual({
+      used: true,
+      evidence: '93 SIMD (0xFD) instructions',
+    });
   });
 
   it('reports a component as such', () => {

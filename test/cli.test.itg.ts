@@ -1,0 +1,132 @@
+// The README's main job, end to end through the real CLI: Debian Rust, wasm-opt, docker-registry, skopeo, node:wasi.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseImageRef, RegistryClient } from '@wasm-build/oci';
+import { describe, expect, it } from 'vitest';
+import { useLocalRegistry } from './helpers/registry.ts';
+import { HAVE, requireTools } from './helpers/tools.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const all = requireTools('CLI end-to-end tests', {
+  'cargo +debian': HAVE.debianRust,
+  'wasm-opt': HAVE.wasmOpt,
+  skopeo: HAVE.skopeo,
+  'docker-registry': HAVE.registry,
+});
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/wasm-build.js'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 170_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr };
+}
+
+const NO_STACK = /\n\s+at .+:\d+:\d+/;
+
+describe.runIf(all)('wasm-build CLI', () => {
+  const registry = useLocalRegistry();
+
+  it('runs every stage on examples/hello with its own local registry, twice with the same digest', () => {
+    const work = mkdtempSync(join(tmpdir(), 'cli-'));
+    const args = [
+      'examples/hello',
+      '--toolchain',
+      'debian',
+      '--local-registry',
+      '--arg',
+      'world',
+      '--env',
+      'GREETING=hi',
+      '--expect-stdout',
+      'Hello from wasm-build!',
+      '--work-dir',
+      work,
+    ];
+    const first = cli(args);
+    expect(first.code, first.all).toBe(0);
+    for (const stage of ['setup', 'build', 'optimize', 'verify', 'image', 'push', 'smoke-test']) {
+      expect(first.stdout).toMatch(new RegExp(`│ ${stage}\\s+│ ok `));
+    }
+    expect(first.stdout).toContain('Hello from wasm-build!\narg[1]=world\nGREETING=hi');
+    const digest = /^digest: (sha256:[0-9a-f]{64}) {2}\(read back from 127\.0\.0\.1:\d+\/wasm-build\/hello@\1\)$/m.exec(
+      first.stdout,
+    );
+    expect(digest, first.stdout).not.toBeNull();
+    const second = cli(args);
+    expect(second.code).toBe(0);
+    expect(/^digest: (sha256:[0-9a-f]{64})/m.exec(second.stdout)?.[1]).toBe(digest![1]);
+  });
+
+  it('--require threads on a non-threaded build fails naming shared memory, atomics and the fix', () => {
+    const r = cli(['--require', 'threads', 'examples/hello', '--toolchain', 'debian', '--no-smoke']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /wasm-build: The module was required to use threads but cannot: memory 0 .*not shared; no atomic \(0xFE\) instruction/,
+    );
+    expect(r.stderr).toContain('--target wasm32-wasip1-threads');
+    expect(r.all).not.toMatch(NO_STACK);
+  });
+
+  it.each([
+    [
+      ['examples/missing', '--toolchain', 'debian'],
+      /^wasm-build: Cargo manifest not found: "examples\/missing".*Pass the crate directory/m,
+      1,
+    ],
+    [
+      ['test/fixtures/broken-crate', '--toolchain', 'debian'],
+      /^wasm-build: cargo build failed for .*broken-crate.*error\[E0308\]: mismatched types/m,
+      1,
+    ],
+    [
+      ['examples/hello', '--toolchain', 'debian', '--image', '127.0.0.1:1/x/hello:v1'],
+      /^wasm-build: Push of 127\.0\.0\.1:1\/x\/hello:v1 failed: registry 127\.0\.0\.1:1 is unreachable\. Check the registry address/m,
+      1,
+    ],
+    [['examples/hello', '--image', 'Bad/Ref'], /^wasm-build: Invalid --image "Bad\/Ref"/m, 2],
+    [
+      ['examples/hello', '--toolchain', 'no-such-toolchain'],
+      /^wasm-build: Rust toolchain "no-such-toolchain" did not run.*rustup toolchain install no-such-toolchain/m,
+      1,
+    ],
+  ])('bad input %j: one line, the fix, non-zero exit, no stack trace', (args, message, code) => {
+    const r = cli(args as string[]);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(message);
+    expect(r.all).not.toMatch(NO_STACK);
+  });
+
+  it.each([
+    [
+      'a non-wasm file',
+      Buffer.from('#!/bin/sh\necho hi\n'),
+      /is not a valid WebAssembly module: magic header not detected at byte offset 0/,
+    ],
+    [
+      'a truncated module',
+      Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 0x20, 1, 0x60]),
+      /is not a valid WebAssembly module: length out of bounds at byte offset 10/,
+    ],
+  ])('verify rejects %s with the offset and no stack trace', (_, bytes, message) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'bad-')), 'm.wasm');
+    writeFileSync(file, bytes);
+    const r = cli(['verify', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.all).not.toMatch(NO_STACK);
+  });
+
+  it('a failing stage before push leaves no tag in the registry', async () => {
+    const image = `${registry.current.address}/itg/never:v1`;
+    const r = cli(['test/fixtures/broken-crate', '--toolchain', 'debian', '--image', image]);
+    expect(r.code).toBe(1);
+    const threads = cli(['examples/hello', '--toolchain', 'debian', '--threads', '--image', image]);
+    expect(threads.code).toBe(1);
+    expect(await new RegistryClient(parseImageRef(image)).tags()).toEqual([]);
+  });
+});
