@@ -44,23 +44,22 @@ describe.runIf(run)('decoder vs wasm-objdump -d', () => {
     expect(parsed.length).toBeGreaterThan(60);
   });
 
-  it.each(parsed.map((x) => [x.f.slice(x.f.lastIndexOf('/') + 1), x]))(
-    '%s: instruction, atomic and SIMD counts equal objdump',
-    (_, x) => {
-      const { f, o } = x as (typeof parsed)[number];
-      const info = decodeModule(readFileSync(f), { multiMemory: true }) as ModuleInfo;
-      expect(info.kind).toBe('module');
-      expect({
-        total: info.instructions.total,
-        atomic: atomicTotal(info.instructions.atomic),
-        simd: info.instructions.simd + info.instructions.relaxedSimd,
-      }).toEqual({
-        total: o.total,
-        atomic: o.atomic,
-        simd: o.simd,
-      });
-    },
-  );
+  it.each(
+    parsed.map((x) => [x.f.slice(x.f.lastIndexOf('/') + 1), x]),
+  )('%s: instruction, atomic and SIMD counts equal objdump', (_, x) => {
+    const { f, o } = x as (typeof parsed)[number];
+    const info = decodeModule(readFileSync(f), { multiMemory: true }) as ModuleInfo;
+    expect(info.kind).toBe('module');
+    expect({
+      total: info.instructions.total,
+      atomic: atomicTotal(info.instructions.atomic),
+      simd: info.instructions.simd + info.instructions.relaxedSimd,
+    }).toEqual({
+      total: o.total,
+      atomic: o.atomic,
+      simd: o.simd,
+    });
+  });
 
   it('the wat2wasm fixture: atomic count equals `wasm-objdump -d | grep -c atomic`', () => {
     const [wasm] = fixtureModules();

@@ -19,19 +19,18 @@ describe('decodeModule on the spec testsuite corpus', () => {
     ).toBe('module');
   });
 
-  it.each(manifest.filter((m) => m.expected !== 'valid').map((m) => [m.file, m.expected, m.expected_error_text]))(
-    'rejects %s (%s: %s) with a WasmParseError',
-    (file) => {
-      let error: unknown;
-      try {
-        decodeModule(corpusFile(file));
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(WasmParseError);
-      expect((error as WasmParseError).offset).toBeGreaterThanOrEqual(0);
-    },
-  );
+  it.each(
+    manifest.filter((m) => m.expected !== 'valid').map((m) => [m.file, m.expected, m.expected_error_text]),
+  )('rejects %s (%s: %s) with a WasmParseError', (file) => {
+    let error: unknown;
+    try {
+      decodeModule(corpusFile(file));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WasmParseError);
+    expect((error as WasmParseError).offset).toBeGreaterThanOrEqual(0);
+  });
 });
 
 // SOURCES.tsv columns were computed with wabt 1.0.32 (wasm-objdump) by whoever built the corpus.
