@@ -13,7 +13,9 @@ import { checkExpectations, firstLines, type SmokeExpectations, type SmokeResult
 export function nodeIncompatibility(report: VerifyReport): string | undefined {
   if (report.kind === 'component') return 'node:wasi runs preview1 core modules, not components';
   if (report.wasi.threadSpawnImport) {
-    return 'the module imports wasi.thread-spawn (wasi-threads), which node:wasi does not provide';
+    // @emnapi/wasi-threads would spawn them, but it allocates with the module's exported malloc/free, which Rust's
+    // wasm32-wasip1-threads output does not export (@emnapi/wasi-threads dist/wasi-threads.js, thread-spawn).
+    return 'the module imports wasi.thread-spawn (wasi-threads), which node:wasi does not provide; run it under wasmtime (-W threads=y -S threads=y)';
   }
   return undefined;
 }
