@@ -16,7 +16,6 @@ function section(id: number, body: number[]): number[] {
   return [id, ...uleb(body.length), ...body];
 }
 
-
 /** A module of about `targetBytes` bytes. */
 export function makeLargeModule(targetBytes: number): Uint8Array {
   // Fix the SIMD pattern: v128.load twice, i8x16.add, drop (stack-correct).

@@ -49,8 +49,14 @@ for (const f of files) {
   theirs += b;
   bytes += buf.length;
   const name = f.slice(f.lastIndexOf('/') + 1).slice(0, 44);
-  console.log(`${name.padEnd(44)} ${String(buf.length).padStart(9)} ${a.toFixed(2).padStart(10)} ${b.toFixed(2).padStart(14)} ${(b / a).toFixed(1).padStart(6)}×`);
+  console.log(
+    `${name.padEnd(44)} ${String(buf.length).padStart(9)} ${a.toFixed(2).padStart(10)} ${b.toFixed(2).padStart(14)} ${(b / a).toFixed(1).padStart(6)}×`,
+  );
 }
 const mbps = (ms: number) => (bytes / 1e6 / (ms / 1000)).toFixed(1);
-console.log(`\ntotal ${bytes} bytes in ${files.length} modules: verify ${mbps(ours)} MB/s, wasm-objdump -d ${mbps(theirs)} MB/s`);
-console.log(`verify is ${(theirs / ours).toFixed(1)}× faster than wasm-objdump -d (target: at least 3×); objdump includes process start`);
+console.log(
+  `\ntotal ${bytes} bytes in ${files.length} modules: verify ${mbps(ours)} MB/s, wasm-objdump -d ${mbps(theirs)} MB/s`,
+);
+console.log(
+  `verify is ${(theirs / ours).toFixed(1)}× faster than wasm-objdump -d (target: at least 3×); objdump includes process start`,
+);

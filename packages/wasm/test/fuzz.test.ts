@@ -1,0 +1,100 @@
+// Seeded mutation fuzz over the corpus: whatever the bytes, decodeModule either returns or throws WasmParseError,
+// and no input takes long (bounded work on hostile input). Seed and counts are printed so a failure can be replayed.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CORPUS, corpusFile } from '../../../test/helpers/corpus.ts';
+import { decodeModule, WasmParseError } from '../src/index.ts';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
+const INPUTS = Number(process.env.FUZZ_INPUTS ?? 20_000);
+
+/** mulberry32: a small, well-known seeded PRNG. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const MUTATIONS = ['flip', 'set', 'leb', 'truncate', 'delete', 'insert', 'splice'] as const;
+
+function mutate(input: Uint8Array, rand: () => number, corpus: Uint8Array[]): { bytes: Uint8Array; kind: string } {
+  const at = () => Math.floor(rand() * input.length);
+  const kind = MUTATIONS[Math.floor(rand() * MUTATIONS.length)];
+  const b = Uint8Array.from(input);
+  switch (kind) {
+    case 'flip': {
+      for (let i = 0, n = 1 + Math.floor(rand() * 4); i < n; i++) b[at()] ^= 1 << Math.floor(rand() * 8);
+      return { bytes: b, kind };
+    }
+    case 'set': // interesting bytes: prefixes, end, LEB continuation, extremes
+      b[at()] = [0x00, 0x0b, 0x7f, 0x80, 0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0x40][Math.floor(rand() * 10)];
+      return { bytes: b, kind };
+    case 'leb': {
+      const i = at();
+      for (let k = i; k < Math.min(b.length, i + 1 + Math.floor(rand() * 10)); k++) b[k] = 0xff;
+      return { bytes: b, kind };
+    }
+    case 'truncate':
+      return { bytes: b.subarray(0, at()), kind };
+    case 'delete': {
+      const i = at();
+      return { bytes: Uint8Array.from([...b.subarray(0, i), ...b.subarray(i + 1 + Math.floor(rand() * 16))]), kind };
+    }
+    case 'insert': {
+      const i = at();
+      const junk = Array.from({ length: 1 + Math.floor(rand() * 8) }, () => Math.floor(rand() * 256));
+      return { bytes: Uint8Array.from([...b.subarray(0, i), ...junk, ...b.subarray(i)]), kind };
+    }
+    default: {
+      const other = corpus[Math.floor(rand() * corpus.length)];
+      const j = Math.floor(rand() * other.length);
+      return { bytes: Uint8Array.from([...b.subarray(0, at()), ...other.subarray(j, j + 64)]), kind };
+    }
+  }
+}
+
+describe('decodeModule under mutation', () => {
+  const seeds = [
+    ...readdirSync(join(CORPUS, 'binaries')).map((f) => corpusFile(`binaries/${f}`)),
+    ...readdirSync(join(CORPUS, 'spec', 'valid')).map((f) => corpusFile(`spec/valid/${f}`)),
+  ].filter((b) => b.length > 8);
+
+  it(`survives ${INPUTS} seeded mutations with only WasmParseError and bounded time per input`, () => {
+    const rand = rng(SEED);
+    let accepted = 0;
+    let rejected = 0;
+    let slowest = 0;
+    const byKind: Record<string, number> = {};
+    for (let n = 0; n < INPUTS; n++) {
+      const seed = seeds[Math.floor(rand() * seeds.length)];
+      const { bytes, kind } = mutate(seed, rand, seeds);
+      byKind[kind] = (byKind[kind] ?? 0) + 1;
+      const t = performance.now();
+      try {
+        decodeModule(bytes, { multiMemory: true });
+        accepted++;
+      } catch (e) {
+        // decodeModule turns an internal fault into "internal decoder error": a crash for the fuzz's purposes.
+        if (!(e instanceof WasmParseError) || e.message.startsWith('internal decoder error')) {
+          throw new Error(
+            `input ${n} (seed ${SEED}, mutation ${kind}) threw ${e instanceof Error ? e.stack : String(e)}`,
+          );
+        }
+        rejected++;
+      }
+      slowest = Math.max(slowest, performance.now() - t);
+    }
+    console.log(
+      `fuzz: seed 0x${SEED.toString(16)}, ${INPUTS} inputs from ${seeds.length} corpus modules: ${accepted} accepted, ${rejected} rejected with WasmParseError; slowest ${slowest.toFixed(2)} ms; mutations ${JSON.stringify(byKind)}`,
+    );
+    expect(accepted + rejected).toBe(INPUTS);
+    expect(rejected).toBeGreaterThan(INPUTS / 2);
+    expect(slowest).toBeLessThan(50);
+  });
+});
