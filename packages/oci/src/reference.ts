@@ -64,9 +64,8 @@ export function parseImageRef(input: string): ImageRef {
 /** Renders a reference; with `digest` the result pins that digest instead of the tag. */
 export function formatImageRef(ref: ImageRef, options: { digest?: string } = {}): string {
   const base = `${ref.registry}/${ref.repository}`;
-  const digest = options.digest ?? ref.digest;
   if (options.digest) return `${base}@${options.digest}`;
-  return `${base}${ref.tag ? `:${ref.tag}` : ''}${digest ? `@${digest}` : ''}`;
+  return `${base}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
 }
 
 /** True for registries on the loopback interface, which are reached over plain HTTP as docker does. */
