@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { errorLine, terminalLog, UserError } from '@wasm-build/kit';
 import { parseImageRef, startLocalRegistry } from '@wasm-build/oci';
+import { runtimeFit } from '@wasm-build/wasm';
 import { type CliCommand, parseCli, USAGE } from './cli-args.ts';
 import { enforceChecks, runPipeline, verifyBytes } from './pipeline.ts';
 import { renderFeatureTable, renderStageTable } from './table.ts';
@@ -23,9 +24,12 @@ async function verifyCommand(cmd: CliCommand): Promise<number> {
       return { ok: false, error: errorLine(e) };
     }
   })();
-  if (cmd.json) console.log(JSON.stringify(report, null, 2));
+  const runtimes = runtimeFit(report);
+  if (cmd.json) console.log(JSON.stringify({ ...report, runtimes }, null, 2));
   else {
     console.log(renderFeatureTable(report));
+    for (const r of runtimes)
+      console.log(`${r.runtime}: ${r.status}${r.flags.length ? ` (${r.flags.join(' ')})` : ''}: ${r.reason}`);
     console.log(
       `atomics: ${JSON.stringify(report.atomics)}  target_features: ${report.targetFeatures?.join(' ') ?? '(none)'}`,
     );

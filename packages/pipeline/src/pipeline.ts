@@ -26,7 +26,9 @@ import {
   type CheckResult,
   decodeModule,
   type Feature,
+  type RuntimeFit,
   runChecks,
+  runtimeFit,
   type VerifyReport,
   WasmParseError,
 } from '@wasm-build/wasm';
@@ -44,6 +46,8 @@ export interface PipelineResult {
   wasmSha256?: string;
   report?: VerifyReport;
   checks?: CheckResult[];
+  /** Whether WasmEdge, crun+WasmEdge, wasmtime and Node can run the module, and why. */
+  runtimes?: RuntimeFit[];
   layoutDir?: string;
   /** Manifest digest of the image as built. */
   digest?: string;
@@ -150,6 +154,7 @@ export async function runPipeline(o: PipelineOptions, log: Log): Promise<Pipelin
     result.report = await stages.run('verify', async () => {
       const report = verifyBytes(wasm, finalPath);
       result.checks = enforceChecks(report, { require, forbid: o.forbid, maxSize: o.maxSize }, log);
+      result.runtimes = runtimeFit(report);
       const used = Object.entries(report.features)
         .filter(([, u]) => u.used)
         .map(([f]) => f);
