@@ -82,8 +82,11 @@ export function runtimeFit(report: VerifyReport): RuntimeFit[] {
   }
   const out: RuntimeFit[] = [];
 
+  // Proposals past the 2.0 baseline (threads aside, handled per runtime) that we hold no fact about for WasmEdge,
+  // wasmtime or Node.
+  const unchecked = beyond(report, BASELINE, threadFeatures);
+
   // WasmEdge CLI
-  const weOther = beyond(report, BASELINE, threadFeatures);
   if (spawn) {
     out.push({
       runtime: 'wasmedge',
@@ -92,12 +95,12 @@ export function runtimeFit(report: VerifyReport): RuntimeFit[] {
       reason: 'imports wasi.thread-spawn: WasmEdge has no wasi-threads ("unknown import")',
       source: WASMEDGE_SOURCE,
     });
-  } else if (weOther.length) {
+  } else if (unchecked.length) {
     out.push({
       runtime: 'wasmedge',
       status: 'unknown',
       flags: [],
-      reason: `uses ${weOther.join(', ')}, not checked against WasmEdge`,
+      reason: `uses ${unchecked.join(', ')}, not checked against WasmEdge`,
       source: WASMEDGE_SOURCE,
     });
   } else if (shared || atomics) {
@@ -154,13 +157,12 @@ export function runtimeFit(report: VerifyReport): RuntimeFit[] {
     });
 
   // wasmtime
-  const wtOther = beyond(report, BASELINE, threadFeatures);
-  if (wtOther.length) {
+  if (unchecked.length) {
     out.push({
       runtime: 'wasmtime',
       status: 'unknown',
       flags: [],
-      reason: `uses ${wtOther.join(', ')}, not checked against wasmtime`,
+      reason: `uses ${unchecked.join(', ')}, not checked against wasmtime`,
       source: WASMTIME_SOURCE,
     });
   } else if (spawn) {
@@ -189,7 +191,6 @@ export function runtimeFit(report: VerifyReport): RuntimeFit[] {
     });
 
   // Node (node:wasi)
-  const nodeOther = beyond(report, BASELINE, threadFeatures);
   if (spawn) {
     out.push({
       runtime: 'node',
@@ -198,12 +199,12 @@ export function runtimeFit(report: VerifyReport): RuntimeFit[] {
       reason: 'imports wasi.thread-spawn, which node:wasi does not provide',
       source: NODE_SOURCE,
     });
-  } else if (nodeOther.length) {
+  } else if (unchecked.length) {
     out.push({
       runtime: 'node',
       status: 'unknown',
       flags: [],
-      reason: `uses ${nodeOther.join(', ')}, not checked against Node`,
+      reason: `uses ${unchecked.join(', ')}, not checked against Node`,
       source: NODE_SOURCE,
     });
   } else if (shared) {
