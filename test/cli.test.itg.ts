@@ -1,10 +1,12 @@
 // The README's main job, end to end through the real CLI: Debian Rust, wasm-opt, docker-registry, skopeo, node:wasi.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseImageRef, RegistryClient } from '@wasm-build/oci';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { CORPUS } from './helpers/corpus.ts';
 import { useLocalRegistry } from './helpers/registry.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
 
@@ -27,6 +29,61 @@ function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 const NO_STACK = /\n\s+at .+:\d+:\d+/;
+
+// verify needs no external tool: these run everywhere.
+describe('wasm-build verify', () => {
+  const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/verify-report.v1.json'), 'utf8'));
+
+  it('prints a document matching schemas/verify-report.v1.json and fails on the compat-smart entrypoint', () => {
+    const module = join(CORPUS, 'binaries/wasi-testsuite_thread_spawn-simple.wasm');
+    const r = cli(['verify', '--json', '--entrypoint', '/app', '--target', 'wasm32-wasip1-threads', module]);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    const validate = new Ajv2020({ strict: true }).compile(schema);
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    expect(doc.checks.map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([
+      ['threads target', 'pass'],
+      ['compat-smart entrypoint', 'fail'],
+    ]);
+    expect(r.stderr).toMatch(/^wasm-build: The entrypoint "\/app" does not end in .wasm or .wat/);
+    expect(r.all).not.toMatch(NO_STACK);
+  });
+
+  it('prints the feature, check and runtime tables in a terminal', () => {
+    const module = join(CORPUS, 'binaries/wasi-testsuite_thread_spawn-simple.wasm');
+    const r = cli(['verify', '--max-size', '1000000', module]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/│ shared-memory\s+│ yes\s+│ imported memory env.memory/);
+    expect(r.stdout).toMatch(/│ max size\s+│ pass\s+│ \d+ bytes <= 1000000/);
+    expect(r.stdout).toMatch(/│ crun-wasmedge\s+│ cannot\s+│/);
+    expect(r.stdout).toMatch(/^atomics: 59 \(load 0, store 11, rmw 14, cmpxchg 24, waitNotify 10, fence 0\)/m);
+  });
+
+  it.each([
+    [
+      'a non-wasm file',
+      Buffer.from('#!/bin/sh\necho hi\n'),
+      /is not a valid WebAssembly module: magic header not detected at byte offset 0.*Pass the .wasm file cargo built/s,
+    ],
+    [
+      'a truncated module',
+      Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 0x20, 1, 0x60]),
+      /is not a valid WebAssembly module: length out of bounds at byte offset 10.*The file is truncated/s,
+    ],
+    [
+      'a shared memory without a maximum',
+      Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 3, 1, 2, 1]),
+      /shared memory must have maximum at byte offset 11.*-C link-arg=--max-memory=BYTES/s,
+    ],
+  ])('rejects %s with the offset, the fix and no stack trace', (_, bytes, message) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'bad-')), 'm.wasm');
+    writeFileSync(file, bytes);
+    const r = cli(['verify', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.all).not.toMatch(NO_STACK);
+  });
+});
 
 describe.runIf(all)('wasm-build CLI', () => {
   const registry = useLocalRegistry();
@@ -97,26 +154,6 @@ describe.runIf(all)('wasm-build CLI', () => {
   ])('bad input %j: one line, the fix, non-zero exit, no stack trace', (args, message, code) => {
     const r = cli(args as string[]);
     expect(r.code).toBe(code);
-    expect(r.stderr).toMatch(message);
-    expect(r.all).not.toMatch(NO_STACK);
-  });
-
-  it.each([
-    [
-      'a non-wasm file',
-      Buffer.from('#!/bin/sh\necho hi\n'),
-      /is not a valid WebAssembly module: magic header not detected at byte offset 0/,
-    ],
-    [
-      'a truncated module',
-      Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 0x20, 1, 0x60]),
-      /is not a valid WebAssembly module: length out of bounds at byte offset 10/,
-    ],
-  ])('verify rejects %s with the offset and no stack trace', (_, bytes, message) => {
-    const file = join(mkdtempSync(join(tmpdir(), 'bad-')), 'm.wasm');
-    writeFileSync(file, bytes);
-    const r = cli(['verify', file]);
-    expect(r.code).toBe(1);
     expect(r.stderr).toMatch(message);
     expect(r.all).not.toMatch(NO_STACK);
   });

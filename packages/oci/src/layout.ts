@@ -98,6 +98,14 @@ function json(value: unknown): Uint8Array {
 }
 
 /**
+ * The path a module named `name` runs as in the image: `/<name>.wasm`, the suffix crun's compat-smart variant needs.
+ * Source: crun handler-utils.c (`process.args[0]` must end in `.wasm` or `.wat`).
+ */
+export function entrypointFor(name: string): string {
+  return `/${name}.wasm`;
+}
+
+/**
  * Builds a FROM-scratch wasm image in memory: one gzip layer with `/<name>.wasm`, a config with `os: wasi`,
  * `architecture: wasm` and `Entrypoint: ["/<name>.wasm"]`, and a manifest annotated
  * `module.wasm.image/variant=compat-smart`. Deterministic: the same inputs give the same manifest digest (fixed
@@ -113,9 +121,7 @@ export async function buildImage(o: ImageOptions): Promise<BuiltImage> {
       fix: 'Use letters, digits, ".", "_" or "-", without the .wasm suffix; the entrypoint becomes /<name>.wasm as compat-smart requires',
     });
   }
-  const entrypoint = `/${o.name}.wasm`;
-  if (!entrypoint.endsWith('.wasm'))
-    throw new UserError(`compat-smart needs an entrypoint ending in .wasm: got "${entrypoint}"`);
+  const entrypoint = entrypointFor(o.name);
   const created = o.created ?? 0;
   const createdIso = new Date(created * 1000).toISOString().replace('.000Z', 'Z');
   const tar = await layerTar(o.name, o.wasm, new Date(created * 1000));

@@ -2,16 +2,17 @@ import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '@wasm-build/kit';
 import type { z } from 'zod';
-import { type PipelineOptions, pipelineSchema } from './options.ts';
+import { type PipelineOptions, pipelineSchema, type VerifyOptions, verifySchema } from './options.ts';
 
 export const USAGE = `Usage:
   wasm-build [options] <crate-dir | Cargo.toml>     build, optimize, verify, image, push, smoke-test
-  wasm-build verify [--require F] [--forbid F] [--max-size BYTES] [--json] <module.wasm>
+  wasm-build verify [--require F] [--forbid F] [--max-size BYTES] [--entrypoint /NAME.wasm] [--target TRIPLE]
+                    [--json] <module.wasm>
 
 Setup and build:
   --toolchain NAME|DIR   rustup toolchain (stable, 1.83, debian) or a directory with bin/cargo (/usr)
   --target TRIPLE        wasm32-wasip1, wasm32-wasip1-threads, wasm32-wasi, ... (default: by rustc version)
-  --threads              build for the threads target and require shared memory + atomics
+  --threads              build for the threads target; verify fails if the output has no shared memory
   -p, --package NAME     --bin NAME     --features A,B     --profile NAME (default release)
 Optimize:
   --no-optimize          --wasm-opt PATH     --opt-level 0|1|2|3|4|s|z (default z)     --wasm-opt-arg ARG
@@ -74,6 +75,7 @@ function toNumber(flag: string, v: string | undefined): number | undefined {
 export interface CliCommand {
   kind: 'pipeline' | 'verify' | 'help';
   options?: PipelineOptions;
+  verify?: VerifyOptions;
   localRegistry?: boolean;
   file?: string;
   json: boolean;
@@ -98,10 +100,16 @@ export function parseCli(argv: string[]): CliCommand {
   if (positionals[0] === 'verify') {
     if (positionals.length !== 2)
       throw new UserError('wasm-build verify takes one module path', { fix: 'wasm-build verify path/to/module.wasm' });
-    const raw = { require: list(v.require), forbid: list(v.forbid), maxSize: toNumber('--max-size', v['max-size']) };
-    const r = pipelineSchema.pick({ require: true, forbid: true, maxSize: true }).safeParse(raw);
+    const raw = {
+      require: list(v.require),
+      forbid: list(v.forbid),
+      maxSize: toNumber('--max-size', v['max-size']),
+      entrypoint: v.entrypoint,
+      target: v.target,
+    };
+    const r = verifySchema.safeParse(raw);
     if (!r.success) throw optionError(r.error, raw);
-    return { kind: 'verify', file: positionals[1], options: { ...r.data } as PipelineOptions, json, verbose };
+    return { kind: 'verify', file: positionals[1], verify: r.data, json, verbose };
   }
   if (positionals.length !== 1) {
     throw new UserError(
@@ -174,6 +182,7 @@ function parse(argv: string[]) {
       require: m,
       forbid: m,
       'max-size': s,
+      entrypoint: s,
       image: s,
       'local-registry': b,
       layout: s,

@@ -3,41 +3,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { errorLine, terminalLog, UserError } from '@wasm-build/kit';
 import { parseImageRef, startLocalRegistry } from '@wasm-build/oci';
-import { runtimeFit } from '@wasm-build/wasm';
+import { isThreadsTarget } from '@wasm-build/toolchain';
+import { runChecks, runtimeFit, verifyDocument } from '@wasm-build/wasm';
 import { type CliCommand, parseCli, USAGE } from './cli-args.ts';
 import { enforceChecks, runPipeline, verifyBytes } from './pipeline.ts';
-import { renderFeatureTable, renderStageTable } from './table.ts';
+import { renderStageTable, renderVerify } from './table.ts';
 
 async function verifyCommand(cmd: CliCommand): Promise<number> {
   const file = cmd.file!;
   if (!existsSync(file)) throw new UserError(`Module not found: "${file}"`, { fix: 'Pass the path of a .wasm file' });
   const report = verifyBytes(readFileSync(file), file);
-  const log = terminalLog({ verbose: cmd.verbose });
-  const o = cmd.options!;
-  const checks = (() => {
-    try {
-      return {
-        ok: true,
-        list: enforceChecks(report, { require: o.require, forbid: o.forbid, maxSize: o.maxSize }, log),
-      };
-    } catch (e) {
-      return { ok: false, error: errorLine(e) };
-    }
-  })();
-  const runtimes = runtimeFit(report);
-  if (cmd.json) console.log(JSON.stringify({ ...report, runtimes }, null, 2));
-  else {
-    console.log(renderFeatureTable(report));
-    for (const r of runtimes)
-      console.log(`${r.runtime}: ${r.status}${r.flags.length ? ` (${r.flags.join(' ')})` : ''}: ${r.reason}`);
-    console.log(
-      `atomics: ${JSON.stringify(report.atomics)}  target_features: ${report.targetFeatures?.join(' ') ?? '(none)'}`,
-    );
-  }
-  if (!checks.ok) {
-    console.error(`wasm-build: verify failed: ${checks.error}`);
-    return 1;
-  }
+  const { target, ...o } = cmd.verify!;
+  const checks = runChecks(report, { ...o, threadsTarget: target && isThreadsTarget(target) ? target : undefined });
+  const doc = verifyDocument(report, checks, runtimeFit(report));
+  if (cmd.json) console.log(JSON.stringify(doc, null, 2));
+  else console.log(renderVerify(doc));
+  enforceChecks(checks, terminalLog({ verbose: cmd.verbose }));
   return 0;
 }
 

@@ -62,6 +62,17 @@ export const pipelineSchema = z.object({
 });
 
 export type PipelineOptions = z.output<typeof pipelineSchema>;
+
+/** Options of `wasm-build verify` (and the verify action): the checks, on a module built elsewhere. */
+export const verifySchema = pipelineSchema.pick({ require: true, forbid: true, maxSize: true, target: true }).extend({
+  /** Path the image runs the module as, checked against compat-smart's `.wasm`/`.wat` rule. */
+  entrypoint: z
+    .string()
+    .regex(/^\/\S+$/, 'expected an absolute path such as /app.wasm')
+    .optional(),
+});
+
+export type VerifyOptions = z.output<typeof verifySchema>;
 export type PipelineInput = z.input<typeof pipelineSchema>;
 
 /** `["a=1", "b=2"]` → `{ a: "1", b: "2" }`. */

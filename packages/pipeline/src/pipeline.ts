@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { errorLine, type Log, UserError } from '@wasm-build/kit';
 import {
   buildImage,
+  entrypointFor,
   type ImageRef,
   parseImageRef,
   pushWithSkopeo,
@@ -25,7 +26,7 @@ import {
   buildReport,
   type CheckResult,
   decodeModule,
-  type Feature,
+  parseErrorFix,
   type RuntimeFit,
   runChecks,
   runtimeFit,
@@ -66,7 +67,7 @@ export function verifyBytes(bytes: Uint8Array, path: string): VerifyReport {
   } catch (e) {
     if (e instanceof WasmParseError) {
       throw new UserError(`${path} is not a valid WebAssembly module: ${e.message}`, {
-        fix: 'Pass the .wasm file cargo built for a wasm32 target (a truncated or non-wasm file cannot be imaged)',
+        fix: parseErrorFix(e),
         cause: e,
       });
     }
@@ -74,17 +75,14 @@ export function verifyBytes(bytes: Uint8Array, path: string): VerifyReport {
   }
 }
 
-/** Checks a report, logs warnings, and throws one UserError carrying every failed check's message. */
-export function enforceChecks(
-  report: VerifyReport,
-  o: { require: Feature[]; forbid: Feature[]; maxSize?: number },
-  log: Log,
-): CheckResult[] {
-  const checks = runChecks(report, o);
+/**
+ * Logs the warnings among `checks` and throws when any failed.
+ * @throws UserError carrying every failed check's message (each has the evidence and the fix).
+ */
+export function enforceChecks(checks: CheckResult[], log: Log): void {
   for (const c of checks.filter((x) => x.status === 'warn')) log.warn(`${c.name}: ${c.message}`);
   const failed = checks.filter((c) => c.status === 'fail');
   if (failed.length) throw new UserError(failed.map((c) => c.message).join(' '));
-  return checks;
 }
 
 /**
@@ -148,13 +146,18 @@ export async function runPipeline(o: PipelineOptions, log: Log): Promise<Pipelin
     result.wasmPath = finalPath;
     result.wasmSize = wasm.length;
     result.wasmSha256 = sha256(wasm);
-    const require = [
-      ...new Set<Feature>([...o.require, ...(o.threads || isThreadsTarget(target) ? (['threads'] as const) : [])]),
-    ];
-    result.report = await stages.run('verify', async () => {
+    const report = await stages.run('verify', async () => {
       const report = verifyBytes(wasm, finalPath);
-      result.checks = enforceChecks(report, { require, forbid: o.forbid, maxSize: o.maxSize }, log);
+      result.report = report;
       result.runtimes = runtimeFit(report);
+      result.checks = runChecks(report, {
+        require: o.require,
+        forbid: o.forbid,
+        maxSize: o.maxSize,
+        entrypoint: entrypointFor(built.name),
+        threadsTarget: isThreadsTarget(target) ? target : undefined,
+      });
+      enforceChecks(result.checks, log);
       const used = Object.entries(report.features)
         .filter(([, u]) => u.used)
         .map(([f]) => f);
@@ -211,7 +214,6 @@ export async function runPipeline(o: PipelineOptions, log: Log): Promise<Pipelin
         stdout: o.expectStdout,
         timeoutMs: o.timeoutMs,
       };
-      const report = result.report;
       result.smoke = await stages.run('smoke-test', async () => {
         const r = await runUnderNode(served, image.entrypoint, report, expectations);
         if (r.status !== 'pass') {

@@ -53,16 +53,31 @@ describe('parseCli', () => {
     [['x', '--bogus'], /Unknown option '--bogus'/],
     [[], /No crate given/],
     [['verify'], /wasm-build verify takes one module path/],
+    [['verify', 'm.wasm', '--entrypoint', 'app.wasm'], /^Invalid --entrypoint "app.wasm": expected an absolute path/],
+    [['verify', 'm.wasm', '--target', 'wasm64'], /^Invalid --target "wasm64"/],
   ])('%j fails before any work', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(message);
   });
 
   it('parses verify', () => {
-    expect(parseCli(['verify', 'm.wasm', '--require', 'threads', '--json'])).toMatchObject({
+    expect(
+      parseCli([
+        'verify',
+        'm.wasm',
+        '--require',
+        'threads',
+        '--json',
+        '--entrypoint',
+        '/m.wasm',
+        '--target',
+        'wasm32-wasip1-threads',
+      ]),
+    ).toEqual({
       kind: 'verify',
       file: 'm.wasm',
       json: true,
-      options: { require: ['threads'] },
+      verbose: false,
+      verify: { require: ['threads'], forbid: [], entrypoint: '/m.wasm', target: 'wasm32-wasip1-threads' },
     });
   });
 });

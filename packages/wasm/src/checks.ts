@@ -7,6 +7,16 @@ export interface CheckOptions {
   forbid?: Feature[];
   /** Largest acceptable module, bytes. */
   maxSize?: number;
+  /**
+   * Path the image will run the module as (`process.args[0]`, e.g. `/hello.wasm`). crun's compat-smart variant
+   * runs the wasm handler only when it ends in `.wasm` or `.wat`.
+   */
+  entrypoint?: string;
+  /**
+   * The threads target the module was built for (e.g. `wasm32-wasip1-threads`), when it was: its output must have a
+   * shared memory, or something between rustc and here dropped it.
+   */
+  threadsTarget?: string;
 }
 
 export interface CheckResult {
@@ -15,6 +25,9 @@ export interface CheckResult {
   /** What was found, with the evidence; on failure also the fix. */
   message: string;
 }
+
+// https://github.com/containers/crun/blob/main/src/libcrun/handlers/handler-utils.c (wasm_can_handle)
+const COMPAT_SMART_SUFFIXES = ['.wasm', '.wat'];
 
 const THREADS_FIX =
   'Build with `--target wasm32-wasip1-threads` (`wasm32-wasi-preview1-threads` before Rust 1.78): it enables ' +
@@ -27,6 +40,32 @@ export function parseFeature(name: string): Feature {
   const f = name.trim().toLowerCase() as Feature;
   if (!FEATURES.includes(f)) throw new Error(`Unknown feature "${name}": expected one of ${FEATURES.join(', ')}`);
   return f;
+}
+
+function entrypointCheck(entrypoint: string): CheckResult {
+  const ok = COMPAT_SMART_SUFFIXES.some((x) => entrypoint.endsWith(x));
+  return {
+    name: 'compat-smart entrypoint',
+    status: ok ? 'pass' : 'fail',
+    message: ok
+      ? `${entrypoint} ends in ${entrypoint.slice(entrypoint.lastIndexOf('.'))}`
+      : `The entrypoint "${entrypoint}" does not end in .wasm or .wat, so crun's compat-smart variant would run it ` +
+        'as a native binary and fail with "exec format error". Name the module <name>.wasm.',
+  };
+}
+
+function threadsTargetCheck(report: VerifyReport, target: string): CheckResult {
+  const shared = report.features['shared-memory'];
+  return {
+    name: 'threads target',
+    status: shared.used ? 'pass' : 'fail',
+    message: shared.used
+      ? `${target}: ${shared.evidence}`
+      : `The module was built for ${target}, which links an imported shared env.memory, but the output has none: ` +
+        `${shared.evidence}. Something overrode the target's link arguments: look for -C link-arg or ` +
+        '-C target-feature in RUSTFLAGS, .cargo/config.toml and build scripts, and for a post-processing step ' +
+        '(wasm-opt, wasm-snip) run without --enable-threads.',
+  };
 }
 
 function requireFeature(report: VerifyReport, f: Feature): CheckResult {
@@ -49,12 +88,15 @@ function requireFeature(report: VerifyReport, f: Feature): CheckResult {
 }
 
 /**
- * Runs verify's checks over a report: required and forbidden features, size, and consistency checks that hold
- * for every module (atomics on unshared memory make threads impossible; a used feature missing from
- * `target_features` will make wasm-opt reject the module unless flags are passed).
+ * Runs verify's checks over a report: required and forbidden features, a threads target's shared memory, the
+ * compat-smart entrypoint name, size, and consistency checks that hold for every module (atomics on unshared
+ * memory make threads impossible; a used feature missing from `target_features` will make wasm-opt reject the
+ * module unless flags are passed). A shared memory without a maximum never reaches here: the decoder rejects it
+ * as invalid (threads proposal), and `explainParseError` gives the fix.
  *
  * Pure. Returns one result per check, in a stable order; a failed check's message carries the evidence and the fix.
- * Sources: WebAssembly threads proposal (shared memory, 0xFE instructions); binaryen#5833 (target_features).
+ * Sources: WebAssembly threads proposal (shared memory, 0xFE instructions); binaryen#5833 (target_features);
+ * crun handler-utils.c (compat-smart suffix rule); rustc target spec wasm32_wasip1_threads.rs (link args).
  */
 export function runChecks(report: VerifyReport, options: CheckOptions = {}): CheckResult[] {
   const out: CheckResult[] = [];
@@ -68,6 +110,7 @@ export function runChecks(report: VerifyReport, options: CheckOptions = {}): Che
     }
   } else {
     for (const f of options.require ?? []) out.push(requireFeature(report, f));
+    if (options.threadsTarget) out.push(threadsTargetCheck(report, options.threadsTarget));
     for (const f of options.forbid ?? []) {
       const use = report.features[f];
       out.push({
@@ -91,6 +134,7 @@ export function runChecks(report: VerifyReport, options: CheckOptions = {}): Che
       });
     }
   }
+  if (options.entrypoint !== undefined) out.push(entrypointCheck(options.entrypoint));
   if (options.maxSize !== undefined) {
     const ok = report.size <= options.maxSize;
     out.push({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { corpusFile } from '../../../test/helpers/corpus.ts';
-import { buildReport, decodeModule, parseFeature, runChecks } from '../src/index.ts';
+import { buildReport, decodeModule, parseErrorFix, parseFeature, runChecks, WasmParseError } from '../src/index.ts';
 
 const report = (file: string) => buildReport(decodeModule(corpusFile(`binaries/${file}`)));
 
@@ -70,6 +70,53 @@ describe('runChecks', () => {
   it('warns on atomics without shared memory', () => {
     const r = buildReport(decodeModule(corpusFile('spec/valid/threads-atomic.2.wasm')));
     expect(runChecks(r).map((c) => [c.name, c.status])).toEqual([['atomics on shared memory', 'warn']]);
+  });
+
+  it('fails a threads target whose output has no shared memory, naming the target and the evidence', () => {
+    const [c] = runChecks(report('wasi-testsuite_as_fd_write-to-stdout.wasm'), {
+      threadsTarget: 'wasm32-wasip1-threads',
+    });
+    expect(c.name).toBe('threads target');
+    expect(c.status).toBe('fail');
+    expect(c.message).toMatch(
+      /^The module was built for wasm32-wasip1-threads, which links an imported shared env.memory, but the output has none: memory 0 \(min \d+, .*\): not shared\./,
+    );
+    expect(c.message).toContain('RUSTFLAGS');
+    expect(
+      runChecks(report('wasi-testsuite_thread_spawn-simple.wasm'), { threadsTarget: 'wasm32-wasip1-threads' }),
+    ).toEqual([
+      {
+        name: 'threads target',
+        status: 'pass',
+        message: 'wasm32-wasip1-threads: imported memory env.memory (min 2, max 2 pages, shared)',
+      },
+    ]);
+  });
+
+  it.each([
+    ['/hello.wasm', 'pass', '/hello.wasm ends in .wasm'],
+    ['/hello.wat', 'pass', '/hello.wat ends in .wat'],
+    ['/hello', 'fail', 'The entrypoint "/hello" does not end in .wasm or .wat'],
+    ['/hello.wasm.sh', 'fail', 'The entrypoint "/hello.wasm.sh" does not end in .wasm or .wat'],
+  ])('checks the compat-smart entrypoint %s: %s', (entrypoint, status, start) => {
+    const [c] = runChecks(report('wasi-testsuite_as_fd_write-to-stdout.wasm'), { entrypoint });
+    expect(c).toMatchObject({ name: 'compat-smart entrypoint', status });
+    expect(c.message.startsWith(start)).toBe(true);
+  });
+
+  it('rejects a shared memory without a maximum and gives the --max-memory fix', () => {
+    // memory section: one memory, flags 0x02 (shared, no max), min 1
+    const bytes = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 3, 1, 2, 1]);
+    const e = (() => {
+      try {
+        decodeModule(bytes);
+      } catch (x) {
+        return x;
+      }
+    })();
+    expect(e).toBeInstanceOf(WasmParseError);
+    expect((e as WasmParseError).reason).toBe('shared memory must have maximum');
+    expect(parseErrorFix(e as WasmParseError)).toMatch(/-C link-arg=--max-memory=BYTES/);
   });
 
   it('parseFeature lists the known names on a typo', () => {
