@@ -1,4 +1,4 @@
-import { errorLine, type Log } from '@wasm-build/kit';
+import { errorLine, type Log, UserError } from '@wasm-build/kit';
 
 /** One row of the final table. */
 export interface StageRow {
@@ -39,7 +39,7 @@ export class StageRunner {
       this.rows.push({ stage, status: 'failed', durationMs, detail: this.error });
       this.log.error(`${stage}: ${this.error}`);
       // Internal faults keep their stack for debugging; user errors never show one.
-      if (!(e instanceof Error && e.name === 'UserError') && e instanceof Error && e.stack) this.log.debug(e.stack);
+      if (!(e instanceof UserError) && e instanceof Error && e.stack) this.log.debug(e.stack);
       throw new StageFailed(this.error);
     }
   }
