@@ -3,7 +3,6 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { UserError } from '@wasm-build/kit';
-import { pack } from 'tar-stream';
 import {
   MEDIA_TYPE_CONFIG,
   MEDIA_TYPE_INDEX,
@@ -14,6 +13,7 @@ import {
   WASM_VARIANT,
   WASM_VARIANT_ANNOTATION,
 } from './media-types.ts';
+import { packTar } from './tar.ts';
 
 /** An OCI content descriptor (image-spec descriptor.md). */
 export interface Descriptor {
@@ -75,22 +75,19 @@ export function sourceDateEpoch(env: NodeJS.ProcessEnv = process.env): number {
   return Number(raw);
 }
 
-/** The single-file layer: a tar holding `<name>.wasm` (mode 0755, uid/gid 0, fixed mtime), gzipped. */
-async function layerTar(name: string, wasm: Uint8Array, mtime: Date): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c) => chunks.push(c as Buffer));
-  const done = new Promise<void>((resolve, reject) => {
-    p.on('end', resolve);
-    p.on('error', reject);
-  });
-  p.entry(
-    { name: `${name}.wasm`, size: wasm.length, mode: 0o755, mtime, uid: 0, gid: 0, uname: '', gname: '', type: 'file' },
-    Buffer.from(wasm),
-  );
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
+/** The single-file layer: a tar holding `<name>.wasm` (mode 0755, uid/gid 0, fixed mtime). */
+function layerTar(name: string, wasm: Uint8Array, mtime: Date): Promise<Buffer> {
+  const header = {
+    name: `${name}.wasm`,
+    mode: 0o755,
+    mtime,
+    uid: 0,
+    gid: 0,
+    uname: '',
+    gname: '',
+    type: 'file',
+  } as const;
+  return packTar([{ header, data: wasm }]);
 }
 
 function json(value: unknown): Uint8Array {

@@ -1,3 +1,4 @@
+export * from './binaryen.ts';
 export * from './cargo.ts';
 export * from './rust.ts';
 export * from './targets.ts';
