@@ -148,7 +148,7 @@ describe.runIf(all)('wasm-build CLI', () => {
     [['examples/hello', '--image', 'Bad/Ref'], /^wasm-build: Invalid --image "Bad\/Ref"/m, 2],
     [
       ['examples/hello', '--toolchain', 'no-such-toolchain'],
-      /^wasm-build: Rust toolchain "no-such-toolchain" did not run.*rustup toolchain install no-such-toolchain/m,
+      /^wasm-build: rustup toolchain install no-such-toolchain failed \(exit code 1\): .*invalid toolchain name.*Name a channel \(stable, beta, nightly\)/m,
       1,
     ],
   ])('bad input %j: one line, the fix, non-zero exit, no stack trace', (args, message, code) => {

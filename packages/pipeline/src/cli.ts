@@ -4,21 +4,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { errorLine, terminalLog, UserError } from '@wasm-build/kit';
 import { parseImageRef, startLocalRegistry } from '@wasm-build/oci';
 import { isThreadsTarget } from '@wasm-build/toolchain';
-import { runChecks, runtimeFit, verifyDocument } from '@wasm-build/wasm';
 import { type CliCommand, parseCli, USAGE } from './cli-args.ts';
-import { enforceChecks, runPipeline, verifyBytes } from './pipeline.ts';
+import { runPipeline } from './pipeline.ts';
+import { enforceChecks, verifyModule } from './steps/verify.ts';
 import { renderStageTable, renderVerify } from './table.ts';
 
 async function verifyCommand(cmd: CliCommand): Promise<number> {
   const file = cmd.file!;
   if (!existsSync(file)) throw new UserError(`Module not found: "${file}"`, { fix: 'Pass the path of a .wasm file' });
-  const report = verifyBytes(readFileSync(file), file);
   const { target, ...o } = cmd.verify!;
-  const checks = runChecks(report, { ...o, threadsTarget: target && isThreadsTarget(target) ? target : undefined });
-  const doc = verifyDocument(report, checks, runtimeFit(report));
+  const doc = verifyModule(readFileSync(file), file, {
+    ...o,
+    threadsTarget: target && isThreadsTarget(target) ? target : undefined,
+  });
   if (cmd.json) console.log(JSON.stringify(doc, null, 2));
   else console.log(renderVerify(doc));
-  enforceChecks(checks, terminalLog({ verbose: cmd.verbose }));
+  enforceChecks(doc.checks, terminalLog({ verbose: cmd.verbose }));
   return 0;
 }
 

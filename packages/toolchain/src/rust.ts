@@ -23,7 +23,7 @@ export interface Toolchain {
 
 /** Builds the base commands for cargo and rustc for a toolchain spec (see `Toolchain`). */
 export function toolchainCommands(spec?: string): Pick<Toolchain, 'cargo' | 'rustc' | 'env'> {
-  if (spec && (isAbsolute(spec) || spec.startsWith('.'))) {
+  if (spec && isDirSpec(spec)) {
     const rustc = join(spec, 'bin', 'rustc');
     return {
       cargo: { command: join(spec, 'bin', 'cargo'), args: [] },
@@ -68,6 +68,45 @@ export async function findToolchain(spec?: string): Promise<Toolchain> {
   return { spec, ...base, ...parsed, sysroot };
 }
 
+const isDirSpec = (spec: string) => isAbsolute(spec) || spec.startsWith('.');
+const HOST_ARCH = /^(x86_64|aarch64|i686|armv7|riscv64gc|s390x|powerpc64le|loongarch64)-/;
+
+/** `rustup toolchain install NAME --profile minimal --no-self-update`, as data. */
+export function rustupToolchainInstallCommand(name: string): Command {
+  return { command: 'rustup', args: ['toolchain', 'install', name, '--profile', 'minimal', '--no-self-update'] };
+}
+
+/**
+ * Whether `rustup toolchain list` shows `name`: exactly (`debian`, a linked toolchain) or with the host triple
+ * rustup appends (`stable` → `stable-x86_64-unknown-linux-gnu`).
+ */
+export function toolchainListed(list: string, name: string): boolean {
+  return list
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .some((n) => n === name || (n.startsWith(`${name}-`) && HOST_ARCH.test(n.slice(name.length + 1))));
+}
+
+/**
+ * `findToolchain`, after installing a missing rustup toolchain with the minimal profile (rustup ≥ 1.28 no longer
+ * installs one implicitly). A directory spec, or no spec, is used as it is.
+ * @throws UserError as `findToolchain` does, or with rustup's last stderr line when the install fails.
+ * Source: rustup book, "Basic usage" and "Profiles"; rustup 1.28 changelog (no implicit toolchain install).
+ */
+export async function ensureToolchain(spec: string | undefined, log: Log): Promise<Toolchain> {
+  if (spec && !isDirSpec(spec)) {
+    const list = await exec.run({ command: 'rustup', args: ['toolchain', 'list'] }).catch(() => undefined);
+    if (list?.exitCode === 0 && !toolchainListed(list.stdout, spec)) {
+      log.info(`Installing Rust toolchain ${spec} (minimal profile)`);
+      await runOk(rustupToolchainInstallCommand(spec), `rustup toolchain install ${spec}`, {
+        timeoutMs: 15 * 60_000,
+        fix: 'Name a channel (stable, beta, nightly), a version (1.83) or a toolchain `rustup toolchain list` shows',
+      });
+    }
+  }
+  return findToolchain(spec);
+}
+
 /** True when the target's std is installed: `<sysroot>/lib/rustlib/<target>/lib` holds an rlib. */
 export function hasTargetStd(sysroot: string, target: string): boolean {
   const dir = join(sysroot, 'lib', 'rustlib', target, 'lib');
@@ -96,7 +135,7 @@ export async function ensureTarget(
     log.debug(`Toolchain.ensureTarget: std for ${target} found in ${tc.sysroot}`);
     return target;
   }
-  const isDir = tc.spec && (isAbsolute(tc.spec) || tc.spec.startsWith('.'));
+  const isDir = tc.spec && isDirSpec(tc.spec);
   const add = rustupTargetAddCommand(target, isDir ? undefined : tc.spec);
   const v = `${tc.version.major}.${tc.version.minor}.${tc.version.patch}`;
   const where = `toolchain ${tc.spec ?? 'on PATH'} (rustc ${v}, sysroot ${tc.sysroot})`;
