@@ -38,8 +38,10 @@ async function pipelineCommand(cmd: CliCommand): Promise<number> {
       log.info(`Local registry on ${registry.address}: pushing to ${options.image}`);
     }
     const result = await runPipeline(options, log);
-    if (cmd.json) console.log(JSON.stringify(result, null, 2));
-    else {
+    if (cmd.json) {
+      const { image: _image, ...printable } = result;
+      console.log(JSON.stringify(printable, null, 2));
+    } else {
       if (result.rows.length) console.log(renderStageTable(result.rows));
       if (result.digest)
         console.log(

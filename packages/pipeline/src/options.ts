@@ -1,5 +1,5 @@
 import { parseImageRef } from '@wasm-build/oci';
-import { OPT_LEVELS, WASI_TARGETS } from '@wasm-build/toolchain';
+import { BINARYEN_DEFAULT_VERSION, BINARYEN_RELEASES, OPT_LEVELS, WASI_TARGETS } from '@wasm-build/toolchain';
 import { FEATURES } from '@wasm-build/wasm';
 import { z } from 'zod';
 
@@ -73,6 +73,15 @@ export const verifySchema = pipelineSchema.pick({ require: true, forbid: true, m
 });
 
 export type VerifyOptions = z.output<typeof verifySchema>;
+
+/** Which binaryen release the actions install wasm-opt from. */
+export const binaryenSchema = z.object({
+  binaryenVersion: z
+    .string()
+    .regex(/^(version_)?\d+$/, 'expected a binaryen release number such as 132')
+    .default(BINARYEN_DEFAULT_VERSION),
+  binaryenBaseUrl: z.url({ protocol: /^https?$/ }).default(BINARYEN_RELEASES),
+});
 export type PipelineInput = z.input<typeof pipelineSchema>;
 
 /** `["a=1", "b=2"]` → `{ a: "1", b: "2" }`. */

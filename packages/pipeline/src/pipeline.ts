@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { errorLine, type Log } from '@wasm-build/kit';
-import { entrypointFor, type ImageRef, parseImageRef, type ReadBackProof, sha256 } from '@wasm-build/oci';
+import {
+  type BuiltImage,
+  entrypointFor,
+  type ImageRef,
+  parseImageRef,
+  type ReadBackProof,
+  sha256,
+} from '@wasm-build/oci';
 import type { SmokeResult } from '@wasm-build/smoke';
 import { type BinaryenRelease, isThreadsTarget, type OptimizeResult, resolveManifestPath } from '@wasm-build/toolchain';
 import type { VerifyDocument } from '@wasm-build/wasm';
@@ -26,6 +33,8 @@ export interface PipelineResult {
   /** The verify document: report, checks and runtime fit (schemas/verify-report.v1.json). */
   report?: VerifyDocument;
   layoutDir?: string;
+  /** The image as built (manifest, config, layer, entrypoint). */
+  image?: BuiltImage;
   /** Manifest digest of the image as built. */
   digest?: string;
   /** Pushed reference pinned by digest, and what the registry served back. */
@@ -104,6 +113,7 @@ export async function runPipeline(
       }),
     );
     result.layoutDir = layoutDir;
+    result.image = image;
     result.digest = image.manifest.digest;
 
     let served: Uint8Array = wasm;

@@ -1,5 +1,6 @@
 // The GitHub Actions step summary: the same tables as the terminal, written through @actions/core's summary.
 import type { summary as coreSummary } from '@actions/core';
+import type { SmokeResult } from '@wasm-build/smoke';
 import type { VerifyDocument } from '@wasm-build/wasm';
 import escapeHtml from 'escape-html';
 import type { StageRow } from './stages.ts';
@@ -42,4 +43,46 @@ export function addVerifySummary(s: Summary, doc: VerifyDocument, file: string):
 /** Adds the pipeline's stage table under a heading. Does not write. */
 export function addStageSummary(s: Summary, rows: StageRow[], title = 'wasm-build'): Summary {
   return addTable(s.addHeading(escapeHtml(title), 2), stageTable(rows));
+}
+
+/** Adds the build section: module name and sizes before and after wasm-opt, bytes. Does not write. */
+export function addBuildSummary(
+  s: Summary,
+  b: { name: string; path: string; before: number; after: number; wasmOpt?: string },
+): Summary {
+  const pct = b.before ? `${((1 - b.after / b.before) * 100).toFixed(1)}%` : '';
+  return addTable(s.addHeading(`build: ${escapeHtml(b.name)}.wasm`, 3), {
+    head: ['module', 'cargo output (bytes)', 'after wasm-opt (bytes)', 'saved', 'wasm-opt'],
+    rows: [[b.path, String(b.before), String(b.after), pct, b.wasmOpt ?? 'not run']],
+    widths: [],
+  });
+}
+
+/** Adds the image section: reference, digest, platform and manifest annotations. Does not write. */
+export function addImageSummary(
+  s: Summary,
+  i: { ref?: string; digest: string; entrypoint: string; annotations: Record<string, string>; layoutDir: string },
+): Summary {
+  addTable(s.addHeading('image', 3), {
+    head: ['reference', 'digest', 'platform', 'entrypoint', 'layout'],
+    rows: [[i.ref ?? '(not pushed)', i.digest, 'wasi/wasm', i.entrypoint, i.layoutDir]],
+    widths: [],
+  });
+  return addTable(s, { head: ['annotation', 'value'], rows: Object.entries(i.annotations), widths: [] });
+}
+
+/** Adds a row per runtime: status, exit code, time (ms), first stdout line, reason. Does not write. */
+export function addSmokeSummary(s: Summary, results: SmokeResult[]): Summary {
+  return addTable(s.addHeading('smoke-test', 3), {
+    head: ['runtime', 'status', 'exit code', 'time', 'stdout', 'reason'],
+    rows: results.map((r) => [
+      r.runtime,
+      r.status,
+      r.exitCode?.toString() ?? '',
+      `${r.durationMs} ms`,
+      r.stdout.split('\n')[0],
+      r.reason ?? '',
+    ]),
+    widths: [],
+  });
 }

@@ -1,0 +1,27 @@
+// The only file of the build action that reads inputs.
+import { readInputs } from '@wasm-build/kit';
+import { pipelineSchema } from '@wasm-build/pipeline';
+import type { z } from 'zod';
+import { inputSpec } from '../../definitions.ts';
+
+export const schema = pipelineSchema.pick({
+  manifestPath: true,
+  toolchain: true,
+  target: true,
+  threads: true,
+  package: true,
+  bin: true,
+  features: true,
+  profile: true,
+  optimize: true,
+  wasmOpt: true,
+  optLevel: true,
+  wasmOptArgs: true,
+  workDir: true,
+});
+export type Inputs = z.output<typeof schema>;
+
+/** Reads and validates every input. @throws UserError naming the input and the bad value, before any work. */
+export function getInputs(): Inputs {
+  return readInputs(schema, inputSpec('build'));
+}

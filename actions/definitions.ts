@@ -1,0 +1,208 @@
+// The one description of every action's inputs and outputs. `npm run actions` writes each action.yml (and the
+// root one) from it, then each README's tables from the action.yml files; `npm run check-dist` fails on a diff.
+import type { InputKind } from '@wasm-build/kit';
+
+export interface InputDef {
+  description: string;
+  default?: string;
+  required?: boolean;
+  /** Schema key the input fills, and how its string is read (see kit/inputs.ts). */
+  key: string;
+  kind: InputKind;
+}
+
+export interface ActionDef {
+  /** Directory under actions/; `wasm-build` is the root action's code. */
+  dir: string;
+  name: string;
+  description: string;
+  icon: string;
+  inputs: Record<string, InputDef>;
+  outputs: Record<string, string>;
+}
+
+const I = (key: string, kind: InputKind, description: string, extra: Partial<InputDef> = {}): InputDef => ({
+  key,
+  kind,
+  description,
+  ...extra,
+});
+
+const MANIFEST = {
+  'manifest-path': I('manifestPath', 'string', 'Crate directory or its Cargo.toml.', { default: '.' }),
+};
+const TOOLCHAIN = {
+  toolchain: I(
+    'toolchain',
+    'string',
+    "rustup toolchain (stable, 1.83, nightly-2025-01-01) or a directory holding bin/cargo. Empty: the crate's rust-toolchain.toml, else cargo on PATH. A missing rustup toolchain is installed (minimal profile).",
+  ),
+  target: I(
+    'target',
+    'string',
+    'wasm32-wasip1, wasm32-wasip1-threads, wasm32-wasi or wasm32-wasi-preview1-threads. Empty: chosen by the rustc version.',
+  ),
+  threads: I('threads', 'boolean', 'Build for the WASI threads target; verify then requires a shared memory.', {
+    default: 'false',
+  }),
+};
+const BINARYEN = {
+  'binaryen-version': I('binaryenVersion', 'string', 'binaryen release to install wasm-opt from (N of version_N).', {
+    default: '132',
+  }),
+  'binaryen-base-url': I(
+    'binaryenBaseUrl',
+    'string',
+    'Where binaryen releases are downloaded from (a mirror must serve the same .tar.gz and .sha256 files).',
+    { default: 'https://github.com/WebAssembly/binaryen/releases/download' },
+  ),
+};
+const BUILD = {
+  package: I('package', 'string', 'cargo -p: the package to build in a workspace.'),
+  bin: I('bin', 'string', 'cargo --bin: the binary to build when the package has several.'),
+  features: I('features', 'list', 'cargo --features, comma or newline separated.'),
+  profile: I('profile', 'string', 'cargo profile.', { default: 'release' }),
+  optimize: I('optimize', 'boolean', 'Run wasm-opt on the module.', { default: 'true' }),
+  'wasm-opt': I('wasmOpt', 'string', 'Path of a wasm-opt to use instead of installing binaryen.'),
+  'opt-level': I('optLevel', 'string', 'wasm-opt level: 0, 1, 2, 3, 4, s or z.', { default: 'z' }),
+  'wasm-opt-args': I('wasmOptArgs', 'lines', 'Extra wasm-opt arguments, one per line.'),
+};
+const CHECKS = {
+  require: I('require', 'list', 'Features the module must use (e.g. threads, simd), comma separated.'),
+  forbid: I('forbid', 'list', 'Features the module must not use, comma separated.'),
+  'max-size': I('maxSize', 'number', 'Largest acceptable module, bytes.'),
+};
+const IMAGE = {
+  image: I('image', 'string', 'Image reference to push to (registry/repository[:tag]). Empty: no push.'),
+  annotations: I('annotations', 'lines', 'Manifest annotations, KEY=value, one per line.'),
+  labels: I('labels', 'lines', 'Config labels, KEY=value, one per line.'),
+  insecure: I('insecure', 'boolean', 'Reach the registry over plain HTTP (loopback registries always are).', {
+    default: 'false',
+  }),
+};
+const SMOKE = {
+  args: I('smokeArgs', 'lines', 'Arguments for the module in the smoke test, one per line.'),
+  env: I('smokeEnv', 'lines', 'Environment for the module in the smoke test, KEY=value, one per line.'),
+  'expect-stdout': I('expectStdout', 'string', "Text the module's stdout must contain."),
+  'expect-exit-code': I('expectExitCode', 'number', 'Exit code the module must return.', { default: '0' }),
+  timeout: I('timeoutMs', 'number', 'Kill the smoke test after this many ms.', { default: '30000' }),
+};
+const WORK = {
+  'work-dir': I('workDir', 'string', 'Scratch directory for the optimized module and the OCI layout.', {
+    default: '.wasm-build',
+  }),
+};
+
+export const ACTIONS: ActionDef[] = [
+  {
+    dir: 'wasm-build',
+    name: 'wasm-build',
+    description:
+      'Rust crate to a verified, runnable WebAssembly OCI image: setup, build, wasm-opt, verify, image, push, smoke-test.',
+    icon: 'package',
+    inputs: {
+      ...MANIFEST,
+      ...TOOLCHAIN,
+      ...BINARYEN,
+      ...BUILD,
+      ...CHECKS,
+      ...IMAGE,
+      smoke: I('smoke', 'boolean', "Run the module after pushing (under Node's WASI).", { default: 'true' }),
+      ...SMOKE,
+      ...WORK,
+      cache: I('cache', 'boolean', 'Cache ~/.cargo and target/ with Swatinem/rust-cache.', { default: 'true' }),
+    },
+    outputs: {
+      'wasm-path': 'Path of the optimized module.',
+      'wasm-size': 'Size of the module, bytes.',
+      'wasm-sha256': 'sha256 of the module (hex).',
+      report: 'The verify report as JSON (schemas/verify-report.v1.json).',
+      'image-ref': 'The pushed reference pinned by digest (repository@sha256:...).',
+      digest: 'Manifest digest of the image as the registry serves it (as built when not pushed).',
+      'layout-dir': 'The OCI image layout written.',
+      'smoke-results': 'Smoke-test results as JSON: runtime, status, exitCode, stdout, stderr, durationMs.',
+    },
+  },
+  {
+    dir: 'setup',
+    name: 'wasm-build setup',
+    description: "Rust for WASI (toolchain and wasm32 target) and binaryen's wasm-opt from its release, cached.",
+    icon: 'download',
+    inputs: { ...MANIFEST, ...TOOLCHAIN, ...BINARYEN },
+    outputs: {
+      'rustc-version': 'rustc version, e.g. 1.83.0.',
+      toolchain: 'The toolchain used (name or directory; empty for PATH).',
+      target: 'The resolved target triple.',
+      'wasm-opt-path': 'Path of wasm-opt (also added to PATH).',
+      'binaryen-cached': 'true when binaryen came from the tool cache without a download.',
+    },
+  },
+  {
+    dir: 'build',
+    name: 'wasm-build build',
+    description: "cargo build for a WASI target, the module found from cargo's JSON messages, then wasm-opt.",
+    icon: 'tool',
+    inputs: { ...MANIFEST, ...TOOLCHAIN, ...BUILD, ...WORK },
+    outputs: {
+      'wasm-path': 'Path of the (optimized) module.',
+      'wasm-size': 'Size of the module, bytes.',
+      'wasm-sha256': 'sha256 of the module (hex).',
+      'size-before': 'Size before wasm-opt, bytes.',
+      name: 'Module name (the cargo binary).',
+    },
+  },
+  {
+    dir: 'verify',
+    name: 'wasm-build verify',
+    description: 'Prove what a WebAssembly module uses (threads, atomics, SIMD, WASI) and whether runtimes can run it.',
+    icon: 'check-circle',
+    inputs: {
+      wasm: I('wasm', 'string', 'Path of the module.', { required: true }),
+      ...CHECKS,
+      entrypoint: I('entrypoint', 'string', 'Path the image will run the module as (checked for compat-smart).'),
+      target: I('target', 'string', 'Target the module was built for; a threads target must give shared memory.'),
+    },
+    outputs: {
+      report: 'The verify report as JSON (schemas/verify-report.v1.json).',
+      'features-used': 'Features the module uses, comma separated.',
+      threads: 'true when the module has shared memory and atomics.',
+    },
+  },
+  {
+    dir: 'image',
+    name: 'wasm-build image',
+    description: 'A FROM-scratch wasi/wasm OCI image (compat-smart) holding only the module; pushed and read back.',
+    icon: 'box',
+    inputs: {
+      wasm: I('wasm', 'string', 'Path of the module.', { required: true }),
+      name: I('name', 'string', 'Module name in the image (/<name>.wasm). Empty: the file name.'),
+      ...IMAGE,
+      'layout-dir': I('layoutDir', 'string', 'Where the OCI layout is written.', { default: '.wasm-build/oci-layout' }),
+      ...MANIFEST,
+    },
+    outputs: {
+      digest: 'Manifest digest.',
+      'image-ref': 'The pushed reference pinned by digest (empty when not pushed).',
+      'layout-dir': 'The OCI image layout written.',
+      entrypoint: 'Path the image runs (/<name>.wasm).',
+    },
+  },
+  {
+    dir: 'smoke-test',
+    name: 'wasm-build smoke-test',
+    description: 'Run the module and check its exit code and stdout.',
+    icon: 'play',
+    inputs: {
+      wasm: I('wasm', 'string', 'Path of the module.', { required: true }),
+      ...SMOKE,
+    },
+    outputs: { results: 'Results as JSON: runtime, status, exitCode, stdout, stderr, durationMs.' },
+  },
+];
+
+/** The input spec `readInputs` takes, for one action. */
+export function inputSpec(dir: string): Record<string, readonly [string, InputKind]> {
+  const def = ACTIONS.find((a) => a.dir === dir);
+  if (!def) throw new Error(`No action ${dir}`);
+  return Object.fromEntries(Object.entries(def.inputs).map(([name, i]) => [name, [i.key, i.kind] as const]));
+}

@@ -1,0 +1,22 @@
+// The only file of the image action that reads inputs.
+import { readInputs } from '@wasm-build/kit';
+import { pipelineSchema } from '@wasm-build/pipeline';
+import { z } from 'zod';
+import { inputSpec } from '../../definitions.ts';
+
+export const schema = pipelineSchema
+  .pick({ image: true, annotations: true, labels: true, insecure: true, manifestPath: true })
+  .extend({
+    wasm: z.string().min(1),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-" (no path, no .wasm)')
+      .optional(),
+    layoutDir: z.string().min(1).default('.wasm-build/oci-layout'),
+  });
+export type Inputs = z.output<typeof schema>;
+
+/** Reads and validates every input. @throws UserError naming the input and the bad value, before any work. */
+export function getInputs(): Inputs {
+  return readInputs(schema, inputSpec('image'));
+}

@@ -1,0 +1,50 @@
+// Bundles each action (actions/<name>/src/main.ts) to actions/<name>/dist/index.cjs with esbuild, plus the
+// licenses of every npm package in the bundle (dist/licenses.txt). `npm run build-dist`.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+/** The npm packages (name → directory) whose files the bundle holds, from esbuild's metafile inputs. */
+function bundledPackages(inputs: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const file of inputs) {
+    const m = /^(.*node_modules\/)((?:@[^/]+\/)?[^/]+)\//.exec(file);
+    if (m) out.set(m[2], join(ROOT, m[1], m[2]));
+  }
+  return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function licenseText(dir: string): string {
+  const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+  if (file) return readFileSync(join(dir, file), 'utf8').trim();
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  return `License: ${pkg.license ?? 'UNKNOWN'} (no license file in the package)`;
+}
+
+for (const name of readdirSync(join(ROOT, 'actions')).sort()) {
+  const entry = join(ROOT, 'actions', name, 'src', 'main.ts');
+  if (!existsSync(entry)) continue;
+  const dist = join(ROOT, 'actions', name, 'dist');
+  mkdirSync(dist, { recursive: true });
+  const r = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: join(dist, 'index.cjs'),
+    sourcemap: true,
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    absWorkingDir: ROOT,
+  });
+  const packages = bundledPackages(Object.keys(r.metafile.inputs));
+  writeFileSync(
+    join(dist, 'licenses.txt'),
+    `${[...packages].map(([pkg, dir]) => `${pkg}\n${licenseText(dir)}\n`).join('\n')}`,
+  );
+  console.log(`actions/${name}/dist/index.cjs: ${packages.size} npm packages bundled`);
+}
