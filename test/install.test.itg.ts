@@ -9,44 +9,26 @@ import * as tc from '@actions/tool-cache';
 import { memoryLog, UserError } from '@wasm-build/kit';
 import { binaryenAsset, installBinaryen } from '@wasm-build/toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FileServer, serveFiles, tarGz } from './helpers/http-server.ts';
+import { type FileServer, serveFiles } from './helpers/http-server.ts';
+import { binaryenRelease, sha256Hex } from './helpers/releases.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
 
 const ready = requireTools('binaryen installer tests', { 'wasm-opt (Debian binaryen)': HAVE.wasmOpt });
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** binaryen-version_N/{bin/wasm-opt, lib/, include/binaryen-c.h}: the layout of the official Linux release. */
-async function releaseArchive(n: string): Promise<Buffer> {
-  const dir = (name: string) => ({ header: { name, type: 'directory' as const, mode: 0o755 } });
-  return tarGz([
-    dir(`binaryen-version_${n}/`),
-    dir(`binaryen-version_${n}/bin/`),
-    {
-      header: { name: `binaryen-version_${n}/bin/wasm-opt`, mode: 0o755 },
-      data: readFileSync(spawnSync('sh', ['-c', 'command -v wasm-opt'], { encoding: 'utf8' }).stdout.trim()),
-    },
-    dir(`binaryen-version_${n}/include/`),
-    { header: { name: `binaryen-version_${n}/include/binaryen-c.h`, mode: 0o644 }, data: Buffer.from('/* */\n') },
-    dir(`binaryen-version_${n}/lib/`),
-  ]);
-}
 
 describe.runIf(ready)('installBinaryen', () => {
   let server: FileServer;
   const paths = (n: string) => {
     const a = binaryenAsset({ version: n, baseUrl: 'http://x' });
-    return { archive: new URL(a.url).pathname, checksum: new URL(a.sha256Url).pathname, fileName: a.fileName };
+    return { archive: new URL(a.url).pathname, checksum: new URL(a.sha256Url).pathname };
   };
 
   beforeAll(async () => {
     server = await serveFiles({});
     for (const n of ['901', '902']) {
-      const body = await releaseArchive(n);
-      const p = paths(n);
-      server.files.set(p.archive, body);
       // 902's checksum file names the right file with the wrong digest.
-      const digest = n === '901' ? sha(body) : sha(Buffer.from('something else'));
-      server.files.set(p.checksum, Buffer.from(`${digest}  ${p.fileName}\n`));
+      const r = await binaryenRelease(n, { wrongChecksum: n === '902' });
+      server.files.set(r.archivePath, r.archive);
+      server.files.set(r.checksumPath, r.checksum);
     }
   });
   afterAll(() => server.close());
@@ -74,7 +56,7 @@ describe.runIf(ready)('installBinaryen', () => {
     expect(err).toBeInstanceOf(UserError);
     const body = server.files.get(paths('902').archive)!;
     expect(err.message).toBe(
-      `sha256 mismatch for ${server.url}${paths('902').archive}: expected ${sha(Buffer.from('something else'))}, got ${sha(body)}`,
+      `sha256 mismatch for ${server.url}${paths('902').archive}: expected ${sha256Hex(Buffer.from('something else'))}, got ${sha256Hex(body)}`,
     );
     expect(tc.findAllVersions('binaryen')).not.toContain('902.0.0');
     expect(existsSync(join(process.env.RUNNER_TOOL_CACHE!, 'binaryen', '902.0.0'))).toBe(false);

@@ -50633,9 +50633,11 @@ var IMAGE = {
   image: I("image", "string", "Image reference to push to (registry/repository[:tag]). Empty: no push."),
   annotations: I("annotations", "lines", "Manifest annotations, KEY=value, one per line."),
   labels: I("labels", "lines", "Config labels, KEY=value, one per line."),
-  insecure: I("insecure", "boolean", "Reach the registry over plain HTTP (loopback registries always are).", {
-    default: "false"
-  })
+  insecure: I(
+    "insecure",
+    "boolean",
+    "Reach the registry over plain HTTP. Empty: plain HTTP for loopback registries (127.0.0.1, localhost) only."
+  )
 };
 var SMOKE = {
   args: I("smokeArgs", "lines", "Arguments for the module in the smoke test, one per line."),
