@@ -21,13 +21,20 @@ function inputsYaml(a: ActionDef) {
   );
 }
 
-function stageAction(a: ActionDef) {
+/** The metadata every action.yml shares: name, description, author, branding, inputs. */
+function header(a: ActionDef) {
   return {
     name: a.name,
     description: a.description,
     author: 'wasm-build',
     branding: { icon: a.icon, color: 'purple' },
     inputs: inputsYaml(a),
+  };
+}
+
+function stageAction(a: ActionDef) {
+  return {
+    ...header(a),
     outputs: Object.fromEntries(Object.entries(a.outputs).map(([n, d]) => [n, { description: d }])),
     runs: { using: 'node24', main: 'dist/index.cjs' },
   };
@@ -38,11 +45,7 @@ function stageAction(a: ActionDef) {
 function rootAction(a: ActionDef) {
   const env = Object.fromEntries(Object.keys(a.inputs).map((n) => [`INPUT_${n.toUpperCase()}`, `\${{ inputs.${n} }}`]));
   return {
-    name: a.name,
-    description: a.description,
-    author: 'wasm-build',
-    branding: { icon: a.icon, color: 'purple' },
-    inputs: inputsYaml(a),
+    ...header(a),
     outputs: Object.fromEntries(
       Object.entries(a.outputs).map(([n, d]) => [n, { description: d, value: `\${{ steps.run.outputs.${n} }}` }]),
     ),
