@@ -109,6 +109,7 @@ export const ACTIONS: ActionDef[] = [
       ...BUILD,
       ...CHECKS,
       ...IMAGE,
+      'layout-dir': I('layoutDir', 'string', 'Where the OCI layout is written. Empty: <work-dir>/oci-layout.'),
       smoke: I('smoke', 'boolean', "Run the module after pushing (under Node's WASI).", { default: 'true' }),
       ...SMOKE,
       ...WORK,
