@@ -2,8 +2,7 @@
 // inside: download, sha256 check, tool cache, and a second run that downloads nothing.
 
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tc from '@actions/tool-cache';
 import { memoryLog, UserError } from '@wasm-build/kit';
