@@ -25639,7 +25639,7 @@ var require_cli_table3 = __commonJS({
 });
 
 // actions/image/src/main.ts
-var import_node_fs3 = require("node:fs");
+var import_node_fs4 = require("node:fs");
 var import_node_path4 = require("node:path");
 
 // node_modules/@actions/core/lib/command.js
@@ -46672,6 +46672,13 @@ async function sourceAnnotations(manifestPath, env = process.env) {
   return out;
 }
 
+// packages/pipeline/src/verify-bytes.ts
+var import_node_fs3 = require("node:fs");
+function readModule(path, fix = "Pass the wasm-path output of the build action") {
+  if (!(0, import_node_fs3.existsSync)(path)) throw new UserError(`Module not found: "${path}"`, { fix });
+  return (0, import_node_fs3.readFileSync)(path);
+}
+
 // packages/pipeline/src/steps/image.ts
 async function imageStep(o) {
   const source = o.manifestPath ? await sourceAnnotations(o.manifestPath) : {};
@@ -46922,16 +46929,14 @@ function getInputs() {
 void runAction(async () => {
   const i = getInputs();
   const log = actionsLog();
-  if (!(0, import_node_fs3.existsSync)(i.wasm))
-    throw new UserError(`Module not found: "${i.wasm}"`, { fix: "Pass the wasm-path output of the build action" });
   const ref = i.image ? parseImageRef(i.image) : void 0;
   const tag = ref?.tag ?? "latest";
   const layoutDir = (0, import_node_path4.resolve)(i.layoutDir);
-  const manifestPath = (0, import_node_fs3.existsSync)(i.manifestPath) ? resolveManifestPath(i.manifestPath) : void 0;
+  const manifestPath = (0, import_node_fs4.existsSync)(i.manifestPath) ? resolveManifestPath(i.manifestPath) : void 0;
   const { value: image } = await group(
     "OCI image",
     () => imageStep({
-      wasm: (0, import_node_fs3.readFileSync)(i.wasm),
+      wasm: readModule(i.wasm),
       name: i.name ?? (0, import_node_path4.basename)(i.wasm).replace(/\.wasm$/, ""),
       manifestPath,
       annotations: keyValues(i.annotations),

@@ -1,26 +1,24 @@
 // image: a FROM-scratch wasi/wasm image holding only the module, written as an OCI layout; pushed and read back
 // when an image reference is given.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import * as core from '@actions/core';
-import { actionsLog, runAction, UserError } from '@wasm-build/kit';
+import { actionsLog, runAction } from '@wasm-build/kit';
 import { parseImageRef } from '@wasm-build/oci';
-import { addImageSummary, imageStep, keyValues, pushStep } from '@wasm-build/pipeline';
+import { addImageSummary, imageStep, keyValues, pushStep, readModule } from '@wasm-build/pipeline';
 import { resolveManifestPath } from '@wasm-build/toolchain';
 import { getInputs } from './inputs.ts';
 
 void runAction(async () => {
   const i = getInputs();
   const log = actionsLog();
-  if (!existsSync(i.wasm))
-    throw new UserError(`Module not found: "${i.wasm}"`, { fix: 'Pass the wasm-path output of the build action' });
   const ref = i.image ? parseImageRef(i.image) : undefined;
   const tag = ref?.tag ?? 'latest';
   const layoutDir = resolve(i.layoutDir);
   const manifestPath = existsSync(i.manifestPath) ? resolveManifestPath(i.manifestPath) : undefined;
   const { value: image } = await core.group('OCI image', () =>
     imageStep({
-      wasm: readFileSync(i.wasm),
+      wasm: readModule(i.wasm),
       name: i.name ?? basename(i.wasm).replace(/\.wasm$/, ''),
       manifestPath,
       annotations: keyValues(i.annotations),

@@ -25639,7 +25639,6 @@ var require_cli_table3 = __commonJS({
 });
 
 // actions/smoke-test/src/main.ts
-var import_node_fs2 = require("node:fs");
 var import_node_path2 = require("node:path");
 
 // node_modules/@actions/core/lib/command.js
@@ -47454,6 +47453,7 @@ function keyValues(pairs) {
 }
 
 // packages/pipeline/src/verify-bytes.ts
+var import_node_fs = require("node:fs");
 function verifyBytes(bytes, path) {
   try {
     return buildReport(decodeModule(bytes));
@@ -47467,9 +47467,13 @@ function verifyBytes(bytes, path) {
     throw e;
   }
 }
+function readModule(path, fix = "Pass the wasm-path output of the build action") {
+  if (!(0, import_node_fs.existsSync)(path)) throw new UserError(`Module not found: "${path}"`, { fix });
+  return (0, import_node_fs.readFileSync)(path);
+}
 
 // packages/smoke/src/node-runner.ts
-var import_node_fs = require("node:fs");
+var import_node_fs2 = require("node:fs");
 var import_node_os2 = require("node:os");
 var import_node_path = require("node:path");
 
@@ -47527,10 +47531,10 @@ async function runUnderNode(wasm, argv0, report, e) {
   const incompatible = nodeIncompatibility(report);
   if (incompatible)
     return { runtime: runtime2, status: "incompatible", stdout: "", stderr: "", durationMs: 0, reason: incompatible };
-  const dir = (0, import_node_fs.mkdtempSync)((0, import_node_path.join)(process.env.RUNNER_TEMP ?? (0, import_node_os2.tmpdir)(), "wasm-build-smoke-"));
+  const dir = (0, import_node_fs2.mkdtempSync)((0, import_node_path.join)(process.env.RUNNER_TEMP ?? (0, import_node_os2.tmpdir)(), "wasm-build-smoke-"));
   try {
     const module2 = (0, import_node_path.join)(dir, "module.wasm");
-    (0, import_node_fs.writeFileSync)(module2, wasm);
+    (0, import_node_fs2.writeFileSync)(module2, wasm);
     const memories = report.memories.filter((m) => m.import).map((m) => ({
       module: m.import.module,
       name: m.import.name,
@@ -47564,7 +47568,7 @@ async function runUnderNode(wasm, argv0, report, e) {
     }
     throw err;
   } finally {
-    (0, import_node_fs.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs2.rmSync)(dir, { recursive: true, force: true });
   }
 }
 
@@ -47802,9 +47806,7 @@ function getInputs() {
 // actions/smoke-test/src/main.ts
 void runAction(async () => {
   const i = getInputs();
-  if (!(0, import_node_fs2.existsSync)(i.wasm))
-    throw new UserError(`Module not found: "${i.wasm}"`, { fix: "Pass the wasm-path output of the build action" });
-  const wasm = (0, import_node_fs2.readFileSync)(i.wasm);
+  const wasm = readModule(i.wasm);
   const report = verifyBytes(wasm, i.wasm);
   const expectations = {
     args: i.smokeArgs,

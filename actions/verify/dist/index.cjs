@@ -25638,9 +25638,6 @@ var require_cli_table3 = __commonJS({
   }
 });
 
-// actions/verify/src/main.ts
-var import_node_fs = require("node:fs");
-
 // node_modules/@actions/core/lib/command.js
 var os = __toESM(require("os"), 1);
 
@@ -47683,6 +47680,7 @@ var binaryenSchema = external_exports.object({
 });
 
 // packages/pipeline/src/verify-bytes.ts
+var import_node_fs = require("node:fs");
 function verifyBytes(bytes, path) {
   try {
     return buildReport(decodeModule(bytes));
@@ -47695,6 +47693,10 @@ function verifyBytes(bytes, path) {
     }
     throw e;
   }
+}
+function readModule(path, fix = "Pass the wasm-path output of the build action") {
+  if (!(0, import_node_fs.existsSync)(path)) throw new UserError(`Module not found: "${path}"`, { fix });
+  return (0, import_node_fs.readFileSync)(path);
 }
 
 // packages/pipeline/src/steps/verify.ts
@@ -47951,11 +47953,9 @@ function getInputs() {
 // actions/verify/src/main.ts
 void runAction(async () => {
   const { wasm, target, ...checks } = getInputs();
-  if (!(0, import_node_fs.existsSync)(wasm))
-    throw new UserError(`Module not found: "${wasm}"`, { fix: "Pass the wasm-path output of the build action" });
   const doc = await group(
     "verify",
-    async () => verifyModule((0, import_node_fs.readFileSync)(wasm), wasm, {
+    async () => verifyModule(readModule(wasm), wasm, {
       ...checks,
       threadsTarget: target && isThreadsTarget(target) ? target : void 0
     })

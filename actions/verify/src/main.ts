@@ -1,17 +1,13 @@
-// verify: prove what the module uses, run the checks, and say which runtimes can run it.
-import { existsSync, readFileSync } from 'node:fs';
 import * as core from '@actions/core';
-import { actionsLog, errorLine, runAction, UserError } from '@wasm-build/kit';
-import { addVerifySummary, enforceChecks, verifyModule } from '@wasm-build/pipeline';
+import { actionsLog, errorLine, runAction } from '@wasm-build/kit';
+import { addVerifySummary, enforceChecks, readModule, verifyModule } from '@wasm-build/pipeline';
 import { isThreadsTarget } from '@wasm-build/toolchain';
 import { getInputs } from './inputs.ts';
 
 void runAction(async () => {
   const { wasm, target, ...checks } = getInputs();
-  if (!existsSync(wasm))
-    throw new UserError(`Module not found: "${wasm}"`, { fix: 'Pass the wasm-path output of the build action' });
   const doc = await core.group('verify', async () =>
-    verifyModule(readFileSync(wasm), wasm, {
+    verifyModule(readModule(wasm), wasm, {
       ...checks,
       threadsTarget: target && isThreadsTarget(target) ? target : undefined,
     }),

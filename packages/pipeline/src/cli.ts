@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// The `wasm-build` command: the whole pipeline from flags, with a progress line per stage and a final table.
-import { existsSync, readFileSync } from 'node:fs';
 import { errorLine, terminalLog, UserError } from '@wasm-build/kit';
 import { parseImageRef, startLocalRegistry } from '@wasm-build/oci';
 import { isThreadsTarget } from '@wasm-build/toolchain';
@@ -8,12 +6,12 @@ import { type CliCommand, parseCli, USAGE } from './cli-args.ts';
 import { runPipeline } from './pipeline.ts';
 import { enforceChecks, verifyModule } from './steps/verify.ts';
 import { renderStageTable, renderVerify } from './table.ts';
+import { readModule } from './verify-bytes.ts';
 
 async function verifyCommand(cmd: CliCommand): Promise<number> {
   const file = cmd.file!;
-  if (!existsSync(file)) throw new UserError(`Module not found: "${file}"`, { fix: 'Pass the path of a .wasm file' });
   const { target, ...o } = cmd.verify!;
-  const doc = verifyModule(readFileSync(file), file, {
+  const doc = verifyModule(readModule(file, 'Pass the path of a .wasm file'), file, {
     ...o,
     threadsTarget: target && isThreadsTarget(target) ? target : undefined,
   });

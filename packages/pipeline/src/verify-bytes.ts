@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '@wasm-build/kit';
 import { buildReport, decodeModule, parseErrorFix, type VerifyReport, WasmParseError } from '@wasm-build/wasm';
 
@@ -17,4 +18,13 @@ export function verifyBytes(bytes: Uint8Array, path: string): VerifyReport {
     }
     throw e;
   }
+}
+
+/**
+ * Reads a module file for verify, image or smoke-test.
+ * @throws UserError `Module not found: "PATH"` with `fix`, when there is no such file.
+ */
+export function readModule(path: string, fix = 'Pass the wasm-path output of the build action'): Buffer {
+  if (!existsSync(path)) throw new UserError(`Module not found: "${path}"`, { fix });
+  return readFileSync(path);
 }
