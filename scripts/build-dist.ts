@@ -35,7 +35,7 @@ for (const name of readdirSync(join(ROOT, 'actions')).sort()) {
     target: 'node20',
     format: 'cjs',
     outfile: join(dist, 'index.cjs'),
-    sourcemap: true,
+    sourcemap: false,
     metafile: true,
     legalComments: 'none',
     logLevel: 'warning',

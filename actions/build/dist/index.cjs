@@ -50821,4 +50821,3 @@ void runAction(async () => {
     wasmOpt: opt?.version
   }).write();
 });
-//# sourceMappingURL=index.cjs.map

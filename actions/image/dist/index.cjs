@@ -46967,4 +46967,3 @@ void runAction(async () => {
     layoutDir
   }).write();
 });
-//# sourceMappingURL=index.cjs.map

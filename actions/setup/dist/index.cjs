@@ -49412,4 +49412,3 @@ void runAction(async () => {
   setOutput("binaryen-cached", String(r.binaryenCached ?? false));
   await summary.addHeading("setup", 3).addRaw(`<p>${detail}</p>`, true).write();
 });
-//# sourceMappingURL=index.cjs.map

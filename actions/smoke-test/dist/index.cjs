@@ -47821,4 +47821,3 @@ void runAction(async () => {
   const failure2 = smokeFailure(results);
   if (failure2) throw failure2;
 });
-//# sourceMappingURL=index.cjs.map

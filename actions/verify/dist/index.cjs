@@ -47974,4 +47974,3 @@ void runAction(async () => {
     process.exitCode = 1;
   }
 });
-//# sourceMappingURL=index.cjs.map

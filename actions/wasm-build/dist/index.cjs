@@ -51821,4 +51821,3 @@ void runAction(async () => {
     else setFailed(r.error ?? "wasm-build failed");
   }
 });
-//# sourceMappingURL=index.cjs.map
