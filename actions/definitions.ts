@@ -82,10 +82,54 @@ const IMAGE = {
     'Reach the registry over plain HTTP. Empty: plain HTTP for loopback registries (127.0.0.1, localhost) only.',
   ),
 };
+const PUSH = {
+  backend: I(
+    'backend',
+    'string',
+    'Push tool: auto, buildx, oras or skopeo. auto: docker buildx >= 0.12, else oras on PATH, else skopeo on PATH, else oras installed.',
+    { default: 'auto' },
+  ),
+  tags: I('tags', 'list', 'More tags for the image, comma or newline separated; written only after the read-back proves the push.'),
+  username: I('username', 'string', "Registry username. Empty: the runner's docker config (docker/login-action)."),
+  password: I('password', 'string', 'Registry password or token (masked in logs).'),
+  'oras-version': I('orasVersion', 'string', 'oras release installed when oras is used and not on PATH.', {
+    default: '1.3.0',
+  }),
+};
+const RUNTIMES = {
+  runtimes: I(
+    'runtimes',
+    'list',
+    'Runtimes to smoke-test under: wasmedge, crun-wasmedge, wasmtime, node (comma or newline separated).',
+    { default: 'wasmedge,crun-wasmedge,node' },
+  ),
+  'allow-incompatible': I(
+    'allowIncompatible',
+    'list',
+    'Runtimes whose known incompatibility with the module (from verify) does not fail the step.',
+  ),
+  preopen: I('preopen', 'string', 'A host directory the module gets as a WASI preopen: HOST or HOST:GUEST (GUEST default /data).'),
+  wasmedge: I('wasmedge', 'string', 'Path of a wasmedge to use. Empty: wasmedge on PATH, else its release is installed.'),
+  'wasmedge-version': I('wasmedgeVersion', 'string', 'WasmEdge release to install.', { default: '0.17.1' }),
+  'wasmedge-sha256': I(
+    'wasmedgeSha256',
+    'string',
+    "sha256 of the WasmEdge tarball, checked instead of the releases API's asset digest.",
+  ),
+  crun: I('crun', 'string', 'Path of a crun built with the WasmEdge handler. Empty: crun on PATH, else built from source.'),
+  'crun-version': I('crunVersion', 'string', 'crun release built --with-wasmedge when none has the handler.', {
+    default: '1.27.1',
+  }),
+  wasmtime: I('wasmtime', 'string', 'Path of a wasmtime to use. Empty: wasmtime on PATH, else its release is installed.'),
+  'wasmtime-version': I('wasmtimeVersion', 'string', 'wasmtime release to install.', { default: '36.0.0' }),
+};
 const SMOKE = {
   args: I('smokeArgs', 'lines', 'Arguments for the module in the smoke test, one per line.'),
   env: I('smokeEnv', 'lines', 'Environment for the module in the smoke test, KEY=value, one per line.'),
   'expect-stdout': I('expectStdout', 'string', "Text the module's stdout must contain."),
+  'expect-stdout-regex': I('expectStdoutRegex', 'boolean', 'Read expect-stdout as a regular expression.', {
+    default: 'false',
+  }),
   'expect-exit-code': I('expectExitCode', 'number', 'Exit code the module must return.', { default: '0' }),
   timeout: I('timeoutMs', 'number', 'Kill the smoke test after this many ms.', { default: '30000' }),
 };
@@ -109,9 +153,13 @@ export const ACTIONS: ActionDef[] = [
       ...BUILD,
       ...CHECKS,
       ...IMAGE,
+      ...PUSH,
       'layout-dir': I('layoutDir', 'string', 'Where the OCI layout is written. Empty: <work-dir>/oci-layout.'),
-      smoke: I('smoke', 'boolean', "Run the module after pushing (under Node's WASI).", { default: 'true' }),
+      smoke: I('smoke', 'boolean', 'Pull the pushed image back (or read the layout) and run it under each runtime.', {
+        default: 'true',
+      }),
       ...SMOKE,
+      ...RUNTIMES,
       ...WORK,
       cache: I('cache', 'boolean', 'Cache ~/.cargo and target/ with Swatinem/rust-cache.', { default: 'true' }),
     },
@@ -123,7 +171,8 @@ export const ACTIONS: ActionDef[] = [
       'image-ref': 'The pushed reference pinned by digest (repository@sha256:...).',
       digest: 'Manifest digest of the image as the registry serves it (as built when not pushed).',
       'layout-dir': 'The OCI image layout written.',
-      'smoke-results': 'Smoke-test results as JSON: runtime, status, exitCode, stdout, stderr, durationMs.',
+      'smoke-results': 'Smoke-test results as JSON: runtime, status, exitCode, stdout, stderr, durationMs, reason.',
+      backend: 'The push tool used (buildx, oras or skopeo).',
     },
   },
   {
@@ -144,7 +193,7 @@ export const ACTIONS: ActionDef[] = [
     dir: 'build',
     name: 'wasm-build build',
     description: "cargo build for a WASI target, the module found from cargo's JSON messages, then wasm-opt.",
-    icon: 'tool',
+    icon: 'cpu',
     inputs: { ...MANIFEST, ...TOOLCHAIN, ...BUILD, ...WORK },
     outputs: {
       'wasm-path': 'Path of the (optimized) module.',
@@ -180,10 +229,13 @@ export const ACTIONS: ActionDef[] = [
       wasm: I('wasm', 'string', 'Path of the module.', { required: true }),
       name: I('name', 'string', 'Module name in the image (/<name>.wasm). Empty: the file name.'),
       ...IMAGE,
+      ...PUSH,
       'layout-dir': I('layoutDir', 'string', 'Where the OCI layout is written.', { default: '.wasm-build/oci-layout' }),
       ...MANIFEST,
     },
     outputs: {
+      backend: 'The push tool used (buildx, oras or skopeo; empty when not pushed).',
+      'bytes-uploaded': 'Bytes of blobs the registry did not have before the push (skopeo, oras).',
       digest: 'Manifest digest.',
       'image-ref': 'The pushed reference pinned by digest (empty when not pushed).',
       'layout-dir': 'The OCI image layout written.',
@@ -193,13 +245,20 @@ export const ACTIONS: ActionDef[] = [
   {
     dir: 'smoke-test',
     name: 'wasm-build smoke-test',
-    description: 'Run the module and check its exit code and stdout.',
+    description:
+      'Pull a wasm image back (or read its OCI layout) and run it under WasmEdge, crun with its WasmEdge handler, wasmtime or Node.',
     icon: 'play',
     inputs: {
-      wasm: I('wasm', 'string', 'Path of the module.', { required: true }),
+      image: I('image', 'string', 'Image to pull and run, best pinned by digest (the image-ref output of image).'),
+      'layout-dir': I('layoutDir', 'string', 'An OCI layout to run instead (the layout-dir output of image).'),
+      wasm: I('wasm', 'string', 'A module to run alone instead (packed as the image action would).'),
+      insecure: IMAGE.insecure,
+      username: PUSH.username,
+      password: PUSH.password,
       ...SMOKE,
+      ...RUNTIMES,
     },
-    outputs: { results: 'Results as JSON: runtime, status, exitCode, stdout, stderr, durationMs.' },
+    outputs: { results: 'Results as JSON, one per runtime: runtime, status, exitCode, stdout, stderr, durationMs, reason.' },
   },
 ];
 

@@ -1,11 +1,23 @@
 // The only file of the image action that reads inputs.
+import * as core from '@actions/core';
 import { readInputs } from '@wasm-build/kit';
 import { pipelineSchema } from '@wasm-build/pipeline';
 import { z } from 'zod';
 import { inputSpec } from '../../definitions.ts';
 
 export const schema = pipelineSchema
-  .pick({ image: true, annotations: true, labels: true, insecure: true, manifestPath: true })
+  .pick({
+    image: true,
+    annotations: true,
+    labels: true,
+    insecure: true,
+    manifestPath: true,
+    backend: true,
+    tags: true,
+    username: true,
+    password: true,
+    orasVersion: true,
+  })
   .extend({
     wasm: z.string().min(1),
     name: z
@@ -16,7 +28,12 @@ export const schema = pipelineSchema
   });
 export type Inputs = z.output<typeof schema>;
 
-/** Reads and validates every input. @throws UserError naming the input and the bad value, before any work. */
+/**
+ * Reads and validates every input; the password is masked before anything can print it.
+ * @throws UserError naming the input and the bad value, before any work.
+ */
 export function getInputs(): Inputs {
+  const password = core.getInput('password');
+  if (password) core.setSecret(password);
   return readInputs(schema, inputSpec('image'));
 }

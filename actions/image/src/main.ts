@@ -5,7 +5,7 @@ import { basename, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { actionsLog, runAction } from '@wasm-build/kit';
 import { parseImageRef } from '@wasm-build/oci';
-import { addImageSummary, imageStep, keyValues, pushStep, readModule } from '@wasm-build/pipeline';
+import { addImageSummary, imageStep, keyValues, type PushSummary, pushStep, readModule } from '@wasm-build/pipeline';
 import { resolveManifestPath } from '@wasm-build/toolchain';
 import { getInputs } from './inputs.ts';
 
@@ -16,10 +16,12 @@ void runAction(async () => {
   const tag = ref?.tag ?? 'latest';
   const layoutDir = resolve(i.layoutDir);
   const manifestPath = existsSync(i.manifestPath) ? resolveManifestPath(i.manifestPath) : undefined;
+  const wasm = readModule(i.wasm);
+  const name = i.name ?? basename(i.wasm).replace(/\.wasm$/, '');
   const { value: image } = await core.group('OCI image', () =>
     imageStep({
-      wasm: readModule(i.wasm),
-      name: i.name ?? basename(i.wasm).replace(/\.wasm$/, ''),
+      wasm,
+      name,
       manifestPath,
       annotations: keyValues(i.annotations),
       labels: keyValues(i.labels),
@@ -29,19 +31,39 @@ void runAction(async () => {
   );
   core.setOutput('layout-dir', layoutDir);
   core.setOutput('entrypoint', image.entrypoint);
-  let pushedRef: string | undefined;
-  let digest = image.manifest.digest;
+  let pushed: PushSummary | undefined;
   if (ref) {
-    const { value: proof } = await core.group(`push ${i.image}`, () =>
-      pushStep({ layoutDir, tag, ref, image, insecure: i.insecure }, log),
+    const { value } = await core.group(`push ${i.image}`, () =>
+      pushStep(
+        {
+          layoutDir,
+          tag,
+          ref,
+          image,
+          wasm,
+          name,
+          annotations: keyValues(i.annotations),
+          labels: keyValues(i.labels),
+          insecure: i.insecure,
+          backend: i.backend,
+          tags: [...new Set([tag, ...i.tags])],
+          username: i.username,
+          password: i.password,
+          orasVersion: i.orasVersion,
+        },
+        log,
+      ),
     );
-    pushedRef = proof.ref;
-    digest = proof.digest;
-    core.setOutput('image-ref', proof.ref);
+    pushed = value;
+    core.setOutput('image-ref', value.ref);
+    core.setOutput('backend', value.backend);
+    if (value.bytesUploaded !== undefined) core.setOutput('bytes-uploaded', value.bytesUploaded);
   }
+  const digest = pushed?.digest ?? image.manifest.digest;
   core.setOutput('digest', digest);
   await addImageSummary(core.summary, {
-    ref: pushedRef,
+    ref: pushed?.ref,
+    push: pushed,
     digest,
     entrypoint: image.entrypoint,
     annotations: (image.manifestJson.annotations ?? {}) as Record<string, string>,

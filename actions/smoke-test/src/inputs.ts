@@ -1,15 +1,45 @@
 // The only file of the smoke-test action that reads inputs.
-import { readInputs } from '@wasm-build/kit';
-import { pipelineSchema } from '@wasm-build/pipeline';
+import * as core from '@actions/core';
+import { readInputs, UserError } from '@wasm-build/kit';
+import { pipelineSchema, runtimeToolsSchema } from '@wasm-build/pipeline';
 import { z } from 'zod';
 import { inputSpec } from '../../definitions.ts';
 
 export const schema = pipelineSchema
-  .pick({ smokeArgs: true, smokeEnv: true, expectStdout: true, expectExitCode: true, timeoutMs: true })
-  .extend({ wasm: z.string().min(1) });
+  .pick({
+    image: true,
+    layoutDir: true,
+    insecure: true,
+    username: true,
+    password: true,
+    smokeArgs: true,
+    smokeEnv: true,
+    expectStdout: true,
+    expectStdoutRegex: true,
+    expectExitCode: true,
+    timeoutMs: true,
+    runtimes: true,
+    allowIncompatible: true,
+    preopen: true,
+  })
+  .extend(runtimeToolsSchema.shape)
+  .extend({ wasm: z.string().min(1).optional() });
 export type Inputs = z.output<typeof schema>;
 
-/** Reads and validates every input. @throws UserError naming the input and the bad value, before any work. */
+/**
+ * Reads and validates every input; the password is masked first.
+ * @throws UserError naming the input and the bad value, or when not exactly one of image, layout-dir, wasm is given.
+ */
 export function getInputs(): Inputs {
-  return readInputs(schema, inputSpec('smoke-test'));
+  const password = core.getInput('password');
+  if (password) core.setSecret(password);
+  const i = readInputs(schema, inputSpec('smoke-test'));
+  const given = (['image', 'layoutDir', 'wasm'] as const).filter((k) => i[k] !== undefined);
+  if (given.length !== 1) {
+    throw new UserError(
+      `Give exactly one of the inputs image, layout-dir and wasm (got ${given.length ? given.map((k) => (k === 'layoutDir' ? 'layout-dir' : k)).join(', ') : 'none'})`,
+      { fix: 'image: the image-ref output of the image action; layout-dir: its layout-dir output; wasm: a module path' },
+    );
+  }
+  return i;
 }

@@ -1,23 +1,59 @@
-import { basename } from 'node:path';
+// smoke-test: pull the image back (or read its layout, or pack a module alone) and run it under each runtime.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import * as core from '@actions/core';
-import { runAction } from '@wasm-build/kit';
-import { addSmokeSummary, keyValues, readModule, smokeFailure, smokeRuns, verifyBytes } from '@wasm-build/pipeline';
+import { actionsLog, runAction } from '@wasm-build/kit';
+import {
+  buildImage,
+  builtToRunnable,
+  entrypointModule,
+  parseImageRef,
+  pullImage,
+  RegistryClient,
+  readLayoutImage,
+} from '@wasm-build/oci';
+import { addSmokeSummary, credentials, keyValues, machineTools, readModule, smokeStep, verifyBytes } from '@wasm-build/pipeline';
 import { getInputs } from './inputs.ts';
 
 void runAction(async () => {
   const i = getInputs();
-  const wasm = readModule(i.wasm);
-  const report = verifyBytes(wasm, i.wasm);
+  const log = actionsLog();
+  const image = await core.group('Get the image', async () => {
+    if (i.image) {
+      const ref = parseImageRef(i.image);
+      const dir = join(mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'wasm-build-pull-')), 'layout');
+      return pullImage(ref, new RegistryClient(ref, { insecure: i.insecure, credentials: credentials(i) }), dir);
+    }
+    if (i.layoutDir) return readLayoutImage(i.layoutDir);
+    const name = basename(i.wasm!).replace(/\.wasm$/, '');
+    return builtToRunnable(await buildImage({ wasm: readModule(i.wasm!), name }));
+  });
+  const source = i.image ?? i.layoutDir ?? i.wasm!;
+  const report = verifyBytes(await entrypointModule(image), `${source} (${image.entrypoint[0]})`);
   const expectations = {
     args: i.smokeArgs,
     env: keyValues(i.smokeEnv),
     exitCode: i.expectExitCode,
-    stdout: i.expectStdout,
+    stdout: i.expectStdout !== undefined && i.expectStdoutRegex ? new RegExp(i.expectStdout) : i.expectStdout,
     timeoutMs: i.timeoutMs,
   };
-  const results = await core.group('smoke-test', () => smokeRuns(wasm, `/${basename(i.wasm)}`, report, expectations));
-  core.setOutput('results', JSON.stringify(results));
-  await addSmokeSummary(core.summary, results).write();
-  const failure = smokeFailure(results);
-  if (failure) throw failure;
+  const step = await core.group('smoke-test', () =>
+    smokeStep(
+      image,
+      report,
+      {
+        runtimes: i.runtimes,
+        allowIncompatible: i.allowIncompatible,
+        expectations,
+        preopen: i.preopen,
+        tools: machineTools({ ...i, install: true }, log),
+      },
+      source,
+      log,
+    ),
+  );
+  core.setOutput('results', JSON.stringify(step.value));
+  await addSmokeSummary(core.summary, step.value).write();
+  if (step.failure) throw step.failure;
 });

@@ -1,13 +1,22 @@
 // The only file of the root action that reads inputs.
+import * as core from '@actions/core';
 import { readInputs } from '@wasm-build/kit';
-import { binaryenSchema, pipelineSchema } from '@wasm-build/pipeline';
+import { binaryenSchema, pipelineSchema, runtimeToolsSchema } from '@wasm-build/pipeline';
 import { z } from 'zod';
 import { inputSpec } from '../../definitions.ts';
 
-export const schema = pipelineSchema.extend(binaryenSchema.shape).extend({ cache: z.boolean().default(true) });
+export const schema = pipelineSchema
+  .extend(binaryenSchema.shape)
+  .extend(runtimeToolsSchema.shape)
+  .extend({ cache: z.boolean().default(true) });
 export type Inputs = z.output<typeof schema>;
 
-/** Reads and validates every input. @throws UserError naming the input and the bad value, before any work. */
+/**
+ * Reads and validates every input; the password is masked before anything can print it.
+ * @throws UserError naming the input and the bad value, before any work.
+ */
 export function getInputs(): Inputs {
+  const password = core.getInput('password');
+  if (password) core.setSecret(password);
   return readInputs(schema, inputSpec('wasm-build'));
 }

@@ -12,10 +12,23 @@ import {
 import { getInputs } from './inputs.ts';
 
 void runAction(async () => {
-  const { binaryenVersion, binaryenBaseUrl, cache: _cache, ...options } = getInputs();
+  const {
+    binaryenVersion,
+    binaryenBaseUrl,
+    cache: _cache,
+    wasmedge,
+    wasmtime,
+    crun,
+    wasmedgeVersion,
+    wasmedgeSha256,
+    wasmtimeVersion,
+    crunVersion,
+    ...options
+  } = getInputs();
   const binaryen =
     options.optimize && !options.wasmOpt ? { version: binaryenVersion, baseUrl: binaryenBaseUrl } : undefined;
-  const r = await runPipeline(options, actionsLog(), { binaryen });
+  const tools = { wasmedge, wasmtime, crun, wasmedgeVersion, wasmedgeSha256, wasmtimeVersion, crunVersion, install: true };
+  const r = await runPipeline(options, actionsLog(), { binaryen, tools });
 
   if (r.wasmPath) {
     core.setOutput('wasm-path', r.wasmPath);
@@ -24,7 +37,10 @@ void runAction(async () => {
   }
   if (r.report) core.setOutput('report', JSON.stringify(r.report));
   if (r.layoutDir) core.setOutput('layout-dir', r.layoutDir);
-  if (r.pushed) core.setOutput('image-ref', r.pushed.ref);
+  if (r.pushed) {
+    core.setOutput('image-ref', r.pushed.ref);
+    core.setOutput('backend', r.pushed.backend);
+  }
   if (r.pushed || r.digest) core.setOutput('digest', r.pushed?.digest ?? r.digest);
   core.setOutput('smoke-results', JSON.stringify(r.smoke));
 
@@ -42,6 +58,7 @@ void runAction(async () => {
   if (r.image && r.layoutDir) {
     addImageSummary(s, {
       ref: r.pushed?.ref,
+      push: r.pushed,
       digest: r.pushed?.digest ?? r.image.manifest.digest,
       entrypoint: r.image.entrypoint,
       annotations: (r.image.manifestJson.annotations ?? {}) as Record<string, string>,

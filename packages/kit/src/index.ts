@@ -4,3 +4,4 @@ export * from './exec.ts';
 export * from './inputs.ts';
 export * from './install.ts';
 export * from './log.ts';
+export * from './retry.ts';

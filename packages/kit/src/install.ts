@@ -12,14 +12,16 @@ export interface ToolRelease {
   tool: string;
   /** Version as the tool cache keys it (semver, e.g. `132.0.0`). */
   version: string;
-  /** URL of the `.tar.gz` archive. */
-  url: string;
+  /** URL of the archive, or how to get it (asked only on a cache miss). */
+  url: string | (() => Promise<string>);
   /** Expected sha256 of the archive (hex), or how to get it (e.g. from the release's checksum file). */
   sha256: string | (() => Promise<string>);
   /** Directory inside the extracted archive to cache, e.g. `binaryen-version_132`; the archive root when absent. */
   root?: string | ((extracted: string) => string);
   /** Tool-cache architecture; default `process.arch`. */
   arch?: string;
+  /** tar flags for `tc.extractTar`: default `xz` (gzip); `xJ` for a `.tar.xz`. */
+  tarFlags?: string;
 }
 
 export interface InstalledTool {
@@ -82,10 +84,11 @@ export async function installTool(r: ToolRelease, log: Log): Promise<InstalledTo
     log.info(`${r.tool} ${r.version} found in the tool cache: ${hit}`);
     return { dir: hit, cached: true, downloadedBytes: 0 };
   }
-  log.info(`Downloading ${r.url}`);
-  const archive = await tc.downloadTool(r.url).catch((e: Error & { httpStatusCode?: number }) => {
+  const url = typeof r.url === 'string' ? r.url : await r.url();
+  log.info(`Downloading ${url}`);
+  const archive = await tc.downloadTool(url).catch((e: Error & { httpStatusCode?: number }) => {
     throw new UserError(
-      `Download of ${r.tool} ${r.version} failed: ${r.url}${e.httpStatusCode ? ` (HTTP ${e.httpStatusCode})` : ''}`,
+      `Download of ${r.tool} ${r.version} failed: ${url}${e.httpStatusCode ? ` (HTTP ${e.httpStatusCode})` : ''}`,
       { fix: 'Check the version exists for this platform, and that the runner can reach the host', cause: e },
     );
   });
@@ -93,16 +96,16 @@ export async function installTool(r: ToolRelease, log: Log): Promise<InstalledTo
     const expected = typeof r.sha256 === 'string' ? r.sha256.toLowerCase() : await r.sha256();
     const actual = await sha256File(archive);
     if (actual !== expected) {
-      throw new UserError(`sha256 mismatch for ${r.url}: expected ${expected}, got ${actual}`, {
+      throw new UserError(`sha256 mismatch for ${url}: expected ${expected}, got ${actual}`, {
         fix: 'The download is corrupt or not the published release; nothing was cached. Retry, or check the mirror',
       });
     }
     const downloadedBytes = statSync(archive).size;
-    const extracted = await tc.extractTar(archive);
+    const extracted = await tc.extractTar(archive, undefined, r.tarFlags);
     try {
       const root = typeof r.root === 'function' ? r.root(extracted) : join(extracted, r.root ?? '');
       if (!existsSync(root)) {
-        throw new UserError(`The ${r.tool} archive has no ${root.slice(extracted.length + 1)}/ directory: ${r.url}`, {
+        throw new UserError(`The ${r.tool} archive has no ${root.slice(extracted.length + 1)}/ directory: ${url}`, {
           fix: 'The release layout changed; pin a version this action knows',
         });
       }

@@ -172,7 +172,7 @@ function sortKeys(o: Record<string, string>): Record<string, string> {
  * place, so a failure never leaves a half-written layout; an existing layout at `dir` is replaced.
  * Source: OCI image-spec v1.1 image-layout.md.
  */
-export function writeLayout(image: BuiltImage, dir: string, tag: string): void {
+export function writeLayout(image: Pick<BuiltImage, 'blobs' | 'manifest'>, dir: string, tag: string): void {
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(join(tmp, 'blobs', 'sha256'), { recursive: true });

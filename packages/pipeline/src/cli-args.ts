@@ -21,10 +21,14 @@ Verify:
 Image and push:
   --image REF            push to REF (registry/repo[:tag]); without it the image is only written as a layout
   --local-registry       start a registry on 127.0.0.1 for this run and push there (REF defaults to wasm-build/<crate>)
-  --layout DIR           --annotation K=V    --label K=V     --insecure
+  --layout DIR           --annotation K=V    --label K=V     --insecure      --tag TAG (more tags)
+  --backend auto|buildx|oras|skopeo          push tool (auto: buildx >= 0.12, else oras, else skopeo on PATH)
+  --username USER        with the password in WASM_BUILD_PASSWORD (default: the docker config's login)
 Smoke test:
-  --no-smoke             --arg ARG           --env K=V       --expect-stdout TEXT
-  --expect-exit-code N   --timeout MS (default 30000)
+  --no-smoke             --arg ARG           --env K=V       --expect-stdout TEXT    --expect-stdout-regex
+  --expect-exit-code N   --timeout MS (default 30000)       --preopen HOST[:GUEST]
+  --runtime R            node (default), wasmedge, crun-wasmedge, wasmtime; repeat or comma-separate
+  --allow-incompatible R a runtime whose known incompatibility does not fail the run
 Other:
   --work-dir DIR (default .wasm-build)       --json (print the result as JSON)     --verbose     -h, --help`;
 
@@ -40,6 +44,9 @@ const FLAG_OF: Record<string, string> = {
   smokeEnv: '--env',
   workDir: '--work-dir',
   layoutDir: '--layout',
+  tags: '--tag',
+  runtimes: '--runtime',
+  password: 'WASM_BUILD_PASSWORD',
 };
 
 /** Names the flag behind a schema path, e.g. ["maxSize"] → "--max-size". */
@@ -146,7 +153,15 @@ export function parseCli(argv: string[]): CliCommand {
     annotations: v.annotation ?? [],
     labels: v.label ?? [],
     insecure: v.insecure,
+    backend: v.backend,
+    tags: list(v.tag),
+    username: v.username,
+    password: v.username ? process.env.WASM_BUILD_PASSWORD : undefined,
     smoke: !v['no-smoke'],
+    runtimes: v.runtime ? list(v.runtime) : undefined,
+    allowIncompatible: list(v['allow-incompatible']),
+    preopen: v.preopen,
+    expectStdoutRegex: v['expect-stdout-regex'],
     smokeArgs: v.arg ?? [],
     smokeEnv: v.env ?? [],
     expectStdout: v['expect-stdout'],
@@ -189,7 +204,14 @@ function parse(argv: string[]) {
       annotation: m,
       label: m,
       insecure: b,
+      backend: s,
+      tag: m,
+      username: s,
       'no-smoke': b,
+      runtime: m,
+      'allow-incompatible': m,
+      preopen: s,
+      'expect-stdout-regex': b,
       arg: m,
       env: m,
       'expect-stdout': s,

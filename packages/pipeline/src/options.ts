@@ -1,5 +1,12 @@
-import { parseImageRef } from '@wasm-build/oci';
-import { BINARYEN_DEFAULT_VERSION, BINARYEN_RELEASES, OPT_LEVELS, WASI_TARGETS } from '@wasm-build/toolchain';
+import { PUSH_BACKENDS, parseImageRef } from '@wasm-build/oci';
+import { SMOKE_RUNTIMES } from '@wasm-build/smoke';
+import {
+  BINARYEN_DEFAULT_VERSION,
+  BINARYEN_RELEASES,
+  OPT_LEVELS,
+  ORAS_DEFAULT_VERSION,
+  WASI_TARGETS,
+} from '@wasm-build/toolchain';
 import { FEATURES } from '@wasm-build/wasm';
 import { z } from 'zod';
 
@@ -51,10 +58,29 @@ export const pipelineSchema = z.object({
   annotations: z.array(keyValue).default([]),
   labels: z.array(keyValue).default([]),
   insecure: z.boolean().optional(),
+  /** Push tool: auto (buildx ≥ 0.12, else oras on PATH, else skopeo on PATH, else oras installed), or one by name. */
+  backend: z.enum(['auto', ...PUSH_BACKENDS]).default('auto'),
+  /** More tags for the pushed image, written after the read-back proves it. */
+  tags: z.array(z.string().regex(/^[\w][\w.-]{0,127}$/, 'expected a tag (letters, digits, _ . -)')).default([]),
+  /** Registry login; without it the runner's docker config is used. */
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  orasVersion: z
+    .string()
+    .regex(/^v?\d+\.\d+\.\d+$/, 'expected an oras release such as 1.3.0')
+    .default(ORAS_DEFAULT_VERSION),
   smoke: z.boolean().default(true),
+  /** Runtimes the smoke test runs the image under. */
+  runtimes: z.array(z.enum(SMOKE_RUNTIMES)).min(1).default(['node']),
+  /** Runtimes whose known incompatibility with the module does not fail the step. */
+  allowIncompatible: z.array(z.enum(SMOKE_RUNTIMES)).default([]),
+  /** A host directory the module gets as a WASI preopen, `HOST` or `HOST:GUEST`. */
+  preopen: z.string().min(1).optional(),
   smokeArgs: z.array(z.string()).default([]),
   smokeEnv: z.array(keyValue).default([]),
   expectStdout: z.string().optional(),
+  /** Treat expectStdout as a regular expression. */
+  expectStdoutRegex: z.boolean().default(false),
   expectExitCode: z.number().int().min(0).max(255).default(0),
   timeoutMs: z.number().int().positive().default(30_000),
   /** Scratch directory for the optimized module and the layout. */
@@ -83,6 +109,17 @@ export const binaryenSchema = z.object({
   binaryenBaseUrl: z.url({ protocol: /^https?$/ }).default(BINARYEN_RELEASES),
 });
 export type PipelineInput = z.input<typeof pipelineSchema>;
+
+/** Where the smoke test's runtimes come from (the actions' inputs; the CLI uses PATH). */
+export const runtimeToolsSchema = z.object({
+  wasmedge: z.string().min(1).optional(),
+  wasmtime: z.string().min(1).optional(),
+  crun: z.string().min(1).optional(),
+  wasmedgeVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'expected a WasmEdge release such as 0.17.1').optional(),
+  wasmedgeSha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits').optional(),
+  wasmtimeVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'expected a wasmtime release such as 36.0.0').optional(),
+  crunVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'expected a crun release such as 1.27.1').optional(),
+});
 
 /** `["a=1", "b=2"]` → `{ a: "1", b: "2" }`. */
 export function keyValues(pairs: string[]): Record<string, string> {

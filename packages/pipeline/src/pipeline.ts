@@ -6,7 +6,9 @@ import {
   entrypointFor,
   type ImageRef,
   parseImageRef,
-  type ReadBackProof,
+  pullImage,
+  RegistryClient,
+  readLayoutImage,
   sha256,
 } from '@wasm-build/oci';
 import type { SmokeResult } from '@wasm-build/smoke';
@@ -15,9 +17,9 @@ import type { VerifyDocument } from '@wasm-build/wasm';
 import { keyValues, type PipelineOptions } from './options.ts';
 import { StageFailed, type StageRow, StageRunner } from './stages.ts';
 import { buildStep, copyModule, optimizeStep } from './steps/build.ts';
-import { imageStep, pushStep } from './steps/image.ts';
+import { imageStep, type PushSummary, pushStep } from './steps/image.ts';
 import { setupStep } from './steps/setup.ts';
-import { smokeStep } from './steps/smoke.ts';
+import { machineTools, smokeStep, type ToolSources } from './steps/smoke.ts';
 import { enforceChecks, verifyDetail, verifyModule } from './steps/verify.ts';
 
 export interface PipelineResult {
@@ -37,9 +39,14 @@ export interface PipelineResult {
   image?: BuiltImage;
   /** Manifest digest of the image as built. */
   digest?: string;
-  /** Pushed reference pinned by digest, and what the registry served back. */
-  pushed?: Omit<ReadBackProof, 'wasm'>;
+  /** Pushed reference pinned by digest, the backend and why, bytes uploaded, tags, and what the registry served. */
+  pushed?: PushSummary;
   smoke: SmokeResult[];
+}
+
+/** The login the options give, when both halves are there. */
+export function credentials(o: { username?: string; password?: string }) {
+  return o.username && o.password ? { username: o.username, password: o.password } : undefined;
 }
 
 /**
@@ -50,7 +57,7 @@ export interface PipelineResult {
 export async function runPipeline(
   o: PipelineOptions,
   log: Log,
-  extra: { binaryen?: BinaryenRelease } = {},
+  extra: { binaryen?: BinaryenRelease; tools?: Partial<ToolSources> } = {},
 ): Promise<PipelineResult> {
   const stages = new StageRunner(log);
   const result: PipelineResult = { ok: false, rows: stages.rows, smoke: [] };
@@ -116,13 +123,29 @@ export async function runPipeline(
     result.image = image;
     result.digest = image.manifest.digest;
 
-    let served: Uint8Array = wasm;
     if (ref) {
-      const { wasm: pulled, ...proof } = await stages.run('push', () =>
-        pushStep({ layoutDir, tag, ref, image, insecure: o.insecure }, log),
+      const { wasm: _served, ...proof } = await stages.run('push', () =>
+        pushStep(
+          {
+            layoutDir,
+            tag,
+            ref,
+            image,
+            wasm,
+            name: built.name,
+            annotations: keyValues(o.annotations),
+            labels: keyValues(o.labels),
+            insecure: o.insecure,
+            backend: o.backend,
+            tags: [...new Set([tag, ...o.tags])],
+            username: o.username,
+            password: o.password,
+            orasVersion: o.orasVersion,
+          },
+          log,
+        ),
       );
       result.pushed = proof;
-      served = pulled;
     } else stages.skip('push', 'no image reference given');
 
     if (o.smoke) {
@@ -130,12 +153,32 @@ export async function runPipeline(
         args: o.smokeArgs,
         env: keyValues(o.smokeEnv),
         exitCode: o.expectExitCode,
-        stdout: o.expectStdout,
+        stdout: o.expectStdout !== undefined && o.expectStdoutRegex ? new RegExp(o.expectStdout) : o.expectStdout,
         timeoutMs: o.timeoutMs,
       };
-      result.smoke = await stages.run('smoke-test', () =>
-        smokeStep(served, image.entrypoint, doc, expectations, ref !== undefined),
-      );
+      const pushed = result.pushed;
+      await stages.run('smoke-test', async () => {
+        // Run what the registry serves: pull the pushed digest into a layout of its own; without a push, the layout.
+        const runnable = pushed
+          ? await pullImage(
+              { ...ref!, tag: undefined, digest: pushed.digest },
+              new RegistryClient(ref!, { insecure: o.insecure, credentials: credentials(o) }),
+              join(workDir, 'pulled-layout'),
+            )
+          : await readLayoutImage(layoutDir, tag);
+        const tools = machineTools({ ...extra.tools, install: extra.tools?.install ?? process.env.GITHUB_ACTIONS === 'true' }, log);
+        const source = pushed ? `pulled ${pushed.ref}` : `from ${layoutDir}`;
+        const step = await smokeStep(
+          runnable,
+          doc,
+          { runtimes: o.runtimes, allowIncompatible: o.allowIncompatible, expectations, preopen: o.preopen, tools },
+          source,
+          log,
+        );
+        result.smoke = step.value;
+        if (step.failure) throw step.failure;
+        return step;
+      });
     } else stages.skip('smoke-test', 'smoke is off');
     result.ok = true;
   } catch (e) {

@@ -4,6 +4,7 @@ import type { SmokeResult } from '@wasm-build/smoke';
 import type { VerifyDocument } from '@wasm-build/wasm';
 import escapeHtml from 'escape-html';
 import type { StageRow } from './stages.ts';
+import type { PushSummary } from './steps/image.ts';
 import { checkTable, featureTable, runtimeTable, stageTable, type TableData } from './table.ts';
 
 /** `@actions/core`'s `summary` (a buffer written to `$GITHUB_STEP_SUMMARY` by `write()`). */
@@ -58,16 +59,44 @@ export function addBuildSummary(
   });
 }
 
-/** Adds the image section: reference, digest, platform and manifest annotations. Does not write. */
+/**
+ * Adds the image section: reference, digest, platform and layout; with a push, the backend and why it was chosen,
+ * bytes uploaded (and blobs already there), attempts and tags; then the manifest annotations. Does not write.
+ */
 export function addImageSummary(
   s: Summary,
-  i: { ref?: string; digest: string; entrypoint: string; annotations: Record<string, string>; layoutDir: string },
+  i: {
+    ref?: string;
+    digest: string;
+    entrypoint: string;
+    annotations: Record<string, string>;
+    layoutDir: string;
+    push?: PushSummary;
+  },
 ): Summary {
   addTable(s.addHeading('image', 3), {
     head: ['reference', 'digest', 'platform', 'entrypoint', 'layout'],
     rows: [[i.ref ?? '(not pushed)', i.digest, 'wasi/wasm', i.entrypoint, i.layoutDir]],
     widths: [],
   });
+  const p = i.push;
+  if (p) {
+    addTable(s, {
+      head: ['backend', 'why', 'uploaded', 'attempts', 'tags'],
+      rows: [
+        [
+          p.backend,
+          p.reason,
+          p.bytesUploaded === undefined
+            ? 'not reported by buildx'
+            : `${p.bytesUploaded} bytes in ${p.blobsUploaded} blobs (${p.blobsPresent} already there)`,
+          String(p.attempts),
+          p.tags.join(', '),
+        ],
+      ],
+      widths: [],
+    });
+  }
   return addTable(s, { head: ['annotation', 'value'], rows: Object.entries(i.annotations), widths: [] });
 }
 

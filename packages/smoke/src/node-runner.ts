@@ -35,7 +35,8 @@ export function nodeRunnerCommand(report: VerifyReport, config: string): Command
 }
 
 /**
- * Runs a module under Node's WASI (preview1) in a child process and checks exit code and stdout.
+ * Runs a module under Node's WASI (preview1) in a child process and checks exit code and stdout; `preopen` maps a
+ * host directory into the guest.
  * Never throws for the module's behaviour: a crash, a trap or a timeout is a `fail` result with the reason.
  * Source: Node.js docs, "WASI" (node:wasi, `version: 'preview1'`, `returnOnExit`).
  */
@@ -44,6 +45,7 @@ export async function runUnderNode(
   argv0: string,
   report: VerifyReport,
   e: SmokeExpectations,
+  preopen?: { host: string; guest: string },
 ): Promise<SmokeResult> {
   const runtime = `node ${process.version}`;
   const incompatible = nodeIncompatibility(report);
@@ -62,7 +64,8 @@ export async function runUnderNode(
         maximum: m.limits.max,
         shared: m.limits.shared,
       }));
-    const config = JSON.stringify({ module, args: [argv0, ...(e.args ?? [])], env: e.env ?? {}, memories });
+    const preopens = preopen ? { [preopen.guest]: preopen.host } : {};
+    const config = JSON.stringify({ module, args: [argv0, ...(e.args ?? [])], env: e.env ?? {}, memories, preopens });
     const cmd = nodeRunnerCommand(report, config);
     const r = await exec.run(cmd, { timeoutMs: e.timeoutMs ?? 30_000 });
     const reason = checkExpectations(r.exitCode, r.stdout, e);

@@ -40,3 +40,5 @@ export function checkExpectations(exitCode: number, stdout: string, e: SmokeExpe
     return `stdout does not contain ${JSON.stringify(e.stdout)}`;
   return undefined;
 }
+
+export { RUNTIMES as SMOKE_RUNTIMES, type Runtime } from '@wasm-build/wasm';

@@ -4,3 +4,6 @@ export * from './rust.ts';
 export * from './targets.ts';
 export * from './toolchain-file.ts';
 export * from './wasm-opt.ts';
+export * from './oras.ts';
+export * from './github-release.ts';
+export * from './runtimes.ts';

@@ -1,14 +1,19 @@
-import type { Log } from '@wasm-build/kit';
+import { type Log, UserError } from '@wasm-build/kit';
 import {
+  type BackendProbe,
   type BuiltImage,
   buildImage,
+  chooseBackend,
   type ImageRef,
-  pushWithSkopeo,
+  machineProbe,
+  type PushBackend,
+  type PushResult,
+  pushImage,
   type ReadBackProof,
-  readBack,
   sourceDateEpoch,
   writeLayout,
 } from '@wasm-build/oci';
+import { installOras } from '@wasm-build/toolchain';
 import { sourceAnnotations } from '../metadata.ts';
 import type { StepOutcome } from './outcome.ts';
 
@@ -47,21 +52,79 @@ export async function imageStep(o: ImageStepOptions): Promise<StepOutcome<BuiltI
   };
 }
 
+export interface PushStepOptions {
+  layoutDir: string;
+  /** Tag of the image in the layout's index. */
+  tag: string;
+  ref: ImageRef;
+  image: BuiltImage;
+  /** The module and its name (buildx builds from them). */
+  wasm: Uint8Array;
+  name: string;
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+  insecure?: boolean;
+  backend: PushBackend | 'auto';
+  /** Every tag to write after the read-back (the reference's own tag first). */
+  tags: string[];
+  username?: string;
+  password?: string;
+  /** oras release to install when oras is chosen and not on PATH. */
+  orasVersion: string;
+  /** What is on this machine; default `machineProbe()`. */
+  probe?: BackendProbe;
+}
+
+/** What the push proved, without the bytes: for results, outputs and JSON. */
+export type PushSummary = Omit<PushResult, 'proof' | 'command'> &
+  Omit<ReadBackProof, 'wasm' | 'manifest'> & { reason: string };
+
 /**
- * The push step: copies the layout to the registry with skopeo (digests preserved), then reads the image back and
- * proves digest, platform, annotation and layer sha256.
- * @throws UserError from pushWithSkopeo (with the registry's reason) or readBack (what differs).
+ * The push step: picks the backend (buildx, oras or skopeo; `auto` says why), pushes by digest with retries, reads
+ * the image back and proves digest, platform, annotation and layer sha256, then tags it. Returns the summary and
+ * the module's bytes as the registry served them.
+ * @throws UserError for a username without a password (or the reverse), and from pushImage (registry, cause, fix).
  */
-export async function pushStep(
-  o: { layoutDir: string; tag: string; ref: ImageRef; image: BuiltImage; insecure?: boolean },
-  log: Log,
-): Promise<StepOutcome<ReadBackProof>> {
-  const ref = { ...o.ref, tag: o.tag };
-  await pushWithSkopeo({ layoutDir: o.layoutDir, layoutTag: o.tag, ref, insecure: o.insecure }, log);
-  const p = await readBack(
-    ref,
-    { digest: o.image.manifest.digest, wasmDigest: o.image.wasmDigest, entrypoint: o.image.entrypoint },
-    { insecure: o.insecure },
+export async function pushStep(o: PushStepOptions, log: Log): Promise<StepOutcome<PushSummary & { wasm: Buffer }>> {
+  if (!o.username !== !o.password) {
+    throw new UserError(`Only ${o.username ? 'username' : 'password'} was given for ${o.ref.registry}`, {
+      fix: 'Give both username and password, or neither to use the docker config (docker/login-action)',
+    });
+  }
+  const probe = o.probe ?? machineProbe();
+  const choice = await chooseBackend(o.backend, probe);
+  log.info(`push backend: ${choice.backend} (${choice.reason})`);
+  let tool: string | undefined;
+  if (choice.backend === 'oras' && (choice.install || !(await probe.onPath('oras'))))
+    tool = (await installOras({ version: o.orasVersion }, log)).oras;
+  const r = await pushImage(
+    {
+      backend: choice.backend,
+      image: o.image,
+      wasm: o.wasm,
+      name: o.name,
+      layoutDir: o.layoutDir,
+      layoutTag: o.tag,
+      ref: o.ref,
+      tags: o.tags,
+      annotations: o.annotations,
+      labels: o.labels,
+      insecure: o.insecure,
+      credentials: o.username && o.password ? { username: o.username, password: o.password } : undefined,
+      tool,
+    },
+    log,
   );
-  return { value: p, detail: `${p.ref} read back: digest, ${p.platform}, compat-smart, layer sha256 match` };
+  const { proof, command: _command, ...rest } = r;
+  const { wasm, manifest: _manifest, ...served } = proof;
+  const uploaded =
+    r.bytesUploaded === undefined
+      ? ''
+      : `; uploaded ${r.bytesUploaded} bytes in ${r.blobsUploaded} blobs (${r.blobsPresent} already there)`;
+  return {
+    value: { ...rest, ...served, reason: choice.reason, wasm },
+    detail:
+      `${r.ref} via ${r.backend}${uploaded}${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}; ` +
+      `read back: digest, ${proof.platform}, compat-smart, layer sha256 match; tagged ${r.tags.join(', ') || '(none)'}`,
+  };
 }

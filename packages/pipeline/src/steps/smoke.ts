@@ -1,46 +1,148 @@
-import { UserError } from '@wasm-build/kit';
-import { runUnderNode, type SmokeExpectations, type SmokeResult } from '@wasm-build/smoke';
-import type { VerifyReport } from '@wasm-build/wasm';
+import { exec, type Log, UserError } from '@wasm-build/kit';
+import type { RunnableImage } from '@wasm-build/oci';
+import {
+  type CrunHost,
+  hasHybridCgroups,
+  type Resolved,
+  type RuntimeTools,
+  type SmokeExpectations,
+  type SmokeResult,
+  smokeImage,
+} from '@wasm-build/smoke';
+import {
+  buildCrunWithWasmEdge,
+  CRUN_DEFAULT_VERSION,
+  crunHasWasmEdge,
+  installWasmEdge,
+  installWasmtime,
+  WASMEDGE_DEFAULT_VERSION,
+  WASMTIME_DEFAULT_VERSION,
+  type WasmEdgeInstall,
+} from '@wasm-build/toolchain';
+import type { Runtime, VerifyReport } from '@wasm-build/wasm';
 import type { StepOutcome } from './outcome.ts';
 
-/** Runs the module under every smoke-test runtime (Node's WASI today) and returns a result per runtime. */
-export async function smokeRuns(
-  wasm: Uint8Array,
-  entrypoint: string,
-  report: VerifyReport,
-  expectations: SmokeExpectations,
-): Promise<SmokeResult[]> {
-  return [await runUnderNode(wasm, entrypoint, report, expectations)];
+/** Where each runtime comes from: a path, else PATH, else (with `install`) its release. */
+export interface ToolSources {
+  wasmedge?: string;
+  wasmtime?: string;
+  crun?: string;
+  wasmedgeVersion?: string;
+  wasmedgeSha256?: string;
+  wasmtimeVersion?: string;
+  crunVersion?: string;
+  /** Download runtimes that are not on the machine (true under GitHub Actions; the CLI only uses what is there). */
+  install: boolean;
 }
 
-/** The first result that did not pass, as a UserError with the runtime, status and reason; undefined if all passed. */
-export function smokeFailure(results: SmokeResult[]): UserError | undefined {
-  const r = results.find((x) => x.status !== 'pass');
+async function versionOf(command: string, args = ['--version']): Promise<string | undefined> {
+  const r = await exec.run({ command, args }).catch(() => undefined);
+  return r?.exitCode === 0 ? r.stdout.trim() || r.stderr.trim() : undefined;
+}
+
+/**
+ * Resolves the runtimes' tools for `smokeImage`: a path given, else the binary on PATH, else (when `install`) the
+ * release through the tool cache; crun must show `+WASM:wasmedge`, else it is built from source against the
+ * installed WasmEdge (cached by both versions). What cannot be had is a skip with the reason.
+ */
+export function machineTools(s: ToolSources, log: Log): RuntimeTools {
+  type WasmEdge = { path: string; libDir?: string; release?: WasmEdgeInstall & { version: string } };
+  let wasmedge: Promise<Resolved<WasmEdge>> | undefined;
+  const getWasmEdge = () => {
+    wasmedge ??= (async (): Promise<Resolved<WasmEdge>> => {
+      const path = s.wasmedge ?? 'wasmedge';
+      if (await versionOf(path)) return { path };
+      if (!s.install) return { skip: `no ${path} on PATH (the GitHub action installs WasmEdge; here install it or pass its path)` };
+      const version = s.wasmedgeVersion ?? WASMEDGE_DEFAULT_VERSION;
+      const i = await installWasmEdge({ version, sha256: s.wasmedgeSha256 }, log);
+      return { path: i.wasmedge, libDir: i.libDir, release: { ...i, version } };
+    })();
+    return wasmedge;
+  };
+  const root = process.getuid?.() === 0;
+  return {
+    wasmedge: getWasmEdge,
+    wasmtime: async () => {
+      const path = s.wasmtime ?? 'wasmtime';
+      if (await versionOf(path)) return { path };
+      if (!s.install) return { skip: `no ${path} on PATH (the GitHub action installs wasmtime; here install it or pass its path)` };
+      const i = await installWasmtime({ version: s.wasmtimeVersion ?? WASMTIME_DEFAULT_VERSION }, log);
+      return { path: i.wasmtime };
+    },
+    crun: async (): Promise<Resolved<CrunHost>> => {
+      const path = s.crun ?? 'crun';
+      const host = (crun: string): CrunHost => ({ crun, sudo: !root, hybridCgroups: hasHybridCgroups() });
+      const v = await versionOf(path);
+      if (v && crunHasWasmEdge(v)) return host(path);
+      const found = v ? `${path} (${v.split('\n')[0]}) has no WasmEdge handler: crun --version lacks +WASM:wasmedge` : `no ${path} on PATH`;
+      if (!s.install) return { skip: found };
+      const w = await getWasmEdge();
+      if ('skip' in w || !w.release) {
+        return { skip: `${found}; building crun needs WasmEdge's release (headers and library), not one on PATH` };
+      }
+      log.info(`${found}: building crun ${s.crunVersion ?? CRUN_DEFAULT_VERSION} --with-wasmedge`);
+      const version = s.crunVersion ?? CRUN_DEFAULT_VERSION;
+      const b = await buildCrunWithWasmEdge({ version, wasmedge: w.release, sudo: !root }, log);
+      return host(b.crun);
+    },
+  };
+}
+
+/** Parses a preopen `HOST[:GUEST]` (GUEST defaults to `/data`). */
+export function parsePreopen(spec: string | undefined): { host: string; guest: string } | undefined {
+  if (!spec) return undefined;
+  const i = spec.indexOf(':');
+  return i < 0 ? { host: spec, guest: '/data' } : { host: spec.slice(0, i), guest: spec.slice(i + 1) };
+}
+
+export interface SmokeStepOptions {
+  runtimes: Runtime[];
+  allowIncompatible: Runtime[];
+  expectations: SmokeExpectations;
+  preopen?: string;
+  tools: RuntimeTools;
+}
+
+/** True when a result belongs to runtime `id` (the node runner labels itself `node vX.Y.Z`). */
+function isRuntime(r: SmokeResult, id: Runtime): boolean {
+  return r.runtime === id || r.runtime.startsWith(`${id} `);
+}
+
+/**
+ * The first result that fails the step, as a UserError with the runtime, status and reason: a `fail`, or an
+ * `incompatible` runtime not listed in `allowIncompatible`. Skipped runtimes do not fail it.
+ */
+export function smokeFailure(results: SmokeResult[], allowIncompatible: Runtime[] = []): UserError | undefined {
+  const r = results.find(
+    (x) => x.status === 'fail' || (x.status === 'incompatible' && !allowIncompatible.some((id) => isRuntime(x, id))),
+  );
   if (!r) return undefined;
   return new UserError(`${r.runtime}: ${r.status}: ${r.reason}`, {
-    fix: r.status === 'incompatible' ? 'Smoke-test it under a runtime that supports it' : undefined,
+    fix:
+      r.status === 'incompatible'
+        ? `This module cannot run there; rebuild without what it names, or add ${r.runtime.split(' ')[0]} to allow-incompatible`
+        : undefined,
   });
 }
 
 /**
- * The smoke-test step: runs the module (as the registry served it, when pushed) and checks exit code and stdout.
- * @throws UserError with the runtime, status and reason when a runtime does not pass.
+ * The smoke-test step: runs the image (as the registry served it, or from the layout) under each runtime and checks
+ * exit code and stdout. The results are returned even when one fails (`failure` says which).
  */
 export async function smokeStep(
-  wasm: Uint8Array,
-  entrypoint: string,
+  image: RunnableImage,
   report: VerifyReport,
-  expectations: SmokeExpectations,
-  pulled: boolean,
-): Promise<StepOutcome<SmokeResult[]>> {
-  const results = await smokeRuns(wasm, entrypoint, report, expectations);
-  const failure = smokeFailure(results);
-  if (failure) throw failure;
+  o: SmokeStepOptions,
+  source: string,
+  log: Log,
+): Promise<StepOutcome<SmokeResult[]> & { failure?: UserError }> {
+  const results = await smokeImage(
+    { image, report, runtimes: o.runtimes, expectations: o.expectations, preopen: parsePreopen(o.preopen), tools: o.tools },
+    log,
+  );
   return {
     value: results,
-    detail: results
-      .map((r) => `${r.runtime}: exit ${r.exitCode}, stdout "${r.stdout.split('\n')[0]}"`)
-      .concat(pulled ? ['(module as pulled)'] : [])
-      .join(' '),
+    failure: smokeFailure(results, o.allowIncompatible),
+    detail: `${results.map((r) => `${r.runtime}: ${r.status}${r.exitCode !== undefined ? ` (exit ${r.exitCode})` : ''}`).join('; ')} (${source})`,
   };
 }

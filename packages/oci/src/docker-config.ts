@@ -1,0 +1,68 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A registry login. */
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json` (docker CLI's lookup; docker/login-action writes it). */
+export function dockerConfigFile(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'config.json');
+}
+
+/** The keys docker's config may use for a registry: the host, with a scheme, and Docker Hub's index URL. */
+function authKeys(registry: string): string[] {
+  if (registry === 'docker.io') return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
+  return [registry, `https://${registry}`, `http://${registry}`];
+}
+
+/**
+ * The credentials the docker config holds for `registry` under `auths` (base64 `user:password` in `auth`, or
+ * `username`/`password`), or undefined. Credential helpers (`credsStore`, `credHelpers`) are not called.
+ * Source: docker/cli cli/config/configfile/file.go (`auths`, `auth` = base64 of `user:password`).
+ */
+export function dockerConfigCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
+  const file = dockerConfigFile(env);
+  if (!existsSync(file)) return undefined;
+  let auths: Record<string, { auth?: string; username?: string; password?: string }>;
+  try {
+    auths = (JSON.parse(readFileSync(file, 'utf8')) as { auths?: typeof auths }).auths ?? {};
+  } catch {
+    return undefined; // a config we cannot read gives no credentials; the registry's 401 will say so
+  }
+  for (const key of authKeys(registry)) {
+    const a = auths[key];
+    if (a?.auth) {
+      const plain = Buffer.from(a.auth, 'base64').toString();
+      const colon = plain.indexOf(':');
+      if (colon > 0) return { username: plain.slice(0, colon), password: plain.slice(colon + 1) };
+    }
+    if (a?.username && a.password) return { username: a.username, password: a.password };
+  }
+  return undefined;
+}
+
+/** A docker config written for one push; `dir` is what DOCKER_CONFIG points at, `file` its config.json. */
+export interface AuthConfig {
+  dir: string;
+  file: string;
+  /** Deletes the directory and the credentials in it. */
+  remove(): void;
+}
+
+/**
+ * Writes a docker config holding only `credentials` for `registry`, mode 0600 in a fresh 0700 directory under
+ * `RUNNER_TEMP` (else the OS temp dir). skopeo (`--dest-authfile`), oras (`--to-registry-config`) and buildx
+ * (`DOCKER_CONFIG`) all read this format. Call `remove()` when the push is over.
+ */
+export function writeAuthConfig(registry: string, credentials: Credentials): AuthConfig {
+  const dir = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'wasm-build-auth-'));
+  chmodSync(dir, 0o700);
+  const file = join(dir, 'config.json');
+  const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+  writeFileSync(file, JSON.stringify({ auths: { [registry]: { auth } } }), { mode: 0o600 });
+  return { dir, file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}

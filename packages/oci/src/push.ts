@@ -1,0 +1,244 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Build } from '@docker/actions-toolkit/lib/buildx/build.js';
+import {
+  type Command,
+  exec,
+  formatCommand,
+  isTransientText,
+  type Log,
+  lastLines,
+  type RetryPolicy,
+  retry,
+  TransientError,
+  UserError,
+} from '@wasm-build/kit';
+import { type Credentials, writeAuthConfig } from './docker-config.ts';
+import type { BuiltImage } from './layout.ts';
+import { BUILDX_MIN_VERSION, Buildx, buildxCommand, checkBuildxVersion, wasmDockerfile } from './push-buildx.ts';
+import { orasCopyCommand } from './push-oras.ts';
+import { skopeoCopyCommand } from './push-skopeo.ts';
+import type { PushBackend } from './push-types.ts';
+import { formatImageRef, type ImageRef } from './reference.ts';
+import { type ReadBackProof, RegistryClient, readBack } from './registry.ts';
+
+/** Maps a push tool's stderr to a cause and a fix a user can act on. */
+export function explainPushFailure(stderr: string, registry: string): { cause: string; fix: string } {
+  if (/connection refused|no such host|dial tcp|i\/o timeout|network is unreachable/i.test(stderr)) {
+    return {
+      cause: `registry ${registry} is unreachable`,
+      fix: `Check the registry address "${registry}" and that it is running`,
+    };
+  }
+  if (/unauthorized|authentication required|\b401\b/i.test(stderr)) {
+    return {
+      cause: `registry ${registry} refused the credentials (401)`,
+      fix: `Check the username/password inputs (or docker login for ${registry}) and that they may push to this repository`,
+    };
+  }
+  if (/denied|\b403\b|forbidden/i.test(stderr)) {
+    return {
+      cause: `registry ${registry} denied the push (403)`,
+      fix: 'Check that the account may push to this repository (packages: write on GitHub)',
+    };
+  }
+  if (/server gave HTTP response to HTTPS client|http: server gave HTTP/i.test(stderr)) {
+    return { cause: `registry ${registry} speaks plain HTTP`, fix: 'Set insecure: true for this registry' };
+  }
+  if (isTransientText(stderr)) {
+    return {
+      cause: `registry ${registry} kept failing: ${lastLines(stderr, 2)}`,
+      fix: 'The registry is overloaded or down; retry later',
+    };
+  }
+  return { cause: lastLines(stderr, 2), fix: 'See the push tool’s message above' };
+}
+
+/** What is on this machine, for `backend: auto`. */
+export interface BackendProbe {
+  /** The buildx version when docker buildx (or standalone buildx) runs, else undefined. */
+  buildxVersion(): Promise<string | undefined>;
+  /** True when the tool runs from PATH. */
+  onPath(tool: 'oras' | 'skopeo'): Promise<boolean>;
+}
+
+/** Probes with the toolkit's `Buildx` (isAvailable, version) and `oras version` / `skopeo --version`. */
+export function machineProbe(buildx = new Buildx()): BackendProbe {
+  return {
+    buildxVersion: async () => ((await buildx.isAvailable().catch(() => false)) ? buildx.version() : undefined),
+    onPath: async (tool) => {
+      const r = await exec.run({ command: tool, args: [tool === 'oras' ? 'version' : '--version'] }).catch(() => undefined);
+      return r?.exitCode === 0;
+    },
+  };
+}
+
+/**
+ * `backend: auto`: docker buildx when it is 0.12 or later, else oras when it is on PATH, else skopeo when it is on
+ * PATH, else oras installed from its release. Returns the backend and the reason, for the step summary.
+ */
+export async function chooseBackend(
+  requested: PushBackend | 'auto',
+  probe: BackendProbe,
+): Promise<{ backend: PushBackend; reason: string; install?: boolean }> {
+  if (requested !== 'auto') return { backend: requested, reason: `backend: ${requested} was asked for` };
+  const v = await probe.buildxVersion();
+  if (v && (await new Buildx().versionSatisfies(`>=${BUILDX_MIN_VERSION}`, v)))
+    return { backend: 'buildx', reason: `docker buildx ${v} found (≥ ${BUILDX_MIN_VERSION})` };
+  const noBuildx = v ? `buildx ${v} is older than ${BUILDX_MIN_VERSION}` : 'no docker buildx';
+  if (await probe.onPath('oras')) return { backend: 'oras', reason: `${noBuildx}; oras found on PATH` };
+  if (await probe.onPath('skopeo')) return { backend: 'skopeo', reason: `${noBuildx}, no oras; skopeo found on PATH` };
+  return { backend: 'oras', reason: `${noBuildx}, no oras or skopeo on PATH; oras installed`, install: true };
+}
+
+export interface PushOptions {
+  backend: PushBackend;
+  image: BuiltImage;
+  /** The module and its name, for buildx (which builds the image itself from a Dockerfile). */
+  wasm: Uint8Array;
+  name: string;
+  /** The OCI layout the image stage wrote, and the image's tag in it (skopeo, oras). */
+  layoutDir: string;
+  layoutTag: string;
+  /** Destination repository; its tag is ignored, `tags` are applied after the read-back. */
+  ref: ImageRef;
+  tags: string[];
+  /** Manifest annotations and config labels (buildx; the layout already carries them). */
+  annotations?: Record<string, string>;
+  labels?: Record<string, string>;
+  insecure?: boolean;
+  /** Login from inputs; without it the tools and the read-back use the runner's docker config. */
+  credentials?: Credentials;
+  /** Path of the oras or skopeo binary; default its name. */
+  tool?: string;
+  buildx?: Buildx;
+  /** Retries of the push command and of each registry request; default 4 attempts, 500 ms doubling. */
+  retry?: RetryPolicy;
+}
+
+export interface PushResult {
+  backend: PushBackend;
+  /** The manifest digest as the registry serves it. */
+  digest: string;
+  /** `registry/repository@digest`. */
+  ref: string;
+  /** Tags that now point at `digest`. */
+  tags: string[];
+  /** Attempts the push command took. */
+  attempts: number;
+  /** Bytes of the blobs the registry lacked before the push (skopeo, oras; buildx reports none). */
+  bytesUploaded?: number;
+  blobsUploaded?: number;
+  blobsPresent?: number;
+  command: Command;
+  proof: ReadBackProof;
+}
+
+/**
+ * Pushes an image and proves it: the push tool copies it by digest (retrying 429, 5xx and reset connections with
+ * backoff, a bounded number of times), the registry's copy is read back by digest (digest, `wasi/wasm`, the
+ * compat-smart annotation, the module's sha256), and only then is each tag PUT to that manifest. A push that fails
+ * or does not prove leaves no tag; credentials given as options live in a 0600 file deleted afterwards.
+ *
+ * @throws UserError naming the registry and the cause: unreachable, 401 (check the credentials), 403 (may not push),
+ *   plain HTTP, kept failing after N attempts, or what the read-back found different.
+ * Source: OCI distribution-spec v1.1 (push by digest, then PUT /manifests/TAG); docker/build-push-action's
+ * push-by-digest pattern.
+ */
+export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
+  const repo: ImageRef = { registry: o.ref.registry, repository: o.ref.repository };
+  const auth = o.credentials ? writeAuthConfig(o.ref.registry, o.credentials) : undefined;
+  const client = new RegistryClient(repo, { insecure: o.insecure, credentials: o.credentials, retry: o.retry });
+  const scratch = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'wasm-build-push-'));
+  try {
+    let command: Command;
+    let env: Record<string, string> | undefined;
+    let build: Build | undefined;
+    let bytesUploaded: number | undefined;
+    let blobsUploaded: number | undefined;
+    let blobsPresent: number | undefined;
+    if (o.backend === 'buildx') {
+      const buildx = o.buildx ?? new Buildx();
+      log.info(`docker buildx ${await checkBuildxVersion(buildx)}`);
+      build = new Build({ buildx });
+      writeFileSync(join(scratch, `${o.name}.wasm`), o.wasm);
+      writeFileSync(join(scratch, 'Dockerfile'), wasmDockerfile(o.name));
+      command = await buildxCommand(buildx, {
+        context: scratch,
+        dockerfile: join(scratch, 'Dockerfile'),
+        ref: repo,
+        annotations: o.annotations,
+        labels: o.labels,
+        metadataFile: build.getMetadataFilePath(),
+        insecure: o.insecure,
+      });
+      // buildx reads logins from DOCKER_CONFIG; its builders stay where they are (BUILDX_CONFIG).
+      if (auth) env = { DOCKER_CONFIG: auth.dir, BUILDX_CONFIG: Buildx.configDir };
+    } else {
+      const blobs = [o.image.config, o.image.layer];
+      const present = await Promise.all(blobs.map((b) => client.blobExists(b.digest)));
+      blobsPresent = present.filter(Boolean).length;
+      blobsUploaded = blobs.length - blobsPresent;
+      bytesUploaded = blobs.filter((_, i) => !present[i]).reduce((n, b) => n + b.size, 0);
+      const push = {
+        layoutDir: o.layoutDir,
+        layoutTag: o.layoutTag,
+        ref: repo,
+        digest: o.image.manifest.digest,
+        insecure: o.insecure,
+        authFile: auth?.file,
+        tool: o.tool,
+      };
+      command = o.backend === 'oras' ? orasCopyCommand(push) : skopeoCopyCommand(push);
+    }
+    log.debug(`Push.pushImage: ${formatCommand(command)}`);
+    const target = formatImageRef(repo);
+    const { attempts } = await retry(
+      async () => {
+        const r = await exec.run({ ...command, env });
+        if (r.exitCode === 0) return;
+        const { cause, fix } = explainPushFailure(r.stderr || r.stdout, o.ref.registry);
+        if (isTransientText(r.stderr)) throw new TransientError(cause);
+        throw new UserError(`Push of ${target} with ${o.backend} failed: ${cause}`, { fix });
+      },
+      {
+        attempts: o.retry?.attempts ?? 4,
+        minTimeoutMs: o.retry?.minTimeoutMs ?? 500,
+        onRetry: (n, e) => log.warn(`push attempt ${n} failed (${(e as Error).message}); retrying`),
+      },
+    ).catch((e: unknown) => {
+      if (!(e instanceof TransientError)) throw e;
+      throw new UserError(`Push of ${target} with ${o.backend} failed (after ${o.retry?.attempts ?? 4} attempts): ${e.message}`, {
+        fix: 'No tag was written. The registry is overloaded or down; retry later',
+      });
+    });
+    const digest = build ? build.resolveDigest() : o.image.manifest.digest;
+    if (!digest) {
+      throw new UserError(`docker buildx reported no digest for ${target} in ${build?.getMetadataFilePath()}`, {
+        fix: 'Use buildx 0.12 or later, or set backend: oras or skopeo',
+      });
+    }
+    const proof = await readBack(
+      repo,
+      { digest, wasmDigest: o.image.wasmDigest, entrypoint: o.image.entrypoint },
+      client,
+    );
+    for (const tag of o.tags) await client.putManifest(tag, proof.manifest.bytes, proof.manifest.mediaType);
+    return {
+      backend: o.backend,
+      digest,
+      ref: proof.ref,
+      tags: o.tags,
+      attempts,
+      bytesUploaded,
+      blobsUploaded,
+      blobsPresent,
+      command,
+      proof,
+    };
+  } finally {
+    auth?.remove();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,119 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exec, type Log } from '@wasm-build/kit';
+import type { RunnableImage } from '@wasm-build/oci';
+import { type Runtime, runtimeFit, type VerifyReport } from '@wasm-build/wasm';
+import { bundleConfig, type CrunHost, crunRunCommands } from './crun.ts';
+import { judge } from './judge.ts';
+import { runUnderNode } from './node-runner.ts';
+import type { SmokeExpectations, SmokeResult } from './types.ts';
+import { unpackLayers } from './unpack.ts';
+import { type WasmRun, wasmedgeCommand, wasmtimeCommand } from './wasm-cli.ts';
+
+/** A runtime's binary, or why it cannot be had here (the result is then `skipped` with that reason). */
+export type Resolved<T> = T | { skip: string };
+
+/** How each runtime's tool is found: a given path, PATH, or an install (decided by the caller). */
+export interface RuntimeTools {
+  wasmedge(): Promise<Resolved<{ path: string; libDir?: string }>>;
+  wasmtime(): Promise<Resolved<{ path: string }>>;
+  crun(): Promise<Resolved<CrunHost>>;
+}
+
+export interface SmokePlan {
+  image: RunnableImage;
+  report: VerifyReport;
+  runtimes: Runtime[];
+  expectations: SmokeExpectations;
+  /** A host directory preopened for the module (WASI `--dir`, a bind mount under crun). */
+  preopen?: { host: string; guest: string };
+  tools: RuntimeTools;
+}
+
+const isSkip = <T extends object>(r: Resolved<T>): r is { skip: string } => 'skip' in r;
+
+/**
+ * Smoke-tests an image under each runtime asked for: unpacks its layers safely into a rootfs, takes the process from
+ * the config (Entrypoint + Cmd, or Entrypoint + the expectations' args; Env then the expectations' env), and runs
+ * it. A runtime that verify's runtime fit says cannot run the module is `incompatible` with the reason, without
+ * running; one whose tool cannot be had is `skipped` with why. Results keep the order of `runtimes`.
+ * @throws UserError from unpackLayers (a refused layer), or when a runtime's binary is missing.
+ */
+export async function smokeImage(p: SmokePlan, log: Log): Promise<SmokeResult[]> {
+  const dir = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'wasm-build-smoke-'));
+  try {
+    const rootfs = join(dir, 'rootfs');
+    await unpackLayers(p.image.layers, rootfs);
+    const e = p.expectations;
+    const argv = e.args?.length ? [...p.image.entrypoint, ...e.args] : [...p.image.entrypoint, ...p.image.cmd];
+    const env = [...p.image.env, ...Object.entries(e.env ?? {}).map(([k, v]) => `${k}=${v}`)];
+    const module = join(rootfs, argv[0] ?? '');
+    const fits = runtimeFit(p.report);
+    const results: SmokeResult[] = [];
+    for (const id of p.runtimes) {
+      const fit = fits.find((f) => f.runtime === id)!;
+      if (fit.status === 'cannot') {
+        results.push({ runtime: id, status: 'incompatible', stdout: '', stderr: '', durationMs: 0, reason: fit.reason });
+        continue;
+      }
+      const run: WasmRun = { module, args: argv.slice(1), env, flags: fit.flags, preopen: p.preopen };
+      log.info(`smoke-test under ${id}: ${argv.join(' ')}`);
+      results.push(await runOne(id, run, argv, env, p, dir));
+    }
+    return results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runOne(
+  id: Runtime,
+  run: WasmRun,
+  argv: string[],
+  env: string[],
+  p: SmokePlan,
+  dir: string,
+): Promise<SmokeResult> {
+  const e = p.expectations;
+  const skipped = (reason: string): SmokeResult => ({ runtime: id, status: 'skipped', stdout: '', stderr: '', durationMs: 0, reason });
+  switch (id) {
+    case 'node': {
+      const envObj = Object.fromEntries(env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      return runUnderNode(readFileSync(run.module), argv[0], p.report, { ...e, args: run.args, env: envObj }, p.preopen);
+    }
+    case 'wasmedge': {
+      const t = await p.tools.wasmedge();
+      return isSkip(t) ? skipped(t.skip) : judge(id, wasmedgeCommand(t.path, run, t.libDir), e);
+    }
+    case 'wasmtime': {
+      const t = await p.tools.wasmtime();
+      return isSkip(t) ? skipped(t.skip) : judge(id, wasmtimeCommand(t.path, run), e);
+    }
+    case 'crun-wasmedge': {
+      const host = await p.tools.crun();
+      if (isSkip(host)) return skipped(host.skip);
+      const spec = { args: argv, env, cwd: p.image.workingDir, annotations: p.image.annotations, preopen: p.preopen };
+      return runBundle(id, host, dir, spec, e);
+    }
+  }
+}
+
+/**
+ * Runs an OCI bundle (`DIR/config.json`, written here, and `DIR/rootfs`) under crun with the expectations' timeout, and always removes
+ * the container (`crun delete --force`), even after a timeout kill. Exported for tests that run a native payload.
+ */
+export async function runBundle(
+  runtime: string,
+  host: CrunHost,
+  dir: string,
+  spec: Parameters<typeof bundleConfig>[0],
+  e: SmokeExpectations,
+): Promise<SmokeResult> {
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(bundleConfig(spec), null, 2));
+  const id = `wasm-build-${process.pid}-${Date.now().toString(36)}`;
+  const { run, remove } = crunRunCommands(host, dir, id);
+  return judge(runtime, run, e, async () => {
+    await exec.run(remove).catch(() => undefined);
+  });
+}

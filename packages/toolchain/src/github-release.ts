@@ -1,0 +1,98 @@
+import { type InstalledTool, installTool, type Log, UserError } from '@wasm-build/kit';
+
+/** One asset of a GitHub release, to install through the tool cache. */
+export interface ReleaseAsset {
+  /** Tool-cache name, e.g. `wasmedge`. */
+  tool: string;
+  /** Version as the tool cache keys it, e.g. `0.17.1`. */
+  version: string;
+  /** `owner/name`, e.g. `WasmEdge/WasmEdge`. */
+  repo: string;
+  /** Release tag, e.g. `0.17.1` or `v36.0.0`. */
+  tag: string;
+  /** Asset file name. */
+  asset: string;
+  /** A pinned sha256 (hex): then the API is not asked, and the asset comes from the download URL. */
+  sha256?: string;
+  /** Directory of the extracted archive to cache (see `ToolRelease.root`). */
+  root?: string | ((extracted: string) => string);
+  tarFlags?: string;
+  arch?: string;
+}
+
+/** Where GitHub is: the runner's GITHUB_API_URL and GITHUB_SERVER_URL (set on GHES too), else github.com. */
+export function githubUrls(env: NodeJS.ProcessEnv = process.env): { api: string; server: string } {
+  return {
+    api: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/$/, ''),
+    server: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/$/, ''),
+  };
+}
+
+/**
+ * The download URL and sha256 of a release asset: from the releases API (`GET /repos/{repo}/releases/tags/{tag}`,
+ * each asset's `browser_download_url` and `digest`), or, with a pinned sha256, the release download URL without
+ * asking the API.
+ * @throws UserError when the release or the asset does not exist, or the release gives the asset no digest.
+ * Source: GitHub REST API docs, "Get a release by tag name" (assets[].digest, "sha256:…").
+ */
+export async function resolveReleaseAsset(
+  a: ReleaseAsset,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ url: string; sha256: string }> {
+  const { api, server } = githubUrls(env);
+  if (a.sha256) return { url: `${server}/${a.repo}/releases/download/${a.tag}/${a.asset}`, sha256: a.sha256.toLowerCase() };
+  const url = `${api}/repos/${a.repo}/releases/tags/${a.tag}`;
+  const headers: Record<string, string> = { Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' };
+  if (env.GITHUB_TOKEN) headers.Authorization = `Bearer ${env.GITHUB_TOKEN}`;
+  const res = await fetch(url, { headers }).catch((e: Error) => {
+    throw new UserError(`GitHub's releases API is unreachable (${url}): ${e.message}`, {
+      fix: `Pin the ${a.tool} sha256 so no API call is needed, or check the runner's network`,
+      cause: e,
+    });
+  });
+  if (!res.ok) {
+    throw new UserError(`No ${a.repo} release ${a.tag}: ${url} answered HTTP ${res.status}`, {
+      fix: `Check that ${a.tool} ${a.version} exists at ${server}/${a.repo}/releases`,
+    });
+  }
+  const body = (await res.json()) as { assets?: { name: string; browser_download_url: string; digest?: string | null }[] };
+  const hit = body.assets?.find((x) => x.name === a.asset);
+  if (!hit) {
+    const names = (body.assets ?? []).map((x) => x.name).join(', ');
+    throw new UserError(`${a.repo} release ${a.tag} has no asset ${a.asset} (it has: ${names || 'none'})`, {
+      fix: `Pick a ${a.tool} version that publishes ${a.asset}`,
+    });
+  }
+  const m = /^sha256:([0-9a-f]{64})$/i.exec(hit.digest ?? '');
+  if (!m) {
+    throw new UserError(`${a.repo} release ${a.tag} gives ${a.asset} no sha256 digest`, {
+      fix: `Pin its sha256 (the ${a.tool}-sha256 input) so the download can be checked`,
+    });
+  }
+  return { url: hit.browser_download_url, sha256: m[1].toLowerCase() };
+}
+
+/**
+ * Installs a release asset through the tool cache: a cache hit asks nothing of the network; otherwise the asset's
+ * URL and digest come from `resolveReleaseAsset`, and `installTool` downloads, checks, extracts and caches.
+ * @throws UserError from resolveReleaseAsset and installTool (download failure, sha256 mismatch with both digests).
+ */
+export async function installReleaseAsset(a: ReleaseAsset, log: Log): Promise<InstalledTool> {
+  let resolved: Promise<{ url: string; sha256: string }> | undefined;
+  const resolve = () => {
+    resolved ??= resolveReleaseAsset(a);
+    return resolved;
+  };
+  return installTool(
+    {
+      tool: a.tool,
+      version: a.version,
+      url: async () => (await resolve()).url,
+      sha256: async () => (await resolve()).sha256,
+      root: a.root,
+      tarFlags: a.tarFlags,
+      arch: a.arch,
+    },
+    log,
+  );
+}

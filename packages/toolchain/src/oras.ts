@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { downloadText, type InstalledTool, installTool, type Log, parseChecksums, UserError } from '@wasm-build/kit';
+
+/** oras release installed when none is on PATH. */
+export const ORAS_DEFAULT_VERSION = '1.3.0';
+export const ORAS_RELEASES = 'https://github.com/oras-project/oras/releases/download';
+
+export interface OrasRelease {
+  /** Release version without the `v`, e.g. "1.3.0". */
+  version: string;
+  /** Where releases are: `<baseUrl>/vV/oras_V_linux_<arch>.tar.gz` and `oras_V_checksums.txt`. */
+  baseUrl?: string;
+  /** Node's `process.arch`; default the runner's. */
+  arch?: string;
+}
+
+const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' };
+
+/**
+ * The archive URL, checksums URL and file name of an oras release for Linux.
+ * @throws UserError for a version that is not semver, or an architecture oras does not publish.
+ * Source: github.com/oras-project/oras/releases (assets `oras_V_linux_amd64.tar.gz`, `oras_V_checksums.txt`);
+ * oras-project/setup-oras (same asset names).
+ */
+export function orasAsset(r: OrasRelease): { url: string; checksumsUrl: string; fileName: string } {
+  const v = r.version.replace(/^v/, '');
+  if (!/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(v)) {
+    throw new UserError(`Invalid oras version "${r.version}": expected a release such as ${ORAS_DEFAULT_VERSION}`, {
+      fix: 'Use a version from github.com/oras-project/oras/releases',
+    });
+  }
+  const arch = ARCH[r.arch ?? process.arch];
+  if (!arch) {
+    throw new UserError(`oras publishes no Linux build for ${r.arch ?? process.arch}`, {
+      fix: 'Use an x64 or arm64 runner, or set backend: skopeo',
+    });
+  }
+  const base = `${(r.baseUrl ?? ORAS_RELEASES).replace(/\/$/, '')}/v${v}`;
+  const fileName = `oras_${v}_linux_${arch}.tar.gz`;
+  return { url: `${base}/${fileName}`, checksumsUrl: `${base}/oras_${v}_checksums.txt`, fileName };
+}
+
+/**
+ * Installs the oras CLI from its release through the tool cache, checked against the release's checksums file.
+ * The archive holds `oras` at its root. Returns the path of `oras`.
+ * @throws UserError as `installTool` does (download failure, sha256 mismatch with both digests).
+ */
+export async function installOras(r: OrasRelease, log: Log): Promise<InstalledTool & { oras: string }> {
+  const a = orasAsset(r);
+  const installed = await installTool(
+    {
+      tool: 'oras',
+      version: r.version.replace(/^v/, ''),
+      url: a.url,
+      sha256: async () => parseChecksums(await downloadText(a.checksumsUrl), a.fileName, a.checksumsUrl),
+      arch: r.arch,
+    },
+    log,
+  );
+  return { ...installed, oras: join(installed.dir, 'oras') };
+}
