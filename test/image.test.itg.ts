@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { memoryLog } from '@wasm-build/kit';
 import {
   buildImage,
+  freePort,
+  type ImageRef,
   parseImageRef,
-  pushWithSkopeo,
+  pushImage,
   RegistryClient,
   readBack,
   sha256,
@@ -71,13 +73,20 @@ describe.runIf(tools)('OCI layout read by skopeo and umoci', () => {
   });
 });
 
+/** The layout pushed with skopeo as pushImage does it: by digest, read back, then tagged `v1`. */
+function push(l: Awaited<ReturnType<typeof layout>>, ref: ImageRef) {
+  const o = { image: l.img, wasm, name: 'fdwrite', layoutDir: l.dir, layoutTag: 'v1', ref, tags: ['v1'] };
+  return pushImage({ ...o, backend: 'skopeo', retry: { attempts: 2, minTimeoutMs: 50 } }, memoryLog());
+}
+
 describe.runIf(registryTools)('push with skopeo to a real registry and read back', () => {
   const registry = useLocalRegistry();
 
   it('pushes the layout byte for byte and proves digest, platform, annotation and layer', async () => {
-    const { img, dir } = await layout();
+    const l = await layout();
+    const { img } = l;
     const ref = parseImageRef(`${registry.current.address}/itg/fdwrite:v1`);
-    await pushWithSkopeo({ layoutDir: dir, layoutTag: 'v1', ref }, memoryLog());
+    await push(l, ref);
     const proof = await readBack(ref, {
       digest: img.manifest.digest,
       wasmDigest: img.wasmDigest,
@@ -90,9 +99,8 @@ describe.runIf(registryTools)('push with skopeo to a real registry and read back
   });
 
   it('read-back fails naming what differs when the registry holds another image under the tag', async () => {
-    const { dir } = await layout();
     const ref = parseImageRef(`${registry.current.address}/itg/other:v1`);
-    await pushWithSkopeo({ layoutDir: dir, layoutTag: 'v1', ref }, memoryLog());
+    await push(await layout(), ref);
     await expect(
       readBack(ref, { digest: `sha256:${'0'.repeat(64)}`, wasmDigest: '', entrypoint: '/fdwrite.wasm' }),
     ).rejects.toThrow(
@@ -101,11 +109,9 @@ describe.runIf(registryTools)('push with skopeo to a real registry and read back
   });
 
   it('an unreachable registry fails with the address and leaves nothing behind', async () => {
-    const { dir } = await layout();
-    const ref = parseImageRef('127.0.0.1:1/itg/nowhere:v1');
-    await expect(pushWithSkopeo({ layoutDir: dir, layoutTag: 'v1', ref }, memoryLog())).rejects.toThrow(
-      'Push of 127.0.0.1:1/itg/nowhere:v1 failed: registry 127.0.0.1:1 is unreachable',
-    );
+    const address = `127.0.0.1:${await freePort()}`; // free, so nothing listens there
+    const ref = parseImageRef(`${address}/itg/nowhere:v1`);
+    await expect(push(await layout(), ref)).rejects.toThrow(`Registry ${address} is unreachable (`);
     expect(await new RegistryClient(parseImageRef(`${registry.current.address}/itg/nowhere`)).tags()).toEqual([]);
   });
 });

@@ -24,4 +24,13 @@ export const HAVE = {
   skopeo: toolWorks('skopeo'),
   umoci: toolWorks('umoci', ['--version']),
   registry: toolWorks('docker-registry', ['--version']),
+  htpasswd: toolWorks('sh', ['-c', 'command -v htpasswd']),
+  crun: toolWorks('crun', ['--version']),
+  busybox: toolWorks('sh', ['-c', 'command -v busybox']),
+  unshare: toolWorks('unshare', ['--help']),
+  buildx: toolWorks('docker', ['buildx', 'version']),
+  oras: toolWorks('oras', ['version']),
+  wasmedge: toolWorks('wasmedge', ['--version']),
+  wasmtime: toolWorks('wasmtime', ['--version']),
+  crunWasm: toolWorks('sh', ['-c', 'crun --version | grep -q "+WASM:wasmedge"']),
 };

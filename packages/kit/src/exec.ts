@@ -67,7 +67,8 @@ export function lastLines(text: string, n: number): string {
  * The one place processes are spawned, so tests can replace `exec.run`.
  *
  * @throws UserError when the executable is not found, naming it and how to get it.
- * @throws TimeoutError when `timeoutMs` passes first (the child is killed with SIGKILL).
+ * @throws TimeoutError when `timeoutMs` passes first: the child is killed with SIGKILL and the call returns at once,
+ *   without waiting for grandchildren that still hold its output pipes.
  */
 function runCommand(cmd: Command, options: ExecOptions = {}): Promise<ExecResult> {
   const started = performance.now();
@@ -84,6 +85,11 @@ function runCommand(cmd: Command, options: ExecOptions = {}): Promise<ExecResult
       ? setTimeout(() => {
           timedOut = true;
           child.kill('SIGKILL');
+          // A grandchild (a container behind `unshare`/`sudo`) may hold the pipes open past the kill: stop reading
+          // them and return now, so the caller's cleanup (crun delete --force) runs at the timeout, not after.
+          child.stdout.destroy();
+          child.stderr.destroy();
+          reject(new TimeoutError(cmd, options.timeoutMs!));
         }, options.timeoutMs)
       : undefined;
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -106,7 +112,7 @@ function runCommand(cmd: Command, options: ExecOptions = {}): Promise<ExecResult
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (timedOut) return reject(new TimeoutError(cmd, options.timeoutMs!));
+      if (timedOut) return; // already rejected by the timer
       resolve({
         exitCode: code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1),
         stdout: Buffer.concat(out).toString(),

@@ -35,7 +35,10 @@ export function isTransientText(text: string): boolean {
  * bounded count; any other error (p-retry unwraps its AbortError), or the last transient one, is thrown as it is. Returns the value and the number
  * of attempts made. Built on p-retry (sindresorhus/p-retry: `retries`, `minTimeout`, `factor`, AbortError).
  */
-export async function retry<T>(fn: (attempt: number) => Promise<T>, p: RetryPolicy = {}): Promise<{ value: T; attempts: number }> {
+export async function retry<T>(
+  fn: (attempt: number) => Promise<T>,
+  p: RetryPolicy = {},
+): Promise<{ value: T; attempts: number }> {
   let attempts = 0;
   const value = await pRetry(
     async (n) => {

@@ -15,7 +15,8 @@ export function dockerConfigFile(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The keys docker's config may use for a registry: the host, with a scheme, and Docker Hub's index URL. */
 function authKeys(registry: string): string[] {
-  if (registry === 'docker.io') return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
+  if (registry === 'docker.io')
+    return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
   return [registry, `https://${registry}`, `http://${registry}`];
 }
 
@@ -24,7 +25,10 @@ function authKeys(registry: string): string[] {
  * `username`/`password`), or undefined. Credential helpers (`credsStore`, `credHelpers`) are not called.
  * Source: docker/cli cli/config/configfile/file.go (`auths`, `auth` = base64 of `user:password`).
  */
-export function dockerConfigCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
+export function dockerConfigCredentials(
+  registry: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Credentials | undefined {
   const file = dockerConfigFile(env);
   if (!existsSync(file)) return undefined;
   let auths: Record<string, { auth?: string; username?: string; password?: string }>;

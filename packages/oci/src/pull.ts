@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '@wasm-build/kit';
 import { gunzipSync } from 'node:zlib';
+import { UserError } from '@wasm-build/kit';
 import { type BuiltImage, type Descriptor, writeLayout } from './layout.ts';
 import { MEDIA_TYPE_DOCKER_LIST, MEDIA_TYPE_INDEX, REF_NAME_ANNOTATION, WASM_PLATFORM } from './media-types.ts';
 import { formatImageRef, type ImageRef } from './reference.ts';
@@ -40,7 +40,9 @@ function digestOf(bytes: Uint8Array): string {
 /** Picks the `wasi/wasm` manifest of an index. @throws UserError listing the platforms when there is none. */
 function pickWasm(index: ImageManifest, where: string): Descriptor {
   const all = index.manifests ?? [];
-  const hit = all.find((m) => m.platform?.os === WASM_PLATFORM.os && m.platform.architecture === WASM_PLATFORM.architecture);
+  const hit = all.find(
+    (m) => m.platform?.os === WASM_PLATFORM.os && m.platform.architecture === WASM_PLATFORM.architecture,
+  );
   if (!hit) {
     const seen = all.map((m) => `${m.platform?.os ?? '?'}/${m.platform?.architecture ?? '?'}`).join(', ');
     throw new UserError(`${where} is an index with no wasi/wasm image (platforms: ${seen || 'none'})`, {
@@ -109,7 +111,14 @@ export async function pullImage(
   const img = await runnable(m.bytes, (d) => client.blob(d), formatImageRef(ref), blobs);
   const bytes = blobs.get(img.digest)!;
   writeLayout(
-    { blobs, manifest: { mediaType: JSON.parse(Buffer.from(bytes).toString()).mediaType, digest: img.digest, size: bytes.length } },
+    {
+      blobs,
+      manifest: {
+        mediaType: JSON.parse(Buffer.from(bytes).toString()).mediaType,
+        digest: img.digest,
+        size: bytes.length,
+      },
+    },
     layoutDir,
     tag,
   );
@@ -142,7 +151,8 @@ export async function readLayoutImage(layoutDir: string, tag?: string): Promise<
   }
   const get = async (digest: string) => {
     const bytes = readFileSync(join(layoutDir, 'blobs', ...digest.split(':')));
-    if (digestOf(bytes) !== digest) throw new UserError(`Blob ${digest} in ${layoutDir} is corrupt`, { fix: 'Write the layout again' });
+    if (digestOf(bytes) !== digest)
+      throw new UserError(`Blob ${digest} in ${layoutDir} is corrupt`, { fix: 'Write the layout again' });
     return bytes;
   };
   return runnable(await get(d.digest), get, layoutDir);
@@ -157,7 +167,13 @@ export function builtToRunnable(img: BuiltImage): RunnableImage {
     cmd: [],
     env: [],
     annotations: (img.manifestJson.annotations ?? {}) as Record<string, string>,
-    layers: [{ mediaType: img.layer.mediaType, digest: img.layer.digest, bytes: Buffer.from(img.blobs.get(img.layer.digest)!) }],
+    layers: [
+      {
+        mediaType: img.layer.mediaType,
+        digest: img.layer.digest,
+        bytes: Buffer.from(img.blobs.get(img.layer.digest)!),
+      },
+    ],
   };
 }
 
@@ -167,7 +183,8 @@ export function builtToRunnable(img: BuiltImage): RunnableImage {
  */
 export async function entrypointModule(img: RunnableImage): Promise<Buffer> {
   const path = img.entrypoint[0]?.replace(/^\//, '');
-  if (!path) throw new UserError(`Image ${img.digest} has no Entrypoint`, { fix: 'Build the image with wasm-build image' });
+  if (!path)
+    throw new UserError(`Image ${img.digest} has no Entrypoint`, { fix: 'Build the image with wasm-build image' });
   for (const l of [...img.layers].reverse()) {
     const tar = l.bytes[0] === 0x1f && l.bytes[1] === 0x8b ? gunzipSync(l.bytes) : l.bytes;
     const hit = (await tarEntries(tar)).get(path);

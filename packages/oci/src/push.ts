@@ -68,7 +68,9 @@ export function machineProbe(buildx = new Buildx()): BackendProbe {
   return {
     buildxVersion: async () => ((await buildx.isAvailable().catch(() => false)) ? buildx.version() : undefined),
     onPath: async (tool) => {
-      const r = await exec.run({ command: tool, args: [tool === 'oras' ? 'version' : '--version'] }).catch(() => undefined);
+      const r = await exec
+        .run({ command: tool, args: [tool === 'oras' ? 'version' : '--version'] })
+        .catch(() => undefined);
       return r?.exitCode === 0;
     },
   };
@@ -209,9 +211,12 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
       },
     ).catch((e: unknown) => {
       if (!(e instanceof TransientError)) throw e;
-      throw new UserError(`Push of ${target} with ${o.backend} failed (after ${o.retry?.attempts ?? 4} attempts): ${e.message}`, {
-        fix: 'No tag was written. The registry is overloaded or down; retry later',
-      });
+      throw new UserError(
+        `Push of ${target} with ${o.backend} failed (after ${o.retry?.attempts ?? 4} attempts): ${e.message}`,
+        {
+          fix: 'No tag was written. The registry is overloaded or down; retry later',
+        },
+      );
     });
     const digest = build ? build.resolveDigest() : o.image.manifest.digest;
     if (!digest) {

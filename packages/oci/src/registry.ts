@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { isTransientStatus, type RetryPolicy, retry, TransientError, UserError } from '@wasm-build/kit';
-import { type Credentials, dockerConfigCredentials } from './docker-config.ts';
 import { extract } from 'tar-stream';
+import { type Credentials, dockerConfigCredentials } from './docker-config.ts';
 import type { Descriptor } from './layout.ts';
 import {
   MEDIA_TYPE_DOCKER_LIST,
@@ -73,8 +73,13 @@ export class RegistryClient {
     const attempt = async () => {
       let res: Response;
       try {
+        const sentWith = this.token;
         res = await this.send(path, r);
-        if (res.status === 401 && (await this.authenticate(res.headers.get('www-authenticate'), r.method)))
+        // A concurrent request may have logged in meanwhile: then send again with its token before asking anew.
+        if (
+          res.status === 401 &&
+          (this.token !== sentWith || (await this.authenticate(res.headers.get('www-authenticate'), r.method)))
+        )
           res = await this.send(path, r);
       } catch (e) {
         if (e instanceof UserError) throw e;
@@ -88,14 +93,16 @@ export class RegistryClient {
       res = (await retry(attempt, this.o.retry)).value;
     } catch (e) {
       if (!(e instanceof TransientError)) throw e;
-      throw new UserError(
-        `Registry ${this.ref.registry} kept failing for ${r.method ?? 'GET'} ${path} (${e.message})`,
-        { fix: `Check the registry address "${this.ref.registry}", that it is running, and retry later`, cause: e },
-      );
+      const what = e.message.startsWith('HTTP ') ? `kept failing for ${r.method ?? 'GET'} ${path}` : 'is unreachable';
+      throw new UserError(`Registry ${this.ref.registry} ${what} (${e.message})`, {
+        fix: `Check the registry address "${this.ref.registry}", that it is running, and retry later`,
+        cause: e,
+      });
     }
     if (res.status === 401 || res.status === 403) {
       const what = r.method === 'PUT' ? 'push to' : 'read';
-      throw new UserError(`Registry ${this.ref.registry} answered ${res.status} for ${this.ref.repository}`, {
+      const why = res.status === 401 ? 'refused the credentials (401)' : 'denied access (403)';
+      throw new UserError(`Registry ${this.ref.registry} ${why} for ${this.ref.repository}`, {
         fix: `Check the credentials (username/password inputs or docker login for ${this.ref.registry}) and that they may ${what} this repository`,
       });
     }

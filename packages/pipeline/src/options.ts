@@ -115,10 +115,22 @@ export const runtimeToolsSchema = z.object({
   wasmedge: z.string().min(1).optional(),
   wasmtime: z.string().min(1).optional(),
   crun: z.string().min(1).optional(),
-  wasmedgeVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'expected a WasmEdge release such as 0.17.1').optional(),
-  wasmedgeSha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits').optional(),
-  wasmtimeVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'expected a wasmtime release such as 36.0.0').optional(),
-  crunVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'expected a crun release such as 1.27.1').optional(),
+  wasmedgeVersion: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, 'expected a WasmEdge release such as 0.17.1')
+    .optional(),
+  wasmedgeSha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits')
+    .optional(),
+  wasmtimeVersion: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, 'expected a wasmtime release such as 36.0.0')
+    .optional(),
+  crunVersion: z
+    .string()
+    .regex(/^\d+\.\d+(\.\d+)?$/, 'expected a crun release such as 1.27.1')
+    .optional(),
 });
 
 /** `["a=1", "b=2"]` → `{ a: "1", b: "2" }`. */

@@ -166,7 +166,10 @@ export async function runPipeline(
               join(workDir, 'pulled-layout'),
             )
           : await readLayoutImage(layoutDir, tag);
-        const tools = machineTools({ ...extra.tools, install: extra.tools?.install ?? process.env.GITHUB_ACTIONS === 'true' }, log);
+        const tools = machineTools(
+          { ...extra.tools, install: extra.tools?.install ?? process.env.GITHUB_ACTIONS === 'true' },
+          log,
+        );
         const source = pushed ? `pulled ${pushed.ref}` : `from ${layoutDir}`;
         const step = await smokeStep(
           runnable,

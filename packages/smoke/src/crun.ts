@@ -24,9 +24,15 @@ export interface BundleSpec {
 export function bundleConfig(s: BundleSpec): Record<string, unknown> {
   const mounts: Record<string, unknown>[] = [
     { destination: '/proc', type: 'proc', source: 'proc' },
-    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    {
+      destination: '/dev',
+      type: 'tmpfs',
+      source: 'tmpfs',
+      options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+    },
   ];
-  if (s.preopen) mounts.push({ destination: s.preopen.guest, type: 'bind', source: s.preopen.host, options: ['rbind', 'rw'] });
+  if (s.preopen)
+    mounts.push({ destination: s.preopen.guest, type: 'bind', source: s.preopen.host, options: ['rbind', 'rw'] });
   return {
     ociVersion: '1.0.2',
     process: {

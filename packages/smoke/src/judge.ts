@@ -28,7 +28,14 @@ export async function judge(
     };
   } catch (err) {
     if (!(err instanceof TimeoutError)) throw err;
-    return { runtime, status: 'fail', stdout: '', stderr: '', durationMs: timeoutMs, reason: `timed out after ${timeoutMs} ms` };
+    return {
+      runtime,
+      status: 'fail',
+      stdout: '',
+      stderr: '',
+      durationMs: timeoutMs,
+      reason: `timed out after ${timeoutMs} ms`,
+    };
   } finally {
     await cleanup?.();
   }

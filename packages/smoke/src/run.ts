@@ -54,7 +54,14 @@ export async function smokeImage(p: SmokePlan, log: Log): Promise<SmokeResult[]>
     for (const id of p.runtimes) {
       const fit = fits.find((f) => f.runtime === id)!;
       if (fit.status === 'cannot') {
-        results.push({ runtime: id, status: 'incompatible', stdout: '', stderr: '', durationMs: 0, reason: fit.reason });
+        results.push({
+          runtime: id,
+          status: 'incompatible',
+          stdout: '',
+          stderr: '',
+          durationMs: 0,
+          reason: fit.reason,
+        });
         continue;
       }
       const run: WasmRun = { module, args: argv.slice(1), env, flags: fit.flags, preopen: p.preopen };
@@ -76,11 +83,24 @@ async function runOne(
   dir: string,
 ): Promise<SmokeResult> {
   const e = p.expectations;
-  const skipped = (reason: string): SmokeResult => ({ runtime: id, status: 'skipped', stdout: '', stderr: '', durationMs: 0, reason });
+  const skipped = (reason: string): SmokeResult => ({
+    runtime: id,
+    status: 'skipped',
+    stdout: '',
+    stderr: '',
+    durationMs: 0,
+    reason,
+  });
   switch (id) {
     case 'node': {
       const envObj = Object.fromEntries(env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-      return runUnderNode(readFileSync(run.module), argv[0], p.report, { ...e, args: run.args, env: envObj }, p.preopen);
+      return runUnderNode(
+        readFileSync(run.module),
+        argv[0],
+        p.report,
+        { ...e, args: run.args, env: envObj },
+        p.preopen,
+      );
     }
     case 'wasmedge': {
       const t = await p.tools.wasmedge();

@@ -41,8 +41,10 @@ function checkParents(rootfs: string, rel: string, layer: string, name: string):
       mkdirSync(cur, { mode: 0o755 });
       continue;
     }
-    if (st.isSymbolicLink()) throw refuse(layer, name, `would be written through the symlink ${cur.slice(rootfs.length)}`);
-    if (!st.isDirectory()) throw refuse(layer, name, `has a parent that is not a directory (${cur.slice(rootfs.length)})`);
+    if (st.isSymbolicLink())
+      throw refuse(layer, name, `would be written through the symlink ${cur.slice(rootfs.length)}`);
+    if (!st.isDirectory())
+      throw refuse(layer, name, `has a parent that is not a directory (${cur.slice(rootfs.length)})`);
   }
 }
 
@@ -129,7 +131,8 @@ function applyEntry(h: Header, data: Buffer, rootfs: string, layer: string): voi
       return;
     case 'symlink': {
       const link = h.linkname ?? '';
-      if (isAbsolute(link)) throw refuse(layer, h.name, `is an absolute symlink (to ${link}) that would leave the rootfs on the host`);
+      if (isAbsolute(link))
+        throw refuse(layer, h.name, `is an absolute symlink (to ${link}) that would leave the rootfs on the host`);
       if (inside(posix.join(posix.dirname(rel), link)) === undefined)
         throw refuse(layer, h.name, `is a symlink to ${link}, outside the rootfs`);
       removePath(target);
@@ -138,10 +141,12 @@ function applyEntry(h: Header, data: Buffer, rootfs: string, layer: string): voi
     }
     case 'link': {
       const src = inside(h.linkname ?? '');
-      if (src === undefined || src === '') throw refuse(layer, h.name, `is a hard link to ${h.linkname}, outside the rootfs`);
+      if (src === undefined || src === '')
+        throw refuse(layer, h.name, `is a hard link to ${h.linkname}, outside the rootfs`);
       checkParents(rootfs, src, layer, h.name);
       const st = lstatSync(join(rootfs, src), { throwIfNoEntry: false });
-      if (!st || !st.isFile()) throw refuse(layer, h.name, `is a hard link to ${h.linkname}, which is not a file in the rootfs`);
+      if (!st?.isFile())
+        throw refuse(layer, h.name, `is a hard link to ${h.linkname}, which is not a file in the rootfs`);
       removePath(target);
       linkSync(join(rootfs, src), target);
       return;
@@ -156,4 +161,3 @@ function applyEntry(h: Header, data: Buffer, rootfs: string, layer: string): voi
       return;
   }
 }
-

@@ -40,9 +40,13 @@ export async function resolveReleaseAsset(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ url: string; sha256: string }> {
   const { api, server } = githubUrls(env);
-  if (a.sha256) return { url: `${server}/${a.repo}/releases/download/${a.tag}/${a.asset}`, sha256: a.sha256.toLowerCase() };
+  if (a.sha256)
+    return { url: `${server}/${a.repo}/releases/download/${a.tag}/${a.asset}`, sha256: a.sha256.toLowerCase() };
   const url = `${api}/repos/${a.repo}/releases/tags/${a.tag}`;
-  const headers: Record<string, string> = { Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' };
+  const headers: Record<string, string> = {
+    Accept: 'application/vnd.github+json',
+    'X-GitHub-Api-Version': '2022-11-28',
+  };
   if (env.GITHUB_TOKEN) headers.Authorization = `Bearer ${env.GITHUB_TOKEN}`;
   const res = await fetch(url, { headers }).catch((e: Error) => {
     throw new UserError(`GitHub's releases API is unreachable (${url}): ${e.message}`, {
@@ -55,7 +59,9 @@ export async function resolveReleaseAsset(
       fix: `Check that ${a.tool} ${a.version} exists at ${server}/${a.repo}/releases`,
     });
   }
-  const body = (await res.json()) as { assets?: { name: string; browser_download_url: string; digest?: string | null }[] };
+  const body = (await res.json()) as {
+    assets?: { name: string; browser_download_url: string; digest?: string | null }[];
+  };
   const hit = body.assets?.find((x) => x.name === a.asset);
   if (!hit) {
     const names = (body.assets ?? []).map((x) => x.name).join(', ');

@@ -43,7 +43,10 @@ export async function installWasmEdge(
   log: Log,
 ): Promise<WasmEdgeInstall> {
   const arch = WASMEDGE_ARCH[o.arch ?? process.arch];
-  if (!arch) throw new UserError(`WasmEdge publishes no Linux build for ${o.arch ?? process.arch}`, { fix: 'Use an x64 or arm64 runner' });
+  if (!arch)
+    throw new UserError(`WasmEdge publishes no Linux build for ${o.arch ?? process.arch}`, {
+      fix: 'Use an x64 or arm64 runner',
+    });
   const installed = await installReleaseAsset(
     {
       tool: 'wasmedge',
@@ -74,7 +77,10 @@ export async function installWasmtime(
   log: Log,
 ): Promise<InstalledTool & { wasmtime: string }> {
   const arch = WASMEDGE_ARCH[o.arch ?? process.arch];
-  if (!arch) throw new UserError(`wasmtime publishes no Linux build for ${o.arch ?? process.arch}`, { fix: 'Use an x64 or arm64 runner' });
+  if (!arch)
+    throw new UserError(`wasmtime publishes no Linux build for ${o.arch ?? process.arch}`, {
+      fix: 'Use an x64 or arm64 runner',
+    });
   const folder = `wasmtime-v${o.version}-${arch}-linux`;
   const installed = await installReleaseAsset(
     {
@@ -157,16 +163,31 @@ export async function buildCrunWithWasmEdge(
   const key = `${o.version}+wasmedge.${o.wasmedge.version}`;
   const hit = tc.find('crun-wasmedge', key);
   if (hit) return { crun: join(hit, 'bin', 'crun'), cached: true };
-  const asset = await resolveReleaseAsset({ tool: 'crun', version: o.version, repo: 'containers/crun', tag: o.version, asset: `crun-${o.version}.tar.gz` });
+  const asset = await resolveReleaseAsset({
+    tool: 'crun',
+    version: o.version,
+    repo: 'containers/crun',
+    tag: o.version,
+    asset: `crun-${o.version}.tar.gz`,
+  });
   const tarball = await tc.downloadTool(asset.url);
   const workDir = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'crun-build-'));
   try {
     const got = await sha256File(tarball);
     if (got !== asset.sha256) {
-      throw new UserError(`sha256 mismatch for ${asset.url}: expected ${asset.sha256}, got ${got}`, { fix: 'Retry; nothing was cached' });
+      throw new UserError(`sha256 mismatch for ${asset.url}: expected ${asset.sha256}, got ${got}`, {
+        fix: 'Retry; nothing was cached',
+      });
     }
     const prefix = join(workDir, 'prefix');
-    for (const cmd of crunBuildCommands({ version: o.version, tarball, workDir, prefix, wasmedge: o.wasmedge, sudo: o.sudo }))
+    for (const cmd of crunBuildCommands({
+      version: o.version,
+      tarball,
+      workDir,
+      prefix,
+      wasmedge: o.wasmedge,
+      sudo: o.sudo,
+    }))
       await runOk(cmd, `crun build (${cmd.command} ${cmd.args[0] ?? ''})`, { fix: 'See the build output above' });
     const dir = await tc.cacheDir(prefix, 'crun-wasmedge', key);
     log.info(`crun ${o.version} with WasmEdge ${o.wasmedge.version} built and cached in ${dir}`);

@@ -52,7 +52,8 @@ export function machineTools(s: ToolSources, log: Log): RuntimeTools {
     wasmedge ??= (async (): Promise<Resolved<WasmEdge>> => {
       const path = s.wasmedge ?? 'wasmedge';
       if (await versionOf(path)) return { path };
-      if (!s.install) return { skip: `no ${path} on PATH (the GitHub action installs WasmEdge; here install it or pass its path)` };
+      if (!s.install)
+        return { skip: `no ${path} on PATH (the GitHub action installs WasmEdge; here install it or pass its path)` };
       const version = s.wasmedgeVersion ?? WASMEDGE_DEFAULT_VERSION;
       const i = await installWasmEdge({ version, sha256: s.wasmedgeSha256 }, log);
       return { path: i.wasmedge, libDir: i.libDir, release: { ...i, version } };
@@ -65,7 +66,8 @@ export function machineTools(s: ToolSources, log: Log): RuntimeTools {
     wasmtime: async () => {
       const path = s.wasmtime ?? 'wasmtime';
       if (await versionOf(path)) return { path };
-      if (!s.install) return { skip: `no ${path} on PATH (the GitHub action installs wasmtime; here install it or pass its path)` };
+      if (!s.install)
+        return { skip: `no ${path} on PATH (the GitHub action installs wasmtime; here install it or pass its path)` };
       const i = await installWasmtime({ version: s.wasmtimeVersion ?? WASMTIME_DEFAULT_VERSION }, log);
       return { path: i.wasmtime };
     },
@@ -74,7 +76,9 @@ export function machineTools(s: ToolSources, log: Log): RuntimeTools {
       const host = (crun: string): CrunHost => ({ crun, sudo: !root, hybridCgroups: hasHybridCgroups() });
       const v = await versionOf(path);
       if (v && crunHasWasmEdge(v)) return host(path);
-      const found = v ? `${path} (${v.split('\n')[0]}) has no WasmEdge handler: crun --version lacks +WASM:wasmedge` : `no ${path} on PATH`;
+      const found = v
+        ? `${path} (${v.split('\n')[0]}) has no WasmEdge handler: crun --version lacks +WASM:wasmedge`
+        : `no ${path} on PATH`;
       if (!s.install) return { skip: found };
       const w = await getWasmEdge();
       if ('skip' in w || !w.release) {
@@ -137,7 +141,14 @@ export async function smokeStep(
   log: Log,
 ): Promise<StepOutcome<SmokeResult[]> & { failure?: UserError }> {
   const results = await smokeImage(
-    { image, report, runtimes: o.runtimes, expectations: o.expectations, preopen: parsePreopen(o.preopen), tools: o.tools },
+    {
+      image,
+      report,
+      runtimes: o.runtimes,
+      expectations: o.expectations,
+      preopen: parsePreopen(o.preopen),
+      tools: o.tools,
+    },
     log,
   );
   return {
