@@ -89,7 +89,11 @@ const PUSH = {
     'Push tool: auto, buildx, oras or skopeo. auto: docker buildx >= 0.12, else oras on PATH, else skopeo on PATH, else oras installed.',
     { default: 'auto' },
   ),
-  tags: I('tags', 'list', 'More tags for the image, comma or newline separated; written only after the read-back proves the push.'),
+  tags: I(
+    'tags',
+    'list',
+    'More tags for the image, comma or newline separated; written only after the read-back proves the push.',
+  ),
   username: I('username', 'string', "Registry username. Empty: the runner's docker config (docker/login-action)."),
   password: I('password', 'string', 'Registry password or token (masked in logs).'),
   'oras-version': I('orasVersion', 'string', 'oras release installed when oras is used and not on PATH.', {
@@ -108,19 +112,35 @@ const RUNTIMES = {
     'list',
     'Runtimes whose known incompatibility with the module (from verify) does not fail the step.',
   ),
-  preopen: I('preopen', 'string', 'A host directory the module gets as a WASI preopen: HOST or HOST:GUEST (GUEST default /data).'),
-  wasmedge: I('wasmedge', 'string', 'Path of a wasmedge to use. Empty: wasmedge on PATH, else its release is installed.'),
+  preopen: I(
+    'preopen',
+    'string',
+    'A host directory the module gets as a WASI preopen: HOST or HOST:GUEST (GUEST default /data).',
+  ),
+  wasmedge: I(
+    'wasmedge',
+    'string',
+    'Path of a wasmedge to use. Empty: wasmedge on PATH, else its release is installed.',
+  ),
   'wasmedge-version': I('wasmedgeVersion', 'string', 'WasmEdge release to install.', { default: '0.17.1' }),
   'wasmedge-sha256': I(
     'wasmedgeSha256',
     'string',
     "sha256 of the WasmEdge tarball, checked instead of the releases API's asset digest.",
   ),
-  crun: I('crun', 'string', 'Path of a crun built with the WasmEdge handler. Empty: crun on PATH, else built from source.'),
+  crun: I(
+    'crun',
+    'string',
+    'Path of a crun built with the WasmEdge handler. Empty: crun on PATH, else built from source.',
+  ),
   'crun-version': I('crunVersion', 'string', 'crun release built --with-wasmedge when none has the handler.', {
     default: '1.27.1',
   }),
-  wasmtime: I('wasmtime', 'string', 'Path of a wasmtime to use. Empty: wasmtime on PATH, else its release is installed.'),
+  wasmtime: I(
+    'wasmtime',
+    'string',
+    'Path of a wasmtime to use. Empty: wasmtime on PATH, else its release is installed.',
+  ),
   'wasmtime-version': I('wasmtimeVersion', 'string', 'wasmtime release to install.', { default: '36.0.0' }),
 };
 const SMOKE = {
@@ -258,7 +278,9 @@ export const ACTIONS: ActionDef[] = [
       ...SMOKE,
       ...RUNTIMES,
     },
-    outputs: { results: 'Results as JSON, one per runtime: runtime, status, exitCode, stdout, stderr, durationMs, reason.' },
+    outputs: {
+      results: 'Results as JSON, one per runtime: runtime, status, exitCode, stdout, stderr, durationMs, reason.',
+    },
   },
 ];
 

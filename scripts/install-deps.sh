@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what wasm-build's main job and its tests need on Debian 12 (bookworm), the machine CI runs on:
 # Debian's Rust 1.63 with the wasm32-wasi std (and lld-14, which its rust-lld links to), binaryen (wasm-opt),
-# wabt (differential tests), the CNCF distribution registry, skopeo and umoci. Idempotent; run as root or with sudo.
+# wabt (differential tests), the CNCF distribution registry, skopeo and umoci; for the push and smoke tests, htpasswd
+# (apache2-utils), crun with a static busybox payload, and xz. Idempotent; run as root or with sudo.
 set -euo pipefail
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-PACKAGES=(rustc cargo libstd-rust-dev-wasm32 lld-14 binaryen wabt docker-registry skopeo umoci git)
+PACKAGES=(rustc cargo libstd-rust-dev-wasm32 lld-14 binaryen wabt docker-registry skopeo umoci git apache2-utils crun busybox-static xz-utils)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -8,8 +8,10 @@ import { parse } from 'yaml';
 import { ROOT } from './helpers/run-action.ts';
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+type Job = { permissions?: unknown; steps?: Step[]; uses?: string; with?: Record<string, unknown> };
 type Doc = {
-  jobs?: Record<string, { permissions?: unknown; steps?: Step[]; uses?: string; with?: Record<string, unknown> }>;
+  on?: { workflow_call?: { inputs?: Record<string, { required?: boolean; default?: unknown }> } };
+  jobs?: Record<string, Job>;
   runs?: { steps?: Step[] };
 };
 
@@ -28,18 +30,38 @@ const files = [
     .filter((f) => existsSync(join(ROOT, f))),
 ];
 const docs = files.map((f) => [f, parse(readFileSync(join(ROOT, f), 'utf8')) as Doc] as const);
-// README snippets: every ```yaml block, read as a list of steps.
-const snippets = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map(
-  (m) => parse(m[1]) as Step[] | { steps?: Step[] },
+// README snippets: every ```yaml block, read as a list of steps, a job's fragment with steps, or a whole workflow.
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const blocks = [...README.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+const snippets = blocks.map((b) => parse(b) as Step[] | (Doc & { steps?: Step[] }));
+const snippetDocs = snippets.filter((x): x is Doc => !Array.isArray(x) && x.jobs !== undefined);
+const allDocs = [...docs, ...snippetDocs.map((d, i) => [`README.md snippet ${i + 1}`, d] as const)];
+const allJobs = allDocs.flatMap(([f, d]) =>
+  Object.entries(d.jobs ?? {}).map(([name, j]) => [`${f}: ${name}`, j] as const),
 );
 
 function steps(d: Doc): Step[] {
   return [...Object.values(d.jobs ?? {}).flatMap((j) => j.steps ?? []), ...(d.runs?.steps ?? [])];
 }
 const allSteps = [
-  ...docs.flatMap(([, d]) => steps(d)),
-  ...snippets.flatMap((s) => (Array.isArray(s) ? s : (s.steps ?? []))),
+  ...allDocs.flatMap(([, d]) => steps(d)),
+  ...snippets.flatMap((x) => (Array.isArray(x) ? x : x.jobs ? [] : (x.steps ?? []))),
 ];
+
+/** `./.github/workflows/X.yml` or `org/wasm-build/.github/workflows/X.yml@v1` → that file in this repo. */
+function ownWorkflow(uses: string): string | undefined {
+  const m = /^(?:\.\/|[\w.-]+\/wasm-build\/)(\.github\/workflows\/[\w.-]+\.ya?ml)(?:@.+)?$/.exec(uses);
+  return m?.[1];
+}
+
+/** A job pushes when it runs the root or image action with an image, or calls the reusable release workflow. */
+function pushes(j: Job): boolean {
+  if (j.uses && ownWorkflow(j.uses)?.endsWith('release.yml')) return true;
+  return (j.steps ?? []).some((st) => {
+    const file = st.uses && ownAction(st.uses);
+    return (file === 'action.yml' || file === 'actions/image/action.yml') && !!st.with?.image;
+  });
+}
 
 /** `org/wasm-build[/actions/NAME]@v1` → the action.yml it names in this repo. */
 function ownAction(uses: string): string | undefined {
@@ -50,7 +72,17 @@ function ownAction(uses: string): string | undefined {
 
 describe('workflows, templates and action.yml files', () => {
   it('finds the files to check', () => {
-    expect(files).toContain('.github/workflows/ci.yml');
+    expect(files).toEqual(
+      expect.arrayContaining([
+        '.github/workflows/ci.yml',
+        '.github/workflows/e2e.yml',
+        '.github/workflows/release.yml',
+        '.github/workflows/pr-check.yml',
+        '.github/workflows/release-tag.yml',
+        'action-templates/wasm-pr-check.yml',
+        'action-templates/wasm-release.yml',
+      ]),
+    );
     expect(files).toContain('action.yml');
     expect(allSteps.some((s) => s.uses && ownAction(s.uses))).toBe(true);
   });
@@ -64,12 +96,47 @@ describe('workflows, templates and action.yml files', () => {
   });
 
   it('gives every workflow job its permissions', () => {
-    const missing = docs.flatMap(([f, d]) =>
-      Object.entries(d.jobs ?? {})
-        .filter(([, j]) => j.permissions === undefined)
-        .map(([name]) => `${f}: ${name}`),
+    expect(allJobs.filter(([, j]) => j.permissions === undefined).map(([name]) => name)).toEqual([]);
+  });
+
+  it('grants packages: write only to jobs that push', () => {
+    const write = (j: Job) => (j.permissions as Record<string, string> | undefined)?.packages === 'write';
+    expect(allJobs.filter(([, j]) => write(j) && !pushes(j)).map(([n]) => `${n}: packages: write but no push`)).toEqual(
+      [],
     );
-    expect(missing).toEqual([]);
+    expect(
+      allJobs.filter(([, j]) => pushes(j) && !write(j)).map(([n]) => `${n}: pushes without packages: write`),
+    ).toEqual([]);
+  });
+
+  it('calls our reusable workflows with only declared inputs, and every required one', () => {
+    const problems: string[] = [];
+    let calls = 0;
+    for (const [name, j] of allJobs) {
+      const file = j.uses && ownWorkflow(j.uses);
+      if (!file) continue;
+      calls++;
+      const declared = (parse(readFileSync(join(ROOT, file), 'utf8')) as Doc).on?.workflow_call?.inputs ?? {};
+      for (const k of Object.keys(j.with ?? {}))
+        if (!(k in declared)) problems.push(`${name}: ${file} has no input ${k}`);
+      for (const [k, i] of Object.entries(declared))
+        if (i.required && !(k in (j.with ?? {}))) problems.push(`${name}: required input ${k} of ${file} missing`);
+    }
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(problems).toEqual([]);
+  });
+
+  it.each([
+    'wasm-pr-check',
+    'wasm-release',
+  ])('template %s: properties, $default-branch, and the README shows it as it is', (t) => {
+    const yml = readFileSync(join(ROOT, 'action-templates', `${t}.yml`), 'utf8');
+    const props = JSON.parse(readFileSync(join(ROOT, 'action-templates', `${t}.properties.json`), 'utf8'));
+    expect(Object.keys(props).sort()).toEqual(['categories', 'description', 'filePatterns', 'iconName', 'name']);
+    expect(props.filePatterns).toEqual(['Cargo.toml']);
+    expect(props.categories).toContain('WebAssembly');
+    expect(yml).toContain('[$default-branch]');
+    expect(blocks).toContain(yml);
   });
 
   it('never interpolates inputs or event fields into a run: script', () => {

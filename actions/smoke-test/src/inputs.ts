@@ -38,7 +38,9 @@ export function getInputs(): Inputs {
   if (given.length !== 1) {
     throw new UserError(
       `Give exactly one of the inputs image, layout-dir and wasm (got ${given.length ? given.map((k) => (k === 'layoutDir' ? 'layout-dir' : k)).join(', ') : 'none'})`,
-      { fix: 'image: the image-ref output of the image action; layout-dir: its layout-dir output; wasm: a module path' },
+      {
+        fix: 'image: the image-ref output of the image action; layout-dir: its layout-dir output; wasm: a module path',
+      },
     );
   }
   return i;

@@ -13,7 +13,15 @@ import {
   RegistryClient,
   readLayoutImage,
 } from '@wasm-build/oci';
-import { addSmokeSummary, credentials, keyValues, machineTools, readModule, smokeStep, verifyBytes } from '@wasm-build/pipeline';
+import {
+  addSmokeSummary,
+  credentials,
+  keyValues,
+  machineTools,
+  readModule,
+  smokeStep,
+  verifyBytes,
+} from '@wasm-build/pipeline';
 import { getInputs } from './inputs.ts';
 
 void runAction(async () => {

@@ -27,7 +27,16 @@ void runAction(async () => {
   } = getInputs();
   const binaryen =
     options.optimize && !options.wasmOpt ? { version: binaryenVersion, baseUrl: binaryenBaseUrl } : undefined;
-  const tools = { wasmedge, wasmtime, crun, wasmedgeVersion, wasmedgeSha256, wasmtimeVersion, crunVersion, install: true };
+  const tools = {
+    wasmedge,
+    wasmtime,
+    crun,
+    wasmedgeVersion,
+    wasmedgeSha256,
+    wasmtimeVersion,
+    crunVersion,
+    install: true,
+  };
   const r = await runPipeline(options, actionsLog(), { binaryen, tools });
 
   if (r.wasmPath) {
