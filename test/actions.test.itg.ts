@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FileServer, serveFiles } from './helpers/http-server.ts';
 import { useLocalRegistry } from './helpers/registry.ts';
 import { binaryenRelease } from './helpers/releases.ts';
-import { runAction } from './helpers/run-action.ts';
+import { ROOT, runAction } from './helpers/run-action.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
 
 const all = requireTools('action end-to-end tests', {
@@ -19,9 +19,11 @@ const all = requireTools('action end-to-end tests', {
   'docker-registry': HAVE.registry,
 });
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+// WasmEdge, crun+WasmEdge and wasmtime cannot be had here (e2e.yml runs them): these runs ask for Node only.
 const HELLO = {
   'manifest-path': 'examples/hello',
   toolchain: 'debian',
+  runtimes: 'node',
   args: 'world',
   env: 'GREETING=hi',
   'expect-stdout': 'Hello from wasm-build!',
@@ -59,6 +61,10 @@ describe.runIf(all)('actions as the runner runs them', () => {
 
     expect(r.stdout).toContain('::group::setup');
     expect(r.summary).toMatch(/<tr><td>push<\/td><td>ok<\/td>/);
+    expect(r.outputs.backend).toBe('skopeo');
+    expect(r.summary).toContain(
+      '<tr><td>skopeo</td><td>no docker buildx, no oras; skopeo found on PATH</td><td>25719 bytes in 2 blobs (0 already there)</td><td>1</td><td>v1</td></tr>',
+    );
     expect(r.summary).toMatch(/<h3>build: hello.wasm<\/h3>\n<table>.*<td>wasm-opt version \d+<\/td>/);
     expect(r.summary).toContain('<h3>verify: ');
     expect(r.summary).toContain(`<td>${served.digest}</td><td>wasi/wasm</td><td>/hello.wasm</td>`);
@@ -120,14 +126,54 @@ describe.runIf(all)('actions as the runner runs them', () => {
     expect(img.outputs.digest).toBe((await new RegistryClient(parseImageRef(image)).manifest('v2')).digest);
     expect(img.outputs.entrypoint).toBe('/hello.wasm');
 
-    const smoke = await runAction('smoke-test', {
+    const expect3 = { args: 'world', env: 'GREETING=hi', 'expect-stdout': 'Hello from wasm-build!', runtimes: 'node' };
+    // The image as the registry serves it, pulled by digest; then the layout the image action wrote (the PR check).
+    const sources: Record<string, string>[] = [
+      { image: img.outputs['image-ref'] },
+      { 'layout-dir': join(work, 'layout') },
+    ];
+    for (const source of sources) {
+      const smoke = await runAction('smoke-test', { ...source, ...expect3 });
+      expect(smoke.code, smoke.stdout).toBe(0);
+      expect(JSON.parse(smoke.outputs.results)).toMatchObject([{ status: 'pass', exitCode: 0 }]);
+      expect(smoke.summary).toMatch(
+        /<tr><td>node v[\d.]+<\/td><td>pass<\/td><td>0<\/td><td>\d+ ms<\/td><td>Hello from wasm-build!<\/td>/,
+      );
+    }
+  });
+
+  it('smoke-test: a shared-memory module is incompatible under crun+WasmEdge, with the reason; allow-incompatible lets it through', async () => {
+    const wasm = join(ROOT, '../shared/corpus/binaries/wasi-testsuite_wasi_threads_noop.wasm');
+    const failed = await runAction('smoke-test', { wasm, runtimes: 'crun-wasmedge,node' });
+    expect(failed.code).toBe(1);
+    const reason =
+      'crun&#39;s WasmEdge handler does not enable threads: shared memory fails to load (&quot;malformed limits flags&quot;)';
+    expect(failed.summary).toContain(
+      `<tr><td>crun-wasmedge</td><td>incompatible</td><td> </td><td>0 ms</td><td> </td><td>${reason}</td></tr>`,
+    );
+    expect(failed.summary).toMatch(/<tr><td>node v[\d.]+<\/td><td>pass<\/td><td>0<\/td>/);
+    expect(failed.stdout).toContain(
+      `::error::crun-wasmedge: incompatible: crun's WasmEdge handler does not enable threads: shared memory fails to load ("malformed limits flags"). This module cannot run there; rebuild without what it names, or add crun-wasmedge to allow-incompatible`,
+    );
+    const allowed = await runAction('smoke-test', {
       wasm,
-      args: 'world',
-      env: 'GREETING=hi',
-      'expect-stdout': 'Hello from wasm-build!',
+      runtimes: 'crun-wasmedge,node',
+      'allow-incompatible': 'crun-wasmedge',
     });
-    expect(smoke.code, smoke.stdout).toBe(0);
-    expect(JSON.parse(smoke.outputs.results)[0]).toMatchObject({ status: 'pass', exitCode: 0 });
+    expect(allowed.code, allowed.stdout).toBe(0);
+    expect(JSON.parse(allowed.outputs.results).map((x: { status: string }) => x.status)).toEqual([
+      'incompatible',
+      'pass',
+    ]);
+  });
+
+  it('smoke-test refuses two sources at once, before any work', async () => {
+    const r = await runAction('smoke-test', { wasm: 'm.wasm', 'layout-dir': 'x' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^::error::Give exactly one of the inputs image, layout-dir and wasm \(got layout-dir, wasm\)/m,
+    );
+    expect(r.stdout).not.toContain('::group::');
   });
 
   it('verify fails W-005 with one error annotation on the module, the evidence and the fix, and still reports', async () => {

@@ -5,7 +5,15 @@ import { basename, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { actionsLog, runAction } from '@wasm-build/kit';
 import { parseImageRef } from '@wasm-build/oci';
-import { addImageSummary, imageStep, keyValues, type PushSummary, pushStep, readModule } from '@wasm-build/pipeline';
+import {
+  addImageSummary,
+  imageStep,
+  keyValues,
+  type PushSummary,
+  pushOptions,
+  pushStep,
+  readModule,
+} from '@wasm-build/pipeline';
 import { resolveManifestPath } from '@wasm-build/toolchain';
 import { getInputs } from './inputs.ts';
 
@@ -34,25 +42,7 @@ void runAction(async () => {
   let pushed: PushSummary | undefined;
   if (ref) {
     const { value } = await core.group(`push ${i.image}`, () =>
-      pushStep(
-        {
-          layoutDir,
-          tag,
-          ref,
-          image,
-          wasm,
-          name,
-          annotations: keyValues(i.annotations),
-          labels: keyValues(i.labels),
-          insecure: i.insecure,
-          backend: i.backend,
-          tags: [...new Set([tag, ...i.tags])],
-          username: i.username,
-          password: i.password,
-          orasVersion: i.orasVersion,
-        },
-        log,
-      ),
+      pushStep(pushOptions(i, { layoutDir, tag, ref, image, wasm, name }), log),
     );
     pushed = value;
     core.setOutput('image-ref', value.ref);

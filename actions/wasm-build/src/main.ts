@@ -8,35 +8,17 @@ import {
   addStageSummary,
   addVerifySummary,
   runPipeline,
+  runtimeToolsSchema,
 } from '@wasm-build/pipeline';
 import { getInputs } from './inputs.ts';
 
 void runAction(async () => {
-  const {
-    binaryenVersion,
-    binaryenBaseUrl,
-    cache: _cache,
-    wasmedge,
-    wasmtime,
-    crun,
-    wasmedgeVersion,
-    wasmedgeSha256,
-    wasmtimeVersion,
-    crunVersion,
-    ...options
-  } = getInputs();
+  const i = getInputs();
+  const { binaryenVersion, binaryenBaseUrl, cache: _cache, ...options } = i;
   const binaryen =
     options.optimize && !options.wasmOpt ? { version: binaryenVersion, baseUrl: binaryenBaseUrl } : undefined;
-  const tools = {
-    wasmedge,
-    wasmtime,
-    crun,
-    wasmedgeVersion,
-    wasmedgeSha256,
-    wasmtimeVersion,
-    crunVersion,
-    install: true,
-  };
+  // The runtime inputs (paths, versions, pinned sha256) as the smoke step takes them; zod keeps only those keys.
+  const tools = { ...runtimeToolsSchema.parse(i), install: true };
   const r = await runPipeline(options, actionsLog(), { binaryen, tools });
 
   if (r.wasmPath) {

@@ -133,6 +133,11 @@ export const runtimeToolsSchema = z.object({
     .optional(),
 });
 
+/** The login the options give, when both halves are there; undefined means the docker config's. */
+export function credentials(o: { username?: string; password?: string }) {
+  return o.username && o.password ? { username: o.username, password: o.password } : undefined;
+}
+
 /** `["a=1", "b=2"]` → `{ a: "1", b: "2" }`. */
 export function keyValues(pairs: string[]): Record<string, string> {
   return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));

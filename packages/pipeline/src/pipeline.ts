@@ -14,10 +14,10 @@ import {
 import type { SmokeResult } from '@wasm-build/smoke';
 import { type BinaryenRelease, isThreadsTarget, type OptimizeResult, resolveManifestPath } from '@wasm-build/toolchain';
 import type { VerifyDocument } from '@wasm-build/wasm';
-import { keyValues, type PipelineOptions } from './options.ts';
+import { credentials, keyValues, type PipelineOptions } from './options.ts';
 import { StageFailed, type StageRow, StageRunner } from './stages.ts';
 import { buildStep, copyModule, optimizeStep } from './steps/build.ts';
-import { imageStep, type PushSummary, pushStep } from './steps/image.ts';
+import { imageStep, type PushSummary, pushOptions, pushStep } from './steps/image.ts';
 import { setupStep } from './steps/setup.ts';
 import { machineTools, smokeStep, type ToolSources } from './steps/smoke.ts';
 import { enforceChecks, verifyDetail, verifyModule } from './steps/verify.ts';
@@ -42,11 +42,6 @@ export interface PipelineResult {
   /** Pushed reference pinned by digest, the backend and why, bytes uploaded, tags, and what the registry served. */
   pushed?: PushSummary;
   smoke: SmokeResult[];
-}
-
-/** The login the options give, when both halves are there. */
-export function credentials(o: { username?: string; password?: string }) {
-  return o.username && o.password ? { username: o.username, password: o.password } : undefined;
 }
 
 /**
@@ -125,25 +120,7 @@ export async function runPipeline(
 
     if (ref) {
       const { wasm: _served, ...proof } = await stages.run('push', () =>
-        pushStep(
-          {
-            layoutDir,
-            tag,
-            ref,
-            image,
-            wasm,
-            name: built.name,
-            annotations: keyValues(o.annotations),
-            labels: keyValues(o.labels),
-            insecure: o.insecure,
-            backend: o.backend,
-            tags: [...new Set([tag, ...o.tags])],
-            username: o.username,
-            password: o.password,
-            orasVersion: o.orasVersion,
-          },
-          log,
-        ),
+        pushStep(pushOptions(o, { layoutDir, tag, ref, image, wasm, name: built.name }), log),
       );
       result.pushed = proof;
     } else stages.skip('push', 'no image reference given');

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Command, exec, TimeoutError } from '@wasm-build/kit';
+import type { Command } from '@wasm-build/kit';
 import type { VerifyReport } from '@wasm-build/wasm';
+import { judge } from './judge.ts';
 import { NODE_RUNNER_SOURCE } from './node-runner-source.ts';
-import { checkExpectations, firstLines, type SmokeExpectations, type SmokeResult } from './types.ts';
+import type { SmokeExpectations, SmokeResult } from './types.ts';
 
 /**
  * Why Node's WASI cannot run this module, or undefined when it can: components and wasi-threads spawns are outside
@@ -66,30 +67,7 @@ export async function runUnderNode(
       }));
     const preopens = preopen ? { [preopen.guest]: preopen.host } : {};
     const config = JSON.stringify({ module, args: [argv0, ...(e.args ?? [])], env: e.env ?? {}, memories, preopens });
-    const cmd = nodeRunnerCommand(report, config);
-    const r = await exec.run(cmd, { timeoutMs: e.timeoutMs ?? 30_000 });
-    const reason = checkExpectations(r.exitCode, r.stdout, e);
-    return {
-      runtime,
-      status: reason ? 'fail' : 'pass',
-      exitCode: r.exitCode,
-      stdout: firstLines(r.stdout),
-      stderr: firstLines(r.stderr),
-      durationMs: Math.round(r.durationMs),
-      reason: reason && r.stderr ? `${reason}; stderr: ${firstLines(r.stderr, 2)}` : reason,
-    };
-  } catch (err) {
-    if (err instanceof TimeoutError) {
-      return {
-        runtime,
-        status: 'fail',
-        stdout: '',
-        stderr: '',
-        durationMs: err.timeoutMs,
-        reason: `timed out after ${err.timeoutMs} ms`,
-      };
-    }
-    throw err;
+    return await judge(runtime, nodeRunnerCommand(report, config), e);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

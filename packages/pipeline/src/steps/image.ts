@@ -15,6 +15,7 @@ import {
 } from '@wasm-build/oci';
 import { installOras } from '@wasm-build/toolchain';
 import { sourceAnnotations } from '../metadata.ts';
+import { credentials, keyValues, type PipelineOptions } from '../options.ts';
 import type { StepOutcome } from './outcome.ts';
 
 export interface ImageStepOptions {
@@ -75,6 +76,30 @@ export interface PushStepOptions {
   probe?: BackendProbe;
 }
 
+/**
+ * The push step's options from the options every front door shares (annotations, labels, insecure, backend, tags,
+ * login, oras version) and what the image step made. Tags: the reference's own first, then `o.tags`, each once.
+ */
+export function pushOptions(
+  o: Pick<
+    PipelineOptions,
+    'annotations' | 'labels' | 'insecure' | 'backend' | 'tags' | 'username' | 'password' | 'orasVersion'
+  >,
+  made: Pick<PushStepOptions, 'layoutDir' | 'tag' | 'ref' | 'image' | 'wasm' | 'name'>,
+): PushStepOptions {
+  return {
+    ...made,
+    annotations: keyValues(o.annotations),
+    labels: keyValues(o.labels),
+    insecure: o.insecure,
+    backend: o.backend,
+    tags: [...new Set([made.tag, ...o.tags])],
+    username: o.username,
+    password: o.password,
+    orasVersion: o.orasVersion,
+  };
+}
+
 /** What the push proved, without the bytes: for results, outputs and JSON. */
 export type PushSummary = Omit<PushResult, 'proof' | 'command'> &
   Omit<ReadBackProof, 'wasm' | 'manifest'> & { reason: string };
@@ -110,7 +135,7 @@ export async function pushStep(o: PushStepOptions, log: Log): Promise<StepOutcom
       annotations: o.annotations,
       labels: o.labels,
       insecure: o.insecure,
-      credentials: o.username && o.password ? { username: o.username, password: o.password } : undefined,
+      credentials: credentials(o),
       tool,
     },
     log,
