@@ -36,12 +36,21 @@ for (const name of readdirSync(join(ROOT, 'actions')).sort()) {
     format: 'cjs',
     outfile: join(dist, 'index.cjs'),
     sourcemap: false,
+    // ESM-only dependencies (the docker toolkit) read import.meta.url, which a CommonJS bundle lacks.
+    define: { 'import.meta.url': 'importMetaUrl' },
+    banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     metafile: true,
     legalComments: 'none',
     logLevel: 'warning',
     absWorkingDir: ROOT,
   });
-  const packages = bundledPackages(Object.keys(r.metafile.inputs));
+  // Only inputs that put bytes into the bundle: tree-shaken modules are in metafile.inputs but not in the output.
+  const output = Object.values(r.metafile.outputs)[0];
+  const packages = bundledPackages(
+    Object.entries(output.inputs)
+      .filter(([, i]) => i.bytesInOutput > 0)
+      .map(([f]) => f),
+  );
   writeFileSync(
     join(dist, 'licenses.txt'),
     `${[...packages].map(([pkg, dir]) => `${pkg}\n${licenseText(dir)}\n`).join('\n')}`,
