@@ -9,7 +9,6 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { CORPUS } from './helpers/corpus.ts';
 import { useLocalRegistry } from './helpers/registry.ts';
-
 import { HAVE, requireTools } from './helpers/tools.ts';
 
 // A free port on loopback, so nothing listens there (fetch refuses some low ports, such as 1, outright).

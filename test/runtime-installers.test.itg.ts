@@ -170,6 +170,24 @@ describe('installWasmtime', () => {
     expect((await installWasmtime({ version: v, arch: 'x64' }, memoryLog())).cached).toBe(true);
   });
 
+  it('fails when the .tar.xz does not match the API digest, and caches nothing', async () => {
+    const v = '97.0.0';
+    const folder = `wasmtime-v${v}-x86_64-linux`;
+    const body = spawnSync('xz', ['-c'], {
+      input: await packTar([dir(`${folder}/`), script(`${folder}/wasmtime`, 'x')]),
+    }).stdout;
+    release(
+      'bytecodealliance/wasmtime',
+      `v${v}`,
+      { [`${folder}.tar.xz`]: body },
+      { digest: () => `sha256:${'2'.repeat(64)}` },
+    );
+    await expect(installWasmtime({ version: v, arch: 'x64' }, memoryLog())).rejects.toThrow(
+      `expected ${'2'.repeat(64)}, got ${sha256Hex(body)}`,
+    );
+    expect(toolCacheHas('wasmtime', v)).toBe(false);
+  });
+
   it('names the assets the release has when the one wanted is missing', async () => {
     release('bytecodealliance/wasmtime', 'v98.0.0', { 'wasmtime-v98.0.0-src.tar.gz': Buffer.from('src') });
     await expect(installWasmtime({ version: '98.0.0', arch: 'x64' }, memoryLog())).rejects.toThrow(
