@@ -10,8 +10,18 @@ import { corpusFile } from './helpers/corpus.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
 
 const cases: [Runtime, boolean][] = [
-  ['wasmedge', requireTools('smoke test under WasmEdge; e2e.yml runs it through the root action', { 'wasmedge on PATH': HAVE.wasmedge })],
-  ['wasmtime', requireTools('smoke test under wasmtime; e2e.yml runs it through the root action', { 'wasmtime on PATH': HAVE.wasmtime })],
+  [
+    'wasmedge',
+    requireTools('smoke test under WasmEdge; e2e.yml runs it through the root action', {
+      'wasmedge on PATH': HAVE.wasmedge,
+    }),
+  ],
+  [
+    'wasmtime',
+    requireTools('smoke test under wasmtime; e2e.yml runs it through the root action', {
+      'wasmtime on PATH': HAVE.wasmtime,
+    }),
+  ],
   [
     'crun-wasmedge',
     requireTools('smoke test under crun + WasmEdge; e2e.yml runs it through the root action', {
