@@ -16,9 +16,9 @@ import {
 import {
   addSmokeSummary,
   credentials,
-  keyValues,
   machineTools,
   readModule,
+  smokeExpectations,
   smokeStep,
   verifyBytes,
 } from '@wasm-build/pipeline';
@@ -39,13 +39,6 @@ void runAction(async () => {
   });
   const source = i.image ?? i.layoutDir ?? i.wasm!;
   const report = verifyBytes(await entrypointModule(image), `${source} (${image.entrypoint[0]})`);
-  const expectations = {
-    args: i.smokeArgs,
-    env: keyValues(i.smokeEnv),
-    exitCode: i.expectExitCode,
-    stdout: i.expectStdout !== undefined && i.expectStdoutRegex ? new RegExp(i.expectStdout) : i.expectStdout,
-    timeoutMs: i.timeoutMs,
-  };
   const step = await core.group('smoke-test', () =>
     smokeStep(
       image,
@@ -53,7 +46,7 @@ void runAction(async () => {
       {
         runtimes: i.runtimes,
         allowIncompatible: i.allowIncompatible,
-        expectations,
+        expectations: smokeExpectations(i),
         preopen: i.preopen,
         tools: machineTools({ ...i, install: true }, log),
       },

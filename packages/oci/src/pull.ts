@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { UserError } from '@wasm-build/kit';
 import { type BuiltImage, type Descriptor, writeLayout } from './layout.ts';
 import { MEDIA_TYPE_DOCKER_LIST, MEDIA_TYPE_INDEX, REF_NAME_ANNOTATION, WASM_PLATFORM } from './media-types.ts';
 import { formatImageRef, type ImageRef } from './reference.ts';
-import { type RegistryClient, tarEntries } from './registry.ts';
+import type { RegistryClient } from './registry.ts';
+import { layerTar, tarEntries } from './tar.ts';
 
 /** An image as a runtime needs it: its layers, the process from its config, and the manifest's annotations. */
 export interface RunnableImage {
@@ -54,9 +54,11 @@ function pickWasm(index: ImageManifest, where: string): Descriptor {
 
 /**
  * Builds a `RunnableImage` from a manifest and a blob getter: config (Entrypoint, Cmd, Env, WorkingDir), layers,
- * annotations. An index is resolved to its `wasi/wasm` manifest.
+ * annotations; what a pull, a layout read and the push's read-back share. An index is resolved to its `wasi/wasm`
+ * manifest. `blobs`, when given, collects every blob fetched (to write a layout).
+ * @throws UserError for an index with no wasi/wasm image, and what `get` throws.
  */
-async function runnable(
+export async function runnableFromManifest(
   manifestBytes: Buffer,
   get: (digest: string) => Promise<Buffer>,
   where: string,
@@ -108,7 +110,7 @@ export async function pullImage(
 ): Promise<RunnableImage> {
   const m = await client.manifest(ref.digest ?? ref.tag ?? 'latest');
   const blobs = new Map<string, Uint8Array>();
-  const img = await runnable(m.bytes, (d) => client.blob(d), formatImageRef(ref), blobs);
+  const img = await runnableFromManifest(m.bytes, (d) => client.blob(d), formatImageRef(ref), blobs);
   const bytes = blobs.get(img.digest)!;
   writeLayout(
     {
@@ -155,7 +157,7 @@ export async function readLayoutImage(layoutDir: string, tag?: string): Promise<
       throw new UserError(`Blob ${digest} in ${layoutDir} is corrupt`, { fix: 'Write the layout again' });
     return bytes;
   };
-  return runnable(await get(d.digest), get, layoutDir);
+  return runnableFromManifest(await get(d.digest), get, layoutDir);
 }
 
 /** An image built in memory (`buildImage`) as a `RunnableImage`, for smoke-testing a module without a registry. */
@@ -186,8 +188,7 @@ export async function entrypointModule(img: RunnableImage): Promise<Buffer> {
   if (!path)
     throw new UserError(`Image ${img.digest} has no Entrypoint`, { fix: 'Build the image with wasm-build image' });
   for (const l of [...img.layers].reverse()) {
-    const tar = l.bytes[0] === 0x1f && l.bytes[1] === 0x8b ? gunzipSync(l.bytes) : l.bytes;
-    const hit = (await tarEntries(tar)).get(path);
+    const hit = (await tarEntries(layerTar(l))).get(path);
     if (hit?.type === 'file') return hit.bytes;
   }
   throw new UserError(`Image ${img.digest} runs /${path}, but no layer holds it`, { fix: 'Rebuild the image' });

@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
 import { isTransientStatus, type RetryPolicy, retry, TransientError, UserError } from '@wasm-build/kit';
-import { extract } from 'tar-stream';
 import { type Credentials, dockerConfigCredentials } from './docker-config.ts';
-import type { Descriptor } from './layout.ts';
 import {
   MEDIA_TYPE_DOCKER_LIST,
   MEDIA_TYPE_DOCKER_MANIFEST,
@@ -13,7 +10,9 @@ import {
   WASM_VARIANT,
   WASM_VARIANT_ANNOTATION,
 } from './media-types.ts';
+import { type RunnableImage, runnableFromManifest } from './pull.ts';
 import { formatImageRef, type ImageRef, isLoopbackRegistry } from './reference.ts';
+import { layerTar, tarEntries } from './tar.ts';
 
 export interface RegistryOptions {
   /** Plain HTTP; defaults to true for loopback registries only. */
@@ -202,28 +201,6 @@ function manifestMediaType(served: string, bytes: Buffer): string {
   return (JSON.parse(bytes.toString()) as { mediaType?: string }).mediaType ?? MEDIA_TYPE_MANIFEST;
 }
 
-/** Files of a tar, by path without a leading `./` or `/`. */
-export async function tarEntries(tar: Uint8Array): Promise<Map<string, { type: string; bytes: Buffer }>> {
-  const out = new Map<string, { type: string; bytes: Buffer }>();
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        out.set(header.name.replace(/^\.?\//, ''), { type: header.type ?? 'file', bytes: Buffer.concat(chunks) });
-        next();
-      });
-      stream.resume();
-    });
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  ex.end(Buffer.from(tar));
-  await done;
-  return out;
-}
-
 export interface ReadBackExpectation {
   /** The manifest digest we pushed. */
   digest: string;
@@ -242,6 +219,8 @@ export interface ReadBackProof {
   wasm: Buffer;
   /** The manifest's bytes and media type as served, for tagging it without another request. */
   manifest: { bytes: Buffer; mediaType: string };
+  /** The image as read back (process, annotations, layer blobs), ready for the smoke test. */
+  image: RunnableImage;
 }
 
 /**
@@ -266,25 +245,18 @@ export async function readBack(
   if (m.digest !== expected.digest) throw mismatch('the manifest digest', expected.digest, m.digest);
   if (m.headerDigest && m.headerDigest !== expected.digest)
     throw mismatch('Docker-Content-Digest', expected.digest, m.headerDigest);
-  const manifest = JSON.parse(m.bytes.toString()) as {
-    config: Descriptor;
-    layers: Descriptor[];
-    annotations?: Record<string, string>;
-  };
-  const annotations = manifest.annotations ?? {};
+  // The same reading of manifest, config and layers a pull does; the proof carries it, so the smoke test runs
+  // exactly what was proven without fetching the blobs again.
+  const image = await runnableFromManifest(m.bytes, (d) => client.blob(d), name);
+  const annotations = image.annotations;
   if (annotations[WASM_VARIANT_ANNOTATION] !== WASM_VARIANT) {
     throw mismatch(`annotation ${WASM_VARIANT_ANNOTATION}`, WASM_VARIANT, String(annotations[WASM_VARIANT_ANNOTATION]));
   }
-  const config = JSON.parse((await client.blob(manifest.config.digest)).toString()) as {
-    os?: string;
-    architecture?: string;
-  };
-  const platform = `${config.os}/${config.architecture}`;
   const want = `${WASM_PLATFORM.os}/${WASM_PLATFORM.architecture}`;
-  if (platform !== want) throw mismatch('the platform', want, platform);
-  if (manifest.layers.length !== 1) throw mismatch('the layer count', '1', String(manifest.layers.length));
-  const layer = manifest.layers[0];
-  const files = await tarEntries(gunzipSync(await client.blob(layer.digest)));
+  if (image.platform !== want) throw mismatch('the platform', want, image.platform);
+  if (image.layers.length !== 1) throw mismatch('the layer count', '1', String(image.layers.length));
+  const layer = image.layers[0];
+  const files = await tarEntries(layerTar(layer));
   const path = expected.entrypoint.replace(/^\//, '');
   const listed = [...files.keys()].join(', ');
   if (files.size !== 1 || !files.has(path)) throw mismatch('the layer content', path, listed || '(empty)');
@@ -294,10 +266,11 @@ export async function readBack(
   return {
     ref: formatImageRef(ref, { digest: m.digest }),
     digest: m.digest,
-    platform,
+    platform: image.platform,
     annotations,
     layerDigest: layer.digest,
     wasm,
     manifest: { bytes: m.bytes, mediaType: manifestMediaType(m.mediaType, m.bytes) },
+    image,
   };
 }

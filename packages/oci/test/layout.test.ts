@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildImage, layoutManifestDigest, sha256, sourceDateEpoch, writeLayout } from '../src/layout.ts';
-import { tarEntries } from '../src/registry.ts';
+import { tarEntries } from '../src/tar.ts';
 
 const wasm = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
 

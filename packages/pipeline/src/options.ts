@@ -1,5 +1,5 @@
 import { PUSH_BACKENDS, parseImageRef } from '@wasm-build/oci';
-import { SMOKE_RUNTIMES } from '@wasm-build/smoke';
+import { SMOKE_RUNTIMES, type SmokeExpectations } from '@wasm-build/smoke';
 import {
   BINARYEN_DEFAULT_VERSION,
   BINARYEN_RELEASES,
@@ -136,6 +136,25 @@ export const runtimeToolsSchema = z.object({
 /** The login the options give, when both halves are there; undefined means the docker config's. */
 export function credentials(o: { username?: string; password?: string }) {
   return o.username && o.password ? { username: o.username, password: o.password } : undefined;
+}
+
+/**
+ * The smoke test's expectations from the options every front door shares: args, env (`KEY=value` pairs), exit code,
+ * stdout (a substring, or a RegExp with `expectStdoutRegex`) and the timeout in ms.
+ */
+export function smokeExpectations(
+  o: Pick<
+    PipelineOptions,
+    'smokeArgs' | 'smokeEnv' | 'expectExitCode' | 'expectStdout' | 'expectStdoutRegex' | 'timeoutMs'
+  >,
+): SmokeExpectations {
+  return {
+    args: o.smokeArgs,
+    env: keyValues(o.smokeEnv),
+    exitCode: o.expectExitCode,
+    stdout: o.expectStdout !== undefined && o.expectStdoutRegex ? new RegExp(o.expectStdout) : o.expectStdout,
+    timeoutMs: o.timeoutMs,
+  };
 }
 
 /** `["a=1", "b=2"]` → `{ a: "1", b: "2" }`. */

@@ -6,15 +6,14 @@ import {
   entrypointFor,
   type ImageRef,
   parseImageRef,
-  pullImage,
-  RegistryClient,
+  type RunnableImage,
   readLayoutImage,
   sha256,
 } from '@wasm-build/oci';
 import type { SmokeResult } from '@wasm-build/smoke';
 import { type BinaryenRelease, isThreadsTarget, type OptimizeResult, resolveManifestPath } from '@wasm-build/toolchain';
 import type { VerifyDocument } from '@wasm-build/wasm';
-import { credentials, keyValues, type PipelineOptions } from './options.ts';
+import { keyValues, type PipelineOptions, smokeExpectations } from './options.ts';
 import { StageFailed, type StageRow, StageRunner } from './stages.ts';
 import { buildStep, copyModule, optimizeStep } from './steps/build.ts';
 import { imageStep, type PushSummary, pushOptions, pushStep } from './steps/image.ts';
@@ -118,31 +117,21 @@ export async function runPipeline(
     result.image = image;
     result.digest = image.manifest.digest;
 
+    let servedImage: RunnableImage | undefined;
     if (ref) {
-      const { wasm: _served, ...proof } = await stages.run('push', () =>
+      const { image: served, ...proof } = await stages.run('push', () =>
         pushStep(pushOptions(o, { layoutDir, tag, ref, image, wasm, name: built.name }), log),
       );
       result.pushed = proof;
+      servedImage = served;
     } else stages.skip('push', 'no image reference given');
 
     if (o.smoke) {
-      const expectations = {
-        args: o.smokeArgs,
-        env: keyValues(o.smokeEnv),
-        exitCode: o.expectExitCode,
-        stdout: o.expectStdout !== undefined && o.expectStdoutRegex ? new RegExp(o.expectStdout) : o.expectStdout,
-        timeoutMs: o.timeoutMs,
-      };
+      const expectations = smokeExpectations(o);
       const pushed = result.pushed;
       await stages.run('smoke-test', async () => {
-        // Run what the registry serves: pull the pushed digest into a layout of its own; without a push, the layout.
-        const runnable = pushed
-          ? await pullImage(
-              { ...ref!, tag: undefined, digest: pushed.digest },
-              new RegistryClient(ref!, { insecure: o.insecure, credentials: credentials(o) }),
-              join(workDir, 'pulled-layout'),
-            )
-          : await readLayoutImage(layoutDir, tag);
+        // Run what the registry serves (the image the push's read-back proved); without a push, the layout.
+        const runnable = servedImage ?? (await readLayoutImage(layoutDir, tag));
         const tools = machineTools(
           { ...extra.tools, install: extra.tools?.install ?? process.env.GITHUB_ACTIONS === 'true' },
           log,

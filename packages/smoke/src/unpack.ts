@@ -1,7 +1,7 @@
 import { chmodSync, linkSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { UserError } from '@wasm-build/kit';
+import { layerTar } from '@wasm-build/oci';
 import { extract, type Header } from 'tar-stream';
 
 /** A layer blob as stored: gzip-compressed or plain tar. */
@@ -58,21 +58,14 @@ function removePath(path: string): void {
  * write through a symlinked directory, and device nodes or FIFOs. Whiteouts (`.wh.NAME`, `.wh..wh..opq`) remove
  * what lower layers wrote. File modes keep their permission bits only (no setuid/setgid); owners are not changed.
  *
- * @throws UserError naming the layer digest, the entry and why it was refused; or for a compression we do not read.
+ * @throws UserError naming the layer digest, the entry and why it was refused; or for zstd (from `layerTar`).
  * Source: OCI image-spec v1.1 layer.md ("Changesets", "Whiteouts"); the path checks of containerd's
  * archive/tar.go (`validateWhiteout`, breakout checks) in spirit.
  */
 export async function unpackLayers(layers: LayerBlob[], rootfs: string): Promise<void> {
   mkdirSync(rootfs, { recursive: true });
   for (const layer of layers) {
-    let tar: Buffer;
-    if (layer.bytes[0] === 0x1f && layer.bytes[1] === 0x8b) tar = gunzipSync(layer.bytes);
-    else if (/zstd/.test(layer.mediaType)) {
-      throw new UserError(`Layer ${layer.digest} is zstd-compressed (${layer.mediaType})`, {
-        fix: 'wasm-build smoke-tests gzip or plain tar layers; push the image with gzip layers',
-      });
-    } else tar = layer.bytes;
-    await unpackTar(tar, rootfs, layer.digest);
+    await unpackTar(layerTar(layer), rootfs, layer.digest);
   }
 }
 

@@ -10,6 +10,7 @@ import {
   type PushResult,
   pushImage,
   type ReadBackProof,
+  type RunnableImage,
   sourceDateEpoch,
   writeLayout,
 } from '@wasm-build/oci';
@@ -102,15 +103,18 @@ export function pushOptions(
 
 /** What the push proved, without the bytes: for results, outputs and JSON. */
 export type PushSummary = Omit<PushResult, 'proof' | 'command'> &
-  Omit<ReadBackProof, 'wasm' | 'manifest'> & { reason: string };
+  Omit<ReadBackProof, 'wasm' | 'manifest' | 'image'> & { reason: string };
 
 /**
  * The push step: picks the backend (buildx, oras or skopeo; `auto` says why), pushes by digest with retries, reads
  * the image back and proves digest, platform, annotation and layer sha256, then tags it. Returns the summary and
- * the module's bytes as the registry served them.
+ * the image as the registry served it (for the smoke test).
  * @throws UserError for a username without a password (or the reverse), and from pushImage (registry, cause, fix).
  */
-export async function pushStep(o: PushStepOptions, log: Log): Promise<StepOutcome<PushSummary & { wasm: Buffer }>> {
+export async function pushStep(
+  o: PushStepOptions,
+  log: Log,
+): Promise<StepOutcome<PushSummary & { image: RunnableImage }>> {
   if (!o.username !== !o.password) {
     throw new UserError(`Only ${o.username ? 'username' : 'password'} was given for ${o.ref.registry}`, {
       fix: 'Give both username and password, or neither to use the docker config (docker/login-action)',
@@ -141,13 +145,13 @@ export async function pushStep(o: PushStepOptions, log: Log): Promise<StepOutcom
     log,
   );
   const { proof, command: _command, ...rest } = r;
-  const { wasm, manifest: _manifest, ...served } = proof;
+  const { wasm: _wasm, manifest: _manifest, image, ...served } = proof;
   const uploaded =
     r.bytesUploaded === undefined
       ? ''
       : `; uploaded ${r.bytesUploaded} bytes in ${r.blobsUploaded} blobs (${r.blobsPresent} already there)`;
   return {
-    value: { ...rest, ...served, reason: choice.reason, wasm },
+    value: { ...rest, ...served, reason: choice.reason, image },
     detail:
       `${r.ref} via ${r.backend}${uploaded}${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}; ` +
       `read back: digest, ${proof.platform}, compat-smart, layer sha256 match; tagged ${r.tags.join(', ') || '(none)'}`,
