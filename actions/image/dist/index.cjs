@@ -39709,7 +39709,7 @@ function writeAuthConfig(registry2, credentials2) {
 var import_node_crypto2 = require("node:crypto");
 var import_node_fs3 = require("node:fs");
 var import_node_path3 = require("node:path");
-var import_node_zlib = require("node:zlib");
+var import_node_zlib2 = require("node:zlib");
 
 // packages/oci/src/media-types.ts
 var MEDIA_TYPE_INDEX = "application/vnd.oci.image.index.v1+json";
@@ -39724,6 +39724,7 @@ var REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
 var WASM_PLATFORM = { architecture: "wasm", os: "wasi" };
 
 // packages/oci/src/tar.ts
+var import_node_zlib = require("node:zlib");
 var import_tar_stream = __toESM(require_tar_stream(), 1);
 async function packTar(entries) {
   const p = (0, import_tar_stream.pack)();
@@ -39741,6 +39742,35 @@ async function packTar(entries) {
   await done;
   return Buffer.concat(chunks);
 }
+async function tarEntries(tar) {
+  const out = /* @__PURE__ */ new Map();
+  const ex = (0, import_tar_stream.extract)();
+  const done = new Promise((resolve5, reject) => {
+    ex.on("entry", (header, stream3, next) => {
+      const chunks = [];
+      stream3.on("data", (c) => chunks.push(c));
+      stream3.on("end", () => {
+        out.set(header.name.replace(/^\.?\//, ""), { type: header.type ?? "file", bytes: Buffer.concat(chunks) });
+        next();
+      });
+      stream3.resume();
+    });
+    ex.on("finish", resolve5);
+    ex.on("error", reject);
+  });
+  ex.end(Buffer.from(tar));
+  await done;
+  return out;
+}
+function layerTar(layer) {
+  if (layer.bytes[0] === 31 && layer.bytes[1] === 139) return (0, import_node_zlib.gunzipSync)(layer.bytes);
+  if (/zstd/.test(layer.mediaType)) {
+    throw new UserError(`Layer ${layer.digest} is zstd-compressed (${layer.mediaType})`, {
+      fix: "wasm-build reads gzip or plain tar layers; push the image with gzip layers"
+    });
+  }
+  return Buffer.from(layer.bytes);
+}
 
 // packages/oci/src/layout.ts
 function sha256(bytes) {
@@ -39757,7 +39787,7 @@ function sourceDateEpoch(env = process.env) {
   }
   return Number(raw);
 }
-function layerTar(name, wasm, mtime) {
+function layerTar2(name, wasm, mtime) {
   const header = {
     name: `${name}.wasm`,
     mode: 493,
@@ -39785,8 +39815,8 @@ async function buildImage(o) {
   const entrypoint = entrypointFor(o.name);
   const created = o.created ?? 0;
   const createdIso = new Date(created * 1e3).toISOString().replace(".000Z", "Z");
-  const tar = await layerTar(o.name, o.wasm, new Date(created * 1e3));
-  const layerBytes = (0, import_node_zlib.gzipSync)(tar, { level: 9 });
+  const tar = await layerTar2(o.name, o.wasm, new Date(created * 1e3));
+  const layerBytes = (0, import_node_zlib2.gzipSync)(tar, { level: 9 });
   const diffId = sha256(tar);
   const configJson = {
     created: createdIso,
@@ -39845,6 +39875,9 @@ function writeLayout(image, dir, tag) {
   (0, import_node_fs3.renameSync)(tmp2, dir);
 }
 
+// packages/oci/src/pull.ts
+var import_node_crypto3 = require("node:crypto");
+
 // packages/oci/src/reference.ts
 var COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 var TAG = /^[\w][\w.-]{0,127}$/;
@@ -39897,208 +39930,49 @@ function isLoopbackRegistry(registry2) {
   return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-// packages/oci/src/registry.ts
-var import_node_crypto3 = require("node:crypto");
-var import_node_zlib2 = require("node:zlib");
-var import_tar_stream2 = __toESM(require_tar_stream(), 1);
-var RegistryClient = class {
-  constructor(ref, o = {}) {
-    this.ref = ref;
-    this.o = o;
-    const host = ref.registry === "docker.io" ? "registry-1.docker.io" : ref.registry;
-    this.base = `${o.insecure ?? isLoopbackRegistry(ref.registry) ? "http" : "https"}://${host}/v2/${ref.repository}`;
-    this.credentials = o.credentials ?? dockerConfigCredentials(ref.registry);
-  }
-  ref;
-  o;
-  token;
-  tokenScope;
-  base;
-  credentials;
-  send(path19, r) {
-    const headers = {};
-    if (r.accept) headers.Accept = r.accept;
-    if (r.contentType) headers["Content-Type"] = r.contentType;
-    if (this.token) headers.Authorization = this.token;
-    return fetch(`${this.base}${path19}`, {
-      method: r.method ?? "GET",
-      headers,
-      body: r.body ? Buffer.from(r.body) : void 0,
-      signal: AbortSignal.timeout(this.o.timeoutMs ?? 3e4)
+// packages/oci/src/pull.ts
+function digestOf(bytes) {
+  return `sha256:${(0, import_node_crypto3.createHash)("sha256").update(bytes).digest("hex")}`;
+}
+function pickWasm(index, where2) {
+  const all = index.manifests ?? [];
+  const hit = all.find(
+    (m) => m.platform?.os === WASM_PLATFORM.os && m.platform.architecture === WASM_PLATFORM.architecture
+  );
+  if (!hit) {
+    const seen = all.map((m) => `${m.platform?.os ?? "?"}/${m.platform?.architecture ?? "?"}`).join(", ");
+    throw new UserError(`${where2} is an index with no wasi/wasm image (platforms: ${seen || "none"})`, {
+      fix: "Build with --platform wasi/wasm, and with provenance and SBOM off"
     });
   }
-  async request(path19, r = {}) {
-    const attempt = async () => {
-      let res2;
-      try {
-        const sentWith = this.token;
-        res2 = await this.send(path19, r);
-        if (res2.status === 401 && (this.token !== sentWith || await this.authenticate(res2.headers.get("www-authenticate"), r.method)))
-          res2 = await this.send(path19, r);
-      } catch (e) {
-        if (e instanceof UserError) throw e;
-        throw new TransientError(`${e.cause ?? e.message}`, { cause: e });
-      }
-      if (isTransientStatus(res2.status)) throw new TransientError(`HTTP ${res2.status}`);
-      return res2;
-    };
-    let res;
-    try {
-      res = (await retry2(attempt, this.o.retry)).value;
-    } catch (e) {
-      if (!(e instanceof TransientError)) throw e;
-      const what = e.message.startsWith("HTTP ") ? `kept failing for ${r.method ?? "GET"} ${path19}` : "is unreachable";
-      throw new UserError(`Registry ${this.ref.registry} ${what} (${e.message})`, {
-        fix: `Check the registry address "${this.ref.registry}", that it is running, and retry later`,
-        cause: e
-      });
-    }
-    if (res.status === 401 || res.status === 403) {
-      const what = r.method === "PUT" ? "push to" : "read";
-      const why = res.status === 401 ? "refused the credentials (401)" : "denied access (403)";
-      throw new UserError(`Registry ${this.ref.registry} ${why} for ${this.ref.repository}`, {
-        fix: `Check the credentials (username/password inputs or docker login for ${this.ref.registry}) and that they may ${what} this repository`
-      });
-    }
-    return res;
-  }
-  async authenticate(challenge, method) {
-    if (!challenge) return false;
-    const basic = this.credentials ? `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString("base64")}` : void 0;
-    if (/^basic/i.test(challenge)) {
-      if (this.token === basic) return false;
-      this.token = basic;
-      return !!basic;
-    }
-    const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (!params.realm) return false;
-    const scope = params.scope ?? `repository:${this.ref.repository}:${method === "PUT" ? "pull,push" : "pull"}`;
-    if (this.token && scope === this.tokenScope) return false;
-    const url3 = new URL(params.realm);
-    if (params.service) url3.searchParams.set("service", params.service);
-    url3.searchParams.set("scope", scope);
-    const res = await fetch(url3, { headers: basic ? { Authorization: basic } : {} });
-    if (!res.ok) return false;
-    const body2 = await res.json();
-    const token = body2.token ?? body2.access_token;
-    this.token = token ? `Bearer ${token}` : void 0;
-    this.tokenScope = scope;
-    return !!token;
-  }
-  /** GETs a manifest by tag or digest; returns its raw bytes, the registry's digest header and media type. */
-  async manifest(reference) {
-    const accept3 = [MEDIA_TYPE_MANIFEST, MEDIA_TYPE_INDEX, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_LIST].join(
-      ", "
-    );
-    const res = await this.request(`/manifests/${reference}`, { accept: accept3 });
-    if (res.status === 404) {
-      throw new UserError(`Manifest ${formatImageRef(this.ref)} (${reference}) not found in the registry`, {
-        fix: "Check the push succeeded and the reference is right"
-      });
-    }
-    if (!res.ok) throw new UserError(`Registry ${this.ref.registry} answered ${res.status} for manifest ${reference}`);
-    const bytes = Buffer.from(await res.arrayBuffer());
-    return {
-      bytes,
-      digest: `sha256:${(0, import_node_crypto3.createHash)("sha256").update(bytes).digest("hex")}`,
-      headerDigest: res.headers.get("docker-content-digest") ?? void 0,
-      mediaType: res.headers.get("content-type") ?? ""
-    };
-  }
-  /** GETs a blob and checks its bytes hash to `digest`. */
-  async blob(digest) {
-    const res = await this.request(`/blobs/${digest}`);
-    if (!res.ok) throw new UserError(`Registry ${this.ref.registry} answered ${res.status} for blob ${digest}`);
-    const bytes = Buffer.from(await res.arrayBuffer());
-    const got = `sha256:${(0, import_node_crypto3.createHash)("sha256").update(bytes).digest("hex")}`;
-    if (got !== digest) throw new UserError(`Blob ${digest} from ${this.ref.registry} hashes to ${got}`);
-    return bytes;
-  }
-  /** True when the registry already holds the blob (HEAD /blobs/DIGEST answers 200). */
-  async blobExists(digest) {
-    const res = await this.request(`/blobs/${digest}`, { method: "HEAD" });
-    return res.ok;
-  }
-  /**
-   * PUTs manifest bytes under `reference` (a tag): how a proven image is tagged after a push by digest.
-   * @throws UserError with the registry's status when it refuses.
-   */
-  async putManifest(reference, bytes, mediaType) {
-    const res = await this.request(`/manifests/${reference}`, { method: "PUT", body: bytes, contentType: mediaType });
-    if (res.status !== 201 && !res.ok) {
-      throw new UserError(`Registry ${this.ref.registry} answered ${res.status} when tagging ${reference}`, {
-        fix: "Check that the credentials may push to this repository"
-      });
-    }
-  }
-  /** Lists the repository's tags (`/tags/list`); [] when the repository does not exist. */
-  async tags() {
-    const res = await this.request("/tags/list");
-    if (res.status === 404) return [];
-    if (!res.ok) throw new UserError(`Registry ${this.ref.registry} answered ${res.status} for the tag list`);
-    return (await res.json()).tags ?? [];
-  }
-};
-function manifestMediaType(served, bytes) {
-  if (served && !served.startsWith("application/json") && !served.startsWith("text/")) return served.split(";")[0];
-  return JSON.parse(bytes.toString()).mediaType ?? MEDIA_TYPE_MANIFEST;
+  return hit;
 }
-async function tarEntries(tar) {
-  const out = /* @__PURE__ */ new Map();
-  const ex = (0, import_tar_stream2.extract)();
-  const done = new Promise((resolve5, reject) => {
-    ex.on("entry", (header, stream3, next) => {
-      const chunks = [];
-      stream3.on("data", (c) => chunks.push(c));
-      stream3.on("end", () => {
-        out.set(header.name.replace(/^\.?\//, ""), { type: header.type ?? "file", bytes: Buffer.concat(chunks) });
-        next();
-      });
-      stream3.resume();
-    });
-    ex.on("finish", resolve5);
-    ex.on("error", reject);
-  });
-  ex.end(Buffer.from(tar));
-  await done;
-  return out;
-}
-async function readBack(ref, expected, o = {}) {
-  const client = o instanceof RegistryClient ? o : new RegistryClient(ref, o);
-  const name = formatImageRef(ref);
-  const m = await client.manifest(ref.tag ?? expected.digest);
-  const mismatch = (what, want2, got) => new UserError(`Read-back of ${name}: ${what} is ${got}, expected ${want2}`, {
-    fix: "Something rewrote the image on push; push again with the skopeo or oras backend"
-  });
-  if (m.digest !== expected.digest) throw mismatch("the manifest digest", expected.digest, m.digest);
-  if (m.headerDigest && m.headerDigest !== expected.digest)
-    throw mismatch("Docker-Content-Digest", expected.digest, m.headerDigest);
-  const manifest = JSON.parse(m.bytes.toString());
-  const annotations = manifest.annotations ?? {};
-  if (annotations[WASM_VARIANT_ANNOTATION] !== WASM_VARIANT) {
-    throw mismatch(`annotation ${WASM_VARIANT_ANNOTATION}`, WASM_VARIANT, String(annotations[WASM_VARIANT_ANNOTATION]));
+async function runnableFromManifest(manifestBytes, get, where2, blobs) {
+  let bytes = manifestBytes;
+  let m = JSON.parse(bytes.toString());
+  if (m.manifests || m.mediaType === MEDIA_TYPE_INDEX || m.mediaType === MEDIA_TYPE_DOCKER_LIST) {
+    bytes = await get(pickWasm(m, where2).digest);
+    m = JSON.parse(bytes.toString());
   }
-  const config2 = JSON.parse((await client.blob(manifest.config.digest)).toString());
-  const platform2 = `${config2.os}/${config2.architecture}`;
-  const want = `${WASM_PLATFORM.os}/${WASM_PLATFORM.architecture}`;
-  if (platform2 !== want) throw mismatch("the platform", want, platform2);
-  if (manifest.layers.length !== 1) throw mismatch("the layer count", "1", String(manifest.layers.length));
-  const layer = manifest.layers[0];
-  const files = await tarEntries((0, import_node_zlib2.gunzipSync)(await client.blob(layer.digest)));
-  const path19 = expected.entrypoint.replace(/^\//, "");
-  const listed = [...files.keys()].join(", ");
-  if (files.size !== 1 || !files.has(path19)) throw mismatch("the layer content", path19, listed || "(empty)");
-  const wasm = files.get(path19).bytes;
-  const wasmDigest = `sha256:${(0, import_node_crypto3.createHash)("sha256").update(wasm).digest("hex")}`;
-  if (wasmDigest !== expected.wasmDigest) throw mismatch(`the sha256 of ${path19}`, expected.wasmDigest, wasmDigest);
+  blobs?.set(digestOf(bytes), bytes);
+  const configBytes = await get(m.config.digest);
+  blobs?.set(m.config.digest, configBytes);
+  const config2 = JSON.parse(configBytes.toString());
+  const layers = [];
+  for (const l of m.layers) {
+    const b = await get(l.digest);
+    blobs?.set(l.digest, b);
+    layers.push({ mediaType: l.mediaType, digest: l.digest, bytes: b });
+  }
   return {
-    ref: formatImageRef(ref, { digest: m.digest }),
-    digest: m.digest,
-    platform: platform2,
-    annotations,
-    layerDigest: layer.digest,
-    wasm,
-    manifest: { bytes: m.bytes, mediaType: manifestMediaType(m.mediaType, m.bytes) }
+    digest: digestOf(bytes),
+    platform: `${config2.os}/${config2.architecture}`,
+    entrypoint: config2.config?.Entrypoint ?? [],
+    cmd: config2.config?.Cmd ?? [],
+    env: config2.config?.Env ?? [],
+    workingDir: config2.config?.WorkingDir || void 0,
+    annotations: m.annotations ?? {},
+    layers
   };
 }
 
@@ -87362,6 +87236,188 @@ function skopeoCopyCommand(o) {
   return { command: o.tool ?? "skopeo", args };
 }
 
+// packages/oci/src/registry.ts
+var import_node_crypto7 = require("node:crypto");
+var RegistryClient = class {
+  constructor(ref, o = {}) {
+    this.ref = ref;
+    this.o = o;
+    const host = ref.registry === "docker.io" ? "registry-1.docker.io" : ref.registry;
+    this.base = `${o.insecure ?? isLoopbackRegistry(ref.registry) ? "http" : "https"}://${host}/v2/${ref.repository}`;
+    this.credentials = o.credentials ?? dockerConfigCredentials(ref.registry);
+  }
+  ref;
+  o;
+  token;
+  tokenScope;
+  base;
+  credentials;
+  send(path19, r) {
+    const headers = {};
+    if (r.accept) headers.Accept = r.accept;
+    if (r.contentType) headers["Content-Type"] = r.contentType;
+    if (this.token) headers.Authorization = this.token;
+    return fetch(`${this.base}${path19}`, {
+      method: r.method ?? "GET",
+      headers,
+      body: r.body ? Buffer.from(r.body) : void 0,
+      signal: AbortSignal.timeout(this.o.timeoutMs ?? 3e4)
+    });
+  }
+  async request(path19, r = {}) {
+    const attempt = async () => {
+      let res2;
+      try {
+        const sentWith = this.token;
+        res2 = await this.send(path19, r);
+        if (res2.status === 401 && (this.token !== sentWith || await this.authenticate(res2.headers.get("www-authenticate"), r.method)))
+          res2 = await this.send(path19, r);
+      } catch (e) {
+        if (e instanceof UserError) throw e;
+        throw new TransientError(`${e.cause ?? e.message}`, { cause: e });
+      }
+      if (isTransientStatus(res2.status)) throw new TransientError(`HTTP ${res2.status}`);
+      return res2;
+    };
+    let res;
+    try {
+      res = (await retry2(attempt, this.o.retry)).value;
+    } catch (e) {
+      if (!(e instanceof TransientError)) throw e;
+      const what = e.message.startsWith("HTTP ") ? `kept failing for ${r.method ?? "GET"} ${path19}` : "is unreachable";
+      throw new UserError(`Registry ${this.ref.registry} ${what} (${e.message})`, {
+        fix: `Check the registry address "${this.ref.registry}", that it is running, and retry later`,
+        cause: e
+      });
+    }
+    if (res.status === 401 || res.status === 403) {
+      const what = r.method === "PUT" ? "push to" : "read";
+      const why = res.status === 401 ? "refused the credentials (401)" : "denied access (403)";
+      throw new UserError(`Registry ${this.ref.registry} ${why} for ${this.ref.repository}`, {
+        fix: `Check the credentials (username/password inputs or docker login for ${this.ref.registry}) and that they may ${what} this repository`
+      });
+    }
+    return res;
+  }
+  async authenticate(challenge, method) {
+    if (!challenge) return false;
+    const basic = this.credentials ? `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString("base64")}` : void 0;
+    if (/^basic/i.test(challenge)) {
+      if (this.token === basic) return false;
+      this.token = basic;
+      return !!basic;
+    }
+    const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (!params.realm) return false;
+    const scope = params.scope ?? `repository:${this.ref.repository}:${method === "PUT" ? "pull,push" : "pull"}`;
+    if (this.token && scope === this.tokenScope) return false;
+    const url3 = new URL(params.realm);
+    if (params.service) url3.searchParams.set("service", params.service);
+    url3.searchParams.set("scope", scope);
+    const res = await fetch(url3, { headers: basic ? { Authorization: basic } : {} });
+    if (!res.ok) return false;
+    const body2 = await res.json();
+    const token = body2.token ?? body2.access_token;
+    this.token = token ? `Bearer ${token}` : void 0;
+    this.tokenScope = scope;
+    return !!token;
+  }
+  /** GETs a manifest by tag or digest; returns its raw bytes, the registry's digest header and media type. */
+  async manifest(reference) {
+    const accept3 = [MEDIA_TYPE_MANIFEST, MEDIA_TYPE_INDEX, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_LIST].join(
+      ", "
+    );
+    const res = await this.request(`/manifests/${reference}`, { accept: accept3 });
+    if (res.status === 404) {
+      throw new UserError(`Manifest ${formatImageRef(this.ref)} (${reference}) not found in the registry`, {
+        fix: "Check the push succeeded and the reference is right"
+      });
+    }
+    if (!res.ok) throw new UserError(`Registry ${this.ref.registry} answered ${res.status} for manifest ${reference}`);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    return {
+      bytes,
+      digest: `sha256:${(0, import_node_crypto7.createHash)("sha256").update(bytes).digest("hex")}`,
+      headerDigest: res.headers.get("docker-content-digest") ?? void 0,
+      mediaType: res.headers.get("content-type") ?? ""
+    };
+  }
+  /** GETs a blob and checks its bytes hash to `digest`. */
+  async blob(digest) {
+    const res = await this.request(`/blobs/${digest}`);
+    if (!res.ok) throw new UserError(`Registry ${this.ref.registry} answered ${res.status} for blob ${digest}`);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const got = `sha256:${(0, import_node_crypto7.createHash)("sha256").update(bytes).digest("hex")}`;
+    if (got !== digest) throw new UserError(`Blob ${digest} from ${this.ref.registry} hashes to ${got}`);
+    return bytes;
+  }
+  /** True when the registry already holds the blob (HEAD /blobs/DIGEST answers 200). */
+  async blobExists(digest) {
+    const res = await this.request(`/blobs/${digest}`, { method: "HEAD" });
+    return res.ok;
+  }
+  /**
+   * PUTs manifest bytes under `reference` (a tag): how a proven image is tagged after a push by digest.
+   * @throws UserError with the registry's status when it refuses.
+   */
+  async putManifest(reference, bytes, mediaType) {
+    const res = await this.request(`/manifests/${reference}`, { method: "PUT", body: bytes, contentType: mediaType });
+    if (res.status !== 201 && !res.ok) {
+      throw new UserError(`Registry ${this.ref.registry} answered ${res.status} when tagging ${reference}`, {
+        fix: "Check that the credentials may push to this repository"
+      });
+    }
+  }
+  /** Lists the repository's tags (`/tags/list`); [] when the repository does not exist. */
+  async tags() {
+    const res = await this.request("/tags/list");
+    if (res.status === 404) return [];
+    if (!res.ok) throw new UserError(`Registry ${this.ref.registry} answered ${res.status} for the tag list`);
+    return (await res.json()).tags ?? [];
+  }
+};
+function manifestMediaType(served, bytes) {
+  if (served && !served.startsWith("application/json") && !served.startsWith("text/")) return served.split(";")[0];
+  return JSON.parse(bytes.toString()).mediaType ?? MEDIA_TYPE_MANIFEST;
+}
+async function readBack(ref, expected, o = {}) {
+  const client = o instanceof RegistryClient ? o : new RegistryClient(ref, o);
+  const name = formatImageRef(ref);
+  const m = await client.manifest(ref.tag ?? expected.digest);
+  const mismatch = (what, want2, got) => new UserError(`Read-back of ${name}: ${what} is ${got}, expected ${want2}`, {
+    fix: "Something rewrote the image on push; push again with the skopeo or oras backend"
+  });
+  if (m.digest !== expected.digest) throw mismatch("the manifest digest", expected.digest, m.digest);
+  if (m.headerDigest && m.headerDigest !== expected.digest)
+    throw mismatch("Docker-Content-Digest", expected.digest, m.headerDigest);
+  const image = await runnableFromManifest(m.bytes, (d) => client.blob(d), name);
+  const annotations = image.annotations;
+  if (annotations[WASM_VARIANT_ANNOTATION] !== WASM_VARIANT) {
+    throw mismatch(`annotation ${WASM_VARIANT_ANNOTATION}`, WASM_VARIANT, String(annotations[WASM_VARIANT_ANNOTATION]));
+  }
+  const want = `${WASM_PLATFORM.os}/${WASM_PLATFORM.architecture}`;
+  if (image.platform !== want) throw mismatch("the platform", want, image.platform);
+  if (image.layers.length !== 1) throw mismatch("the layer count", "1", String(image.layers.length));
+  const layer = image.layers[0];
+  const files = await tarEntries(layerTar(layer));
+  const path19 = expected.entrypoint.replace(/^\//, "");
+  const listed = [...files.keys()].join(", ");
+  if (files.size !== 1 || !files.has(path19)) throw mismatch("the layer content", path19, listed || "(empty)");
+  const wasm = files.get(path19).bytes;
+  const wasmDigest = `sha256:${(0, import_node_crypto7.createHash)("sha256").update(wasm).digest("hex")}`;
+  if (wasmDigest !== expected.wasmDigest) throw mismatch(`the sha256 of ${path19}`, expected.wasmDigest, wasmDigest);
+  return {
+    ref: formatImageRef(ref, { digest: m.digest }),
+    digest: m.digest,
+    platform: image.platform,
+    annotations,
+    layerDigest: layer.digest,
+    wasm,
+    manifest: { bytes: m.bytes, mediaType: manifestMediaType(m.mediaType, m.bytes) },
+    image
+  };
+}
+
 // packages/oci/src/push.ts
 function explainPushFailure(stderr, registry2) {
   if (/connection refused|no such host|dial tcp|i\/o timeout|network is unreachable/i.test(stderr)) {
@@ -107500,10 +107556,10 @@ async function pushStep(o, log2) {
     log2
   );
   const { proof, command: _command, ...rest } = r;
-  const { wasm, manifest: _manifest, ...served } = proof;
+  const { wasm: _wasm, manifest: _manifest, image, ...served } = proof;
   const uploaded = r.bytesUploaded === void 0 ? "" : `; uploaded ${r.bytesUploaded} bytes in ${r.blobsUploaded} blobs (${r.blobsPresent} already there)`;
   return {
-    value: { ...rest, ...served, reason: choice.reason, wasm },
+    value: { ...rest, ...served, reason: choice.reason, image },
     detail: `${r.ref} via ${r.backend}${uploaded}${r.attempts > 1 ? ` after ${r.attempts} attempts` : ""}; read back: digest, ${proof.platform}, compat-smart, layer sha256 match; tagged ${r.tags.join(", ") || "(none)"}`
   };
 }

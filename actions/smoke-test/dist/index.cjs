@@ -26855,7 +26855,7 @@ function dockerConfigCredentials(registry2, env = process.env) {
 var import_node_crypto2 = require("node:crypto");
 var import_node_fs3 = require("node:fs");
 var import_node_path3 = require("node:path");
-var import_node_zlib = require("node:zlib");
+var import_node_zlib2 = require("node:zlib");
 
 // packages/oci/src/media-types.ts
 var MEDIA_TYPE_INDEX = "application/vnd.oci.image.index.v1+json";
@@ -26870,6 +26870,7 @@ var REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
 var WASM_PLATFORM = { architecture: "wasm", os: "wasi" };
 
 // packages/oci/src/tar.ts
+var import_node_zlib = require("node:zlib");
 var import_tar_stream = __toESM(require_tar_stream(), 1);
 async function packTar(entries) {
   const p = (0, import_tar_stream.pack)();
@@ -26887,13 +26888,42 @@ async function packTar(entries) {
   await done;
   return Buffer.concat(chunks);
 }
+async function tarEntries(tar) {
+  const out = /* @__PURE__ */ new Map();
+  const ex = (0, import_tar_stream.extract)();
+  const done = new Promise((resolve2, reject) => {
+    ex.on("entry", (header, stream2, next) => {
+      const chunks = [];
+      stream2.on("data", (c) => chunks.push(c));
+      stream2.on("end", () => {
+        out.set(header.name.replace(/^\.?\//, ""), { type: header.type ?? "file", bytes: Buffer.concat(chunks) });
+        next();
+      });
+      stream2.resume();
+    });
+    ex.on("finish", resolve2);
+    ex.on("error", reject);
+  });
+  ex.end(Buffer.from(tar));
+  await done;
+  return out;
+}
+function layerTar(layer) {
+  if (layer.bytes[0] === 31 && layer.bytes[1] === 139) return (0, import_node_zlib.gunzipSync)(layer.bytes);
+  if (/zstd/.test(layer.mediaType)) {
+    throw new UserError(`Layer ${layer.digest} is zstd-compressed (${layer.mediaType})`, {
+      fix: "wasm-build reads gzip or plain tar layers; push the image with gzip layers"
+    });
+  }
+  return Buffer.from(layer.bytes);
+}
 
 // packages/oci/src/layout.ts
 function sha256(bytes) {
   return `sha256:${(0, import_node_crypto2.createHash)("sha256").update(bytes).digest("hex")}`;
 }
 var NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-function layerTar(name, wasm, mtime) {
+function layerTar2(name, wasm, mtime) {
   const header = {
     name: `${name}.wasm`,
     mode: 493,
@@ -26921,8 +26951,8 @@ async function buildImage(o) {
   const entrypoint = entrypointFor(o.name);
   const created = o.created ?? 0;
   const createdIso = new Date(created * 1e3).toISOString().replace(".000Z", "Z");
-  const tar = await layerTar(o.name, o.wasm, new Date(created * 1e3));
-  const layerBytes = (0, import_node_zlib.gzipSync)(tar, { level: 9 });
+  const tar = await layerTar2(o.name, o.wasm, new Date(created * 1e3));
+  const layerBytes = (0, import_node_zlib2.gzipSync)(tar, { level: 9 });
   const diffId = sha256(tar);
   const configJson = {
     created: createdIso,
@@ -26982,10 +27012,9 @@ function writeLayout(image, dir, tag) {
 }
 
 // packages/oci/src/pull.ts
-var import_node_crypto4 = require("node:crypto");
+var import_node_crypto3 = require("node:crypto");
 var import_node_fs4 = require("node:fs");
 var import_node_path4 = require("node:path");
-var import_node_zlib2 = require("node:zlib");
 
 // packages/oci/src/reference.ts
 var COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
@@ -27039,9 +27068,123 @@ function isLoopbackRegistry(registry2) {
   return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+// packages/oci/src/pull.ts
+function digestOf(bytes) {
+  return `sha256:${(0, import_node_crypto3.createHash)("sha256").update(bytes).digest("hex")}`;
+}
+function pickWasm(index, where) {
+  const all = index.manifests ?? [];
+  const hit = all.find(
+    (m) => m.platform?.os === WASM_PLATFORM.os && m.platform.architecture === WASM_PLATFORM.architecture
+  );
+  if (!hit) {
+    const seen = all.map((m) => `${m.platform?.os ?? "?"}/${m.platform?.architecture ?? "?"}`).join(", ");
+    throw new UserError(`${where} is an index with no wasi/wasm image (platforms: ${seen || "none"})`, {
+      fix: "Build with --platform wasi/wasm, and with provenance and SBOM off"
+    });
+  }
+  return hit;
+}
+async function runnableFromManifest(manifestBytes, get, where, blobs) {
+  let bytes = manifestBytes;
+  let m = JSON.parse(bytes.toString());
+  if (m.manifests || m.mediaType === MEDIA_TYPE_INDEX || m.mediaType === MEDIA_TYPE_DOCKER_LIST) {
+    bytes = await get(pickWasm(m, where).digest);
+    m = JSON.parse(bytes.toString());
+  }
+  blobs?.set(digestOf(bytes), bytes);
+  const configBytes = await get(m.config.digest);
+  blobs?.set(m.config.digest, configBytes);
+  const config2 = JSON.parse(configBytes.toString());
+  const layers = [];
+  for (const l of m.layers) {
+    const b = await get(l.digest);
+    blobs?.set(l.digest, b);
+    layers.push({ mediaType: l.mediaType, digest: l.digest, bytes: b });
+  }
+  return {
+    digest: digestOf(bytes),
+    platform: `${config2.os}/${config2.architecture}`,
+    entrypoint: config2.config?.Entrypoint ?? [],
+    cmd: config2.config?.Cmd ?? [],
+    env: config2.config?.Env ?? [],
+    workingDir: config2.config?.WorkingDir || void 0,
+    annotations: m.annotations ?? {},
+    layers
+  };
+}
+async function pullImage(ref, client, layoutDir, tag = "latest") {
+  const m = await client.manifest(ref.digest ?? ref.tag ?? "latest");
+  const blobs = /* @__PURE__ */ new Map();
+  const img = await runnableFromManifest(m.bytes, (d) => client.blob(d), formatImageRef(ref), blobs);
+  const bytes = blobs.get(img.digest);
+  writeLayout(
+    {
+      blobs,
+      manifest: {
+        mediaType: JSON.parse(Buffer.from(bytes).toString()).mediaType,
+        digest: img.digest,
+        size: bytes.length
+      }
+    },
+    layoutDir,
+    tag
+  );
+  return img;
+}
+async function readLayoutImage(layoutDir, tag) {
+  const indexFile = (0, import_node_path4.join)(layoutDir, "index.json");
+  if (!(0, import_node_fs4.existsSync)(indexFile)) {
+    throw new UserError(`Not an OCI image layout: "${layoutDir}" has no index.json`, {
+      fix: "Pass the layout-dir output of the image action"
+    });
+  }
+  const index = JSON.parse((0, import_node_fs4.readFileSync)(indexFile, "utf8"));
+  const d = tag ? index.manifests.find((m) => m.annotations?.[REF_NAME_ANNOTATION] === tag) : index.manifests.length === 1 ? index.manifests[0] : void 0;
+  if (!d) {
+    const tags = index.manifests.map((m) => m.annotations?.[REF_NAME_ANNOTATION] ?? m.digest).join(", ");
+    throw new UserError(`No image ${tag ? `tagged "${tag}" ` : ""}in ${layoutDir} (it holds: ${tags || "nothing"})`, {
+      fix: "Pass the tag the image action wrote"
+    });
+  }
+  const get = async (digest) => {
+    const bytes = (0, import_node_fs4.readFileSync)((0, import_node_path4.join)(layoutDir, "blobs", ...digest.split(":")));
+    if (digestOf(bytes) !== digest)
+      throw new UserError(`Blob ${digest} in ${layoutDir} is corrupt`, { fix: "Write the layout again" });
+    return bytes;
+  };
+  return runnableFromManifest(await get(d.digest), get, layoutDir);
+}
+function builtToRunnable(img) {
+  return {
+    digest: img.manifest.digest,
+    platform: `${WASM_PLATFORM.os}/${WASM_PLATFORM.architecture}`,
+    entrypoint: [img.entrypoint],
+    cmd: [],
+    env: [],
+    annotations: img.manifestJson.annotations ?? {},
+    layers: [
+      {
+        mediaType: img.layer.mediaType,
+        digest: img.layer.digest,
+        bytes: Buffer.from(img.blobs.get(img.layer.digest))
+      }
+    ]
+  };
+}
+async function entrypointModule(img) {
+  const path5 = img.entrypoint[0]?.replace(/^\//, "");
+  if (!path5)
+    throw new UserError(`Image ${img.digest} has no Entrypoint`, { fix: "Build the image with wasm-build image" });
+  for (const l of [...img.layers].reverse()) {
+    const hit = (await tarEntries(layerTar(l))).get(path5);
+    if (hit?.type === "file") return hit.bytes;
+  }
+  throw new UserError(`Image ${img.digest} runs /${path5}, but no layer holds it`, { fix: "Rebuild the image" });
+}
+
 // packages/oci/src/registry.ts
-var import_node_crypto3 = require("node:crypto");
-var import_tar_stream2 = __toESM(require_tar_stream(), 1);
+var import_node_crypto4 = require("node:crypto");
 var RegistryClient = class {
   constructor(ref, o = {}) {
     this.ref = ref;
@@ -27141,7 +27284,7 @@ var RegistryClient = class {
     const bytes = Buffer.from(await res.arrayBuffer());
     return {
       bytes,
-      digest: `sha256:${(0, import_node_crypto3.createHash)("sha256").update(bytes).digest("hex")}`,
+      digest: `sha256:${(0, import_node_crypto4.createHash)("sha256").update(bytes).digest("hex")}`,
       headerDigest: res.headers.get("docker-content-digest") ?? void 0,
       mediaType: res.headers.get("content-type") ?? ""
     };
@@ -27151,7 +27294,7 @@ var RegistryClient = class {
     const res = await this.request(`/blobs/${digest}`);
     if (!res.ok) throw new UserError(`Registry ${this.ref.registry} answered ${res.status} for blob ${digest}`);
     const bytes = Buffer.from(await res.arrayBuffer());
-    const got = `sha256:${(0, import_node_crypto3.createHash)("sha256").update(bytes).digest("hex")}`;
+    const got = `sha256:${(0, import_node_crypto4.createHash)("sha256").update(bytes).digest("hex")}`;
     if (got !== digest) throw new UserError(`Blob ${digest} from ${this.ref.registry} hashes to ${got}`);
     return bytes;
   }
@@ -27180,142 +27323,6 @@ var RegistryClient = class {
     return (await res.json()).tags ?? [];
   }
 };
-async function tarEntries(tar) {
-  const out = /* @__PURE__ */ new Map();
-  const ex = (0, import_tar_stream2.extract)();
-  const done = new Promise((resolve2, reject) => {
-    ex.on("entry", (header, stream2, next) => {
-      const chunks = [];
-      stream2.on("data", (c) => chunks.push(c));
-      stream2.on("end", () => {
-        out.set(header.name.replace(/^\.?\//, ""), { type: header.type ?? "file", bytes: Buffer.concat(chunks) });
-        next();
-      });
-      stream2.resume();
-    });
-    ex.on("finish", resolve2);
-    ex.on("error", reject);
-  });
-  ex.end(Buffer.from(tar));
-  await done;
-  return out;
-}
-
-// packages/oci/src/pull.ts
-function digestOf(bytes) {
-  return `sha256:${(0, import_node_crypto4.createHash)("sha256").update(bytes).digest("hex")}`;
-}
-function pickWasm(index, where) {
-  const all = index.manifests ?? [];
-  const hit = all.find(
-    (m) => m.platform?.os === WASM_PLATFORM.os && m.platform.architecture === WASM_PLATFORM.architecture
-  );
-  if (!hit) {
-    const seen = all.map((m) => `${m.platform?.os ?? "?"}/${m.platform?.architecture ?? "?"}`).join(", ");
-    throw new UserError(`${where} is an index with no wasi/wasm image (platforms: ${seen || "none"})`, {
-      fix: "Build with --platform wasi/wasm, and with provenance and SBOM off"
-    });
-  }
-  return hit;
-}
-async function runnable(manifestBytes, get, where, blobs) {
-  let bytes = manifestBytes;
-  let m = JSON.parse(bytes.toString());
-  if (m.manifests || m.mediaType === MEDIA_TYPE_INDEX || m.mediaType === MEDIA_TYPE_DOCKER_LIST) {
-    bytes = await get(pickWasm(m, where).digest);
-    m = JSON.parse(bytes.toString());
-  }
-  blobs?.set(digestOf(bytes), bytes);
-  const configBytes = await get(m.config.digest);
-  blobs?.set(m.config.digest, configBytes);
-  const config2 = JSON.parse(configBytes.toString());
-  const layers = [];
-  for (const l of m.layers) {
-    const b = await get(l.digest);
-    blobs?.set(l.digest, b);
-    layers.push({ mediaType: l.mediaType, digest: l.digest, bytes: b });
-  }
-  return {
-    digest: digestOf(bytes),
-    platform: `${config2.os}/${config2.architecture}`,
-    entrypoint: config2.config?.Entrypoint ?? [],
-    cmd: config2.config?.Cmd ?? [],
-    env: config2.config?.Env ?? [],
-    workingDir: config2.config?.WorkingDir || void 0,
-    annotations: m.annotations ?? {},
-    layers
-  };
-}
-async function pullImage(ref, client, layoutDir, tag = "latest") {
-  const m = await client.manifest(ref.digest ?? ref.tag ?? "latest");
-  const blobs = /* @__PURE__ */ new Map();
-  const img = await runnable(m.bytes, (d) => client.blob(d), formatImageRef(ref), blobs);
-  const bytes = blobs.get(img.digest);
-  writeLayout(
-    {
-      blobs,
-      manifest: {
-        mediaType: JSON.parse(Buffer.from(bytes).toString()).mediaType,
-        digest: img.digest,
-        size: bytes.length
-      }
-    },
-    layoutDir,
-    tag
-  );
-  return img;
-}
-async function readLayoutImage(layoutDir, tag) {
-  const indexFile = (0, import_node_path4.join)(layoutDir, "index.json");
-  if (!(0, import_node_fs4.existsSync)(indexFile)) {
-    throw new UserError(`Not an OCI image layout: "${layoutDir}" has no index.json`, {
-      fix: "Pass the layout-dir output of the image action"
-    });
-  }
-  const index = JSON.parse((0, import_node_fs4.readFileSync)(indexFile, "utf8"));
-  const d = tag ? index.manifests.find((m) => m.annotations?.[REF_NAME_ANNOTATION] === tag) : index.manifests.length === 1 ? index.manifests[0] : void 0;
-  if (!d) {
-    const tags = index.manifests.map((m) => m.annotations?.[REF_NAME_ANNOTATION] ?? m.digest).join(", ");
-    throw new UserError(`No image ${tag ? `tagged "${tag}" ` : ""}in ${layoutDir} (it holds: ${tags || "nothing"})`, {
-      fix: "Pass the tag the image action wrote"
-    });
-  }
-  const get = async (digest) => {
-    const bytes = (0, import_node_fs4.readFileSync)((0, import_node_path4.join)(layoutDir, "blobs", ...digest.split(":")));
-    if (digestOf(bytes) !== digest)
-      throw new UserError(`Blob ${digest} in ${layoutDir} is corrupt`, { fix: "Write the layout again" });
-    return bytes;
-  };
-  return runnable(await get(d.digest), get, layoutDir);
-}
-function builtToRunnable(img) {
-  return {
-    digest: img.manifest.digest,
-    platform: `${WASM_PLATFORM.os}/${WASM_PLATFORM.architecture}`,
-    entrypoint: [img.entrypoint],
-    cmd: [],
-    env: [],
-    annotations: img.manifestJson.annotations ?? {},
-    layers: [
-      {
-        mediaType: img.layer.mediaType,
-        digest: img.layer.digest,
-        bytes: Buffer.from(img.blobs.get(img.layer.digest))
-      }
-    ]
-  };
-}
-async function entrypointModule(img) {
-  const path5 = img.entrypoint[0]?.replace(/^\//, "");
-  if (!path5)
-    throw new UserError(`Image ${img.digest} has no Entrypoint`, { fix: "Build the image with wasm-build image" });
-  for (const l of [...img.layers].reverse()) {
-    const tar = l.bytes[0] === 31 && l.bytes[1] === 139 ? (0, import_node_zlib2.gunzipSync)(l.bytes) : l.bytes;
-    const hit = (await tarEntries(tar)).get(path5);
-    if (hit?.type === "file") return hit.bytes;
-  }
-  throw new UserError(`Image ${img.digest} runs /${path5}, but no layer holds it`, { fix: "Rebuild the image" });
-}
 
 // packages/oci/src/push-types.ts
 var PUSH_BACKENDS = ["buildx", "oras", "skopeo"];
@@ -48615,8 +48622,7 @@ var import_node_path7 = require("node:path");
 // packages/smoke/src/unpack.ts
 var import_node_fs7 = require("node:fs");
 var import_node_path6 = require("node:path");
-var import_node_zlib3 = require("node:zlib");
-var import_tar_stream3 = __toESM(require_tar_stream(), 1);
+var import_tar_stream2 = __toESM(require_tar_stream(), 1);
 var WHITEOUT = ".wh.";
 var OPAQUE = ".wh..wh..opq";
 function refuse(layer, name, why) {
@@ -48654,18 +48660,11 @@ function removePath(path5) {
 async function unpackLayers(layers, rootfs) {
   (0, import_node_fs7.mkdirSync)(rootfs, { recursive: true });
   for (const layer of layers) {
-    let tar;
-    if (layer.bytes[0] === 31 && layer.bytes[1] === 139) tar = (0, import_node_zlib3.gunzipSync)(layer.bytes);
-    else if (/zstd/.test(layer.mediaType)) {
-      throw new UserError(`Layer ${layer.digest} is zstd-compressed (${layer.mediaType})`, {
-        fix: "wasm-build smoke-tests gzip or plain tar layers; push the image with gzip layers"
-      });
-    } else tar = layer.bytes;
-    await unpackTar(tar, rootfs, layer.digest);
+    await unpackTar(layerTar(layer), rootfs, layer.digest);
   }
 }
 async function unpackTar(tar, rootfs, layer) {
-  const ex = (0, import_tar_stream3.extract)();
+  const ex = (0, import_tar_stream2.extract)();
   const done = new Promise((resolve2, reject) => {
     ex.on("entry", (h, stream2, next) => {
       const chunks = [];
@@ -49143,6 +49142,15 @@ var runtimeToolsSchema = external_exports.object({
 function credentials(o) {
   return o.username && o.password ? { username: o.username, password: o.password } : void 0;
 }
+function smokeExpectations(o) {
+  return {
+    args: o.smokeArgs,
+    env: keyValues(o.smokeEnv),
+    exitCode: o.expectExitCode,
+    stdout: o.expectStdout !== void 0 && o.expectStdoutRegex ? new RegExp(o.expectStdout) : o.expectStdout,
+    timeoutMs: o.timeoutMs
+  };
+}
 function keyValues(pairs) {
   return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
 }
@@ -49588,13 +49596,6 @@ void runAction(async () => {
   });
   const source = i.image ?? i.layoutDir ?? i.wasm;
   const report = verifyBytes(await entrypointModule(image), `${source} (${image.entrypoint[0]})`);
-  const expectations = {
-    args: i.smokeArgs,
-    env: keyValues(i.smokeEnv),
-    exitCode: i.expectExitCode,
-    stdout: i.expectStdout !== void 0 && i.expectStdoutRegex ? new RegExp(i.expectStdout) : i.expectStdout,
-    timeoutMs: i.timeoutMs
-  };
   const step = await group(
     "smoke-test",
     () => smokeStep(
@@ -49603,7 +49604,7 @@ void runAction(async () => {
       {
         runtimes: i.runtimes,
         allowIncompatible: i.allowIncompatible,
-        expectations,
+        expectations: smokeExpectations(i),
         preopen: i.preopen,
         tools: machineTools({ ...i, install: true }, log)
       },
