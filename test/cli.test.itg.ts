@@ -87,6 +87,33 @@ describe('wasm-build verify', () => {
     expect(r.stderr).toMatch(message);
     expect(r.all).not.toMatch(NO_STACK);
   });
+
+  it('fails --forbid simd on a component, naming the check', () => {
+    const module = join(CORPUS, 'binaries/wasi-testsuite_rust_wasip3_cli-exit.component.wasm');
+    const r = cli(['verify', '--forbid', 'simd', module]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^wasm-build: The "forbid simd" check cannot be proven on a component/m);
+    expect(r.stdout).toMatch(/│ simd\s+│ unknown\s+│/);
+    expect(r.all).not.toMatch(NO_STACK);
+  });
+
+  it("fails a module that V8 rejects, with the validator's message and offset", () => {
+    // Our decoder reads it; V8 (a complete validator) rejects it: the table says every runtime fails to load it.
+    const module = join(CORPUS, 'binaries/wamr_malformed_fuzz10.wasm');
+    const r = cli(['verify', module, '--verbose']);
+    expect(r.code).toBe(1);
+    expect(r.all).toMatch(/is not valid WebAssembly \(V8 [^)]+\)\): .*@\+271|is not a valid WebAssembly module/);
+    expect(r.all).not.toMatch(NO_STACK);
+  });
+
+  it('refuses a directory given as the module in one line, even with --verbose', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dir-'));
+    const r = cli(['verify', '--verbose', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`wasm-build: "${dir}" is a directory, not a module file`);
+    expect(r.all).not.toMatch(/EISDIR/);
+    expect(r.all).not.toMatch(NO_STACK);
+  });
 });
 
 describe.runIf(all)('wasm-build CLI', () => {

@@ -9,7 +9,7 @@ import { memoryLog } from '@wasm-build/kit';
 import { buildImage, builtToRunnable } from '@wasm-build/oci';
 import { machineTools } from '@wasm-build/pipeline';
 import { type CrunHost, hasHybridCgroups, runBundle, smokeImage } from '@wasm-build/smoke';
-import { buildReport, decodeModule } from '@wasm-build/wasm';
+import { verifyBinary } from '@wasm-build/wasm';
 import { describe, expect, it } from 'vitest';
 import { corpusFile } from './helpers/corpus.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
@@ -114,7 +114,7 @@ describe.runIf(HAVE.crun)('a crun without the WasmEdge handler', () => {
     const [r] = await smokeImage(
       {
         image,
-        report: buildReport(decodeModule(wasm)),
+        report: await verifyBinary(wasm),
         runtimes: ['crun-wasmedge'],
         expectations: {},
         tools: machineTools({ install: false }, memoryLog()),

@@ -4,7 +4,7 @@ import { memoryLog } from '@wasm-build/kit';
 import { buildImage, builtToRunnable } from '@wasm-build/oci';
 import { machineTools } from '@wasm-build/pipeline';
 import { smokeImage } from '@wasm-build/smoke';
-import { buildReport, decodeModule, type Runtime } from '@wasm-build/wasm';
+import { type Runtime, verifyBinary } from '@wasm-build/wasm';
 import { describe, expect, it } from 'vitest';
 import { corpusFile } from './helpers/corpus.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
@@ -38,7 +38,7 @@ describe('the real runtimes', () => {
       const [r] = await smokeImage(
         {
           image,
-          report: buildReport(decodeModule(wasm)),
+          report: await verifyBinary(wasm),
           runtimes: [runtime],
           expectations: { timeoutMs: 60_000 },
           tools: machineTools({ install: false }, memoryLog()),

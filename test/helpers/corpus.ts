@@ -8,9 +8,12 @@ export function corpusPresent(): boolean {
   return existsSync(join(CORPUS, 'spec', 'MANIFEST.tsv'));
 }
 
-/** Rows of a TSV with a header line, as objects keyed by column name. */
+/** Rows of a TSV with a header line, as objects keyed by column name; `#` comment lines are skipped. */
 export function readTsv(path: string): Record<string, string>[] {
-  const [head, ...lines] = readFileSync(path, 'utf8').trimEnd().split('\n');
+  const [head, ...lines] = readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .filter((l) => !l.startsWith('#'));
   const cols = head.split('\t');
   return lines.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v])));
 }

@@ -20,7 +20,7 @@ import {
   readModule,
   smokeExpectations,
   smokeStep,
-  verifyBytes,
+  verifyModule,
 } from '@wasm-build/pipeline';
 import { getInputs } from './inputs.ts';
 
@@ -38,7 +38,7 @@ void runAction(async () => {
     return builtToRunnable(await buildImage({ wasm: readModule(i.wasm!), name }));
   });
   const source = i.image ?? i.layoutDir ?? i.wasm!;
-  const report = verifyBytes(await entrypointModule(image), `${source} (${image.entrypoint[0]})`);
+  const report = await verifyModule(await entrypointModule(image), `${source} (${image.entrypoint[0]})`, {});
   const step = await core.group('smoke-test', () =>
     smokeStep(
       image,

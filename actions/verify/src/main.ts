@@ -16,7 +16,7 @@ void runAction(async () => {
   core.setOutput(
     'features-used',
     Object.entries(doc.features)
-      .filter(([, u]) => u.used)
+      .filter(([, u]) => u.used === true)
       .map(([f]) => f)
       .join(','),
   );

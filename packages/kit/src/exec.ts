@@ -22,6 +22,8 @@ export interface ExecResult {
 export interface ExecOptions {
   /** Bytes written to the child's stdin. */
   input?: string | Buffer;
+  /** Give the child /dev/null as stdin (not an empty pipe: a module that polls stdin sees the difference). */
+  nullStdin?: boolean;
   /** Called with each chunk of stderr as it arrives (for passing compiler diagnostics through). */
   onStderr?: (chunk: string) => void;
   /** Kill the command (SIGKILL) after this many ms and throw `TimeoutError`. */
@@ -76,7 +78,7 @@ function runCommand(cmd: Command, options: ExecOptions = {}): Promise<ExecResult
     const child = spawn(cmd.command, cmd.args, {
       cwd: cmd.cwd,
       env: cmd.env ? { ...process.env, ...cmd.env } : process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [options.nullStdin ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -87,18 +89,20 @@ function runCommand(cmd: Command, options: ExecOptions = {}): Promise<ExecResult
           child.kill('SIGKILL');
           // A grandchild (a container behind `unshare`/`sudo`) may hold the pipes open past the kill: stop reading
           // them and return now, so the caller's cleanup (crun delete --force) runs at the timeout, not after.
-          child.stdout.destroy();
-          child.stderr.destroy();
+          child.stdout!.destroy();
+          child.stderr!.destroy();
           reject(new TimeoutError(cmd, options.timeoutMs!));
         }, options.timeoutMs)
       : undefined;
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => {
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => {
       err.push(b);
       options.onStderr?.(b.toString());
     });
-    child.stdin.on('error', () => {}); // a child that exits without reading its stdin is not our error
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => {}); // a child that exits without reading its stdin is not our error
+      child.stdin.end(options.input ?? '');
+    }
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       if (e.code === 'ENOENT') {

@@ -11,7 +11,7 @@ import { readModule } from './verify-bytes.ts';
 async function verifyCommand(cmd: CliCommand): Promise<number> {
   const file = cmd.file!;
   const { target, ...o } = cmd.verify!;
-  const doc = verifyModule(readModule(file, 'Pass the path of a .wasm file'), file, {
+  const doc = await verifyModule(readModule(file, 'Pass the path of a .wasm file'), file, {
     ...o,
     threadsTarget: target && isThreadsTarget(target) ? target : undefined,
   });

@@ -89,15 +89,16 @@ export async function runPipeline(
     result.wasmSize = wasm.length;
     result.wasmSha256 = sha256(wasm);
     const doc = await stages.run('verify', async () => {
-      result.report = verifyModule(wasm, finalPath, {
+      result.report = await verifyModule(wasm, finalPath, {
         require: o.require,
         forbid: o.forbid,
         maxSize: o.maxSize,
         entrypoint: entrypointFor(built.name),
         threadsTarget: isThreadsTarget(target) ? target : undefined,
       });
-      enforceChecks(result.report.checks, log);
-      return { value: result.report, detail: verifyDetail(result.report), bytes: wasm.length };
+      const report = result.report;
+      enforceChecks(report.checks, log);
+      return { value: report, detail: verifyDetail(report), bytes: wasm.length };
     });
 
     const tag = ref?.tag ?? 'latest';

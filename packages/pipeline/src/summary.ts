@@ -5,7 +5,7 @@ import type { VerifyDocument } from '@wasm-build/wasm';
 import escapeHtml from 'escape-html';
 import type { StageRow } from './stages.ts';
 import type { PushSummary } from './steps/image.ts';
-import { checkTable, featureTable, runtimeTable, stageTable, type TableData } from './table.ts';
+import { checkTable, featureTable, runtimeTable, stageTable, type TableData, validityLine } from './table.ts';
 
 /** `@actions/core`'s `summary` (a buffer written to `$GITHUB_STEP_SUMMARY` by `write()`). */
 export type Summary = typeof coreSummary;
@@ -34,7 +34,9 @@ export function addVerifySummary(s: Summary, doc: VerifyDocument, file: string):
       `${doc.checks.length} checks (${failed} failed)</p>`,
     true,
   );
-  if (used.rows.length) addTable(s, used);
+  s.addRaw(`<p>${escapeHtml(validityLine(doc))}</p>`, true);
+  if (doc.kind === 'component') s.addRaw('<p>A component: which features it uses cannot be proven.</p>', true);
+  else if (used.rows.length) addTable(s, used);
   else s.addRaw('<p>Uses no post-MVP feature.</p>', true);
   if (doc.checks.length) addTable(s, checkTable(doc.checks));
   addTable(s, runtimeTable(doc.runtimes));
@@ -103,14 +105,16 @@ export function addImageSummary(
 /** Adds a row per runtime: status, exit code, time (ms), first stdout line, reason. Does not write. */
 export function addSmokeSummary(s: Summary, results: SmokeResult[]): Summary {
   return addTable(s.addHeading('smoke-test', 3), {
-    head: ['runtime', 'status', 'exit code', 'time', 'stdout', 'reason'],
+    head: ['runtime', 'status', 'runtime fit', 'outcome', 'exit code', 'time', 'stdout', 'reason'],
     rows: results.map((r) => [
       r.runtime,
-      r.status,
+      r.mismatch ? `${r.status} ⚠` : r.status,
+      r.predicted?.status ?? '',
+      r.outcome ? `${r.outcome.class}${r.outcome.error ? `: ${r.outcome.error}` : ''}` : '',
       r.exitCode?.toString() ?? '',
       `${r.durationMs} ms`,
       r.stdout.split('\n')[0],
-      r.reason ?? '',
+      [r.mismatch && `${r.mismatch}: the fit is wrong; the run counts`, r.reason, r.note].filter(Boolean).join('; '),
     ]),
     widths: [],
   });

@@ -34,8 +34,12 @@ export function stageTable(rows: StageRow[]): TableData {
 export function featureTable(doc: Pick<VerifyDocument, 'features'>): TableData {
   return {
     head: ['feature', 'used', 'evidence'],
-    rows: Object.entries(doc.features).map(([f, u]) => [f, u.used ? 'yes' : 'no', u.evidence]),
-    widths: [26, 6, 90],
+    rows: Object.entries(doc.features).map(([f, u]) => [
+      f,
+      u.used === 'unknown' ? 'unknown' : u.used ? 'yes' : 'no',
+      u.evidence,
+    ]),
+    widths: [26, 9, 87],
   };
 }
 
@@ -75,9 +79,17 @@ export function renderStageTable(rows: StageRow[]): string {
   return renderTable(stageTable(rows));
 }
 
-/** What `wasm-build verify` prints: features, checks (when any ran), runtime fit, and the atomics by kind. */
+/** One line on validity: "validity: valid (V8 …)", or the validator's message and offset. */
+export function validityLine(doc: VerifyDocument): string {
+  const v = doc.validity;
+  const at = v.offset !== undefined ? ` at byte offset ${v.offset}` : '';
+  const why = v.status === 'unknown' ? `, it lacks ${v.missing?.join(', ')}` : '';
+  return `validity: ${v.status} (${v.validator}${why})${v.message ? `${at}: ${v.message}` : ''}`;
+}
+
+/** What `wasm-build verify` prints: validity, features, checks (when any ran), runtime fit, and the atomics by kind. */
 export function renderVerify(doc: VerifyDocument): string {
-  const parts = [renderTable(featureTable(doc))];
+  const parts = [validityLine(doc), renderTable(featureTable(doc))];
   if (doc.checks.length) parts.push(renderTable(checkTable(doc.checks)));
   parts.push(renderTable(runtimeTable(doc.runtimes)));
   const { total, ...kinds } = doc.atomics;

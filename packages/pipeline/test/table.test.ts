@@ -1,4 +1,4 @@
-import { buildReport, decodeModule, runChecks, runtimeFit, verifyDocument } from '@wasm-build/wasm';
+import { verifyBinary } from '@wasm-build/wasm';
 import { describe, expect, it } from 'vitest';
 import { corpusFile } from '../../../test/helpers/corpus.ts';
 import { renderStageTable, renderVerify } from '../src/table.ts';
@@ -17,9 +17,9 @@ describe('renderStageTable', () => {
 });
 
 describe('renderVerify', () => {
-  it('shows features, checks, runtime fit and atomics by kind', () => {
-    const report = buildReport(decodeModule(corpusFile('binaries/wasi-testsuite_thread_spawn-simple.wasm')));
-    const out = renderVerify(verifyDocument(report, runChecks(report, { maxSize: 10 }), runtimeFit(report)));
+  it('shows features, checks, runtime fit and atomics by kind', async () => {
+    const doc = await verifyBinary(corpusFile('binaries/wasi-testsuite_thread_spawn-simple.wasm'), { maxSize: 10 });
+    const out = renderVerify(doc);
     expect(out).toMatch(/│ shared-memory\s+│ yes\s+│ imported memory env.memory \(min 2, max 2 pages, shared\)/);
     expect(out).toMatch(/│ max size\s+│ fail\s+│ The module is \d+ bytes, over the limit of 10 bytes/);
     expect(out).toMatch(/│ wasmedge\s+│ cannot\s+│/);
@@ -28,9 +28,8 @@ describe('renderVerify', () => {
     );
   });
 
-  it('leaves the check table out when no check ran', () => {
-    const report = buildReport(decodeModule(corpusFile('binaries/wasi-testsuite_as_fd_write-to-stdout.wasm')));
-    const out = renderVerify(verifyDocument(report, [], runtimeFit(report)));
+  it('leaves the check table out when no check ran', async () => {
+    const out = renderVerify(await verifyBinary(corpusFile('binaries/wasi-testsuite_as_fd_write-to-stdout.wasm')));
     expect(out).not.toContain('│ check');
     expect(out).toContain('target_features: (none)');
   });

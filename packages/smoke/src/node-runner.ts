@@ -5,21 +5,8 @@ import type { Command } from '@wasm-build/kit';
 import type { VerifyReport } from '@wasm-build/wasm';
 import { judge } from './judge.ts';
 import { NODE_RUNNER_SOURCE } from './node-runner-source.ts';
+import { classifyNode } from './outcome.ts';
 import type { SmokeExpectations, SmokeResult } from './types.ts';
-
-/**
- * Why Node's WASI cannot run this module, or undefined when it can: components and wasi-threads spawns are outside
- * what `node:wasi` (preview1) does.
- */
-export function nodeIncompatibility(report: VerifyReport): string | undefined {
-  if (report.kind === 'component') return 'node:wasi runs preview1 core modules, not components';
-  if (report.wasi.threadSpawnImport) {
-    // @emnapi/wasi-threads would spawn them, but it allocates with the module's exported malloc/free, which Rust's
-    // wasm32-wasip1-threads output does not export (@emnapi/wasi-threads dist/wasi-threads.js, thread-spawn).
-    return 'the module imports wasi.thread-spawn (wasi-threads), which node:wasi does not provide; run it under wasmtime (-W threads=y -S threads=y)';
-  }
-  return undefined;
-}
 
 /**
  * The child `node` command for a module: `--no-liftoff` when it has shared memory, because Node 20's baseline
@@ -37,7 +24,8 @@ export function nodeRunnerCommand(report: VerifyReport, config: string): Command
 
 /**
  * Runs a module under Node's WASI (preview1) in a child process and checks exit code and stdout; `preopen` maps a
- * host directory into the guest.
+ * host directory into the guest. Every imported memory is given one of its declared limits (as RUNTIME-OUTCOMES.tsv's
+ * node_wasi column was run); a compile, link, entry or start failure is its outcome class (`classifyNode`).
  * Never throws for the module's behaviour: a crash, a trap or a timeout is a `fail` result with the reason.
  * Source: Node.js docs, "WASI" (node:wasi, `version: 'preview1'`, `returnOnExit`).
  */
@@ -49,9 +37,6 @@ export async function runUnderNode(
   preopen?: { host: string; guest: string },
 ): Promise<SmokeResult> {
   const runtime = `node ${process.version}`;
-  const incompatible = nodeIncompatibility(report);
-  if (incompatible)
-    return { runtime, status: 'incompatible', stdout: '', stderr: '', durationMs: 0, reason: incompatible };
   const dir = mkdtempSync(join(process.env.RUNNER_TEMP ?? tmpdir(), 'wasm-build-smoke-'));
   try {
     const module = join(dir, 'module.wasm');
@@ -67,7 +52,7 @@ export async function runUnderNode(
       }));
     const preopens = preopen ? { [preopen.guest]: preopen.host } : {};
     const config = JSON.stringify({ module, args: [argv0, ...(e.args ?? [])], env: e.env ?? {}, memories, preopens });
-    return await judge(runtime, nodeRunnerCommand(report, config), e);
+    return await judge(runtime, nodeRunnerCommand(report, config), e, { classify: classifyNode });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec, type Log } from '@wasm-build/kit';
 import type { RunnableImage } from '@wasm-build/oci';
-import { type Runtime, runtimeFit, type VerifyReport } from '@wasm-build/wasm';
+import type { Runtime, VerifyDocument } from '@wasm-build/wasm';
 import { bundleConfig, type CrunHost, crunRunCommands } from './crun.ts';
-import { judge } from './judge.ts';
+import { judge, reconcile } from './judge.ts';
 import { runUnderNode } from './node-runner.ts';
+import { classifyCrun, classifyUnmeasured, classifyWasmEdge } from './outcome.ts';
 import type { SmokeExpectations, SmokeResult } from './types.ts';
 import { unpackLayers } from './unpack.ts';
 import { type WasmRun, wasmedgeCommand, wasmtimeCommand } from './wasm-cli.ts';
@@ -23,7 +24,8 @@ export interface RuntimeTools {
 
 export interface SmokePlan {
   image: RunnableImage;
-  report: VerifyReport;
+  /** verify's document for the module the image runs: its memories, and the runtime fit the runs are held to. */
+  report: VerifyDocument;
   runtimes: Runtime[];
   expectations: SmokeExpectations;
   /** A host directory preopened for the module (WASI `--dir`, a bind mount under crun). */
@@ -36,8 +38,9 @@ const isSkip = <T extends object>(r: Resolved<T>): r is { skip: string } => 'ski
 /**
  * Smoke-tests an image under each runtime asked for: unpacks its layers safely into a rootfs, takes the process from
  * the config (Entrypoint + Cmd, or Entrypoint + the expectations' args; Env then the expectations' env), and runs
- * it. A runtime that verify's runtime fit says cannot run the module is `incompatible` with the reason, without
- * running; one whose tool cannot be had is `skipped` with why. Results keep the order of `runtimes`.
+ * it under every runtime asked for, those runtime fit says cannot run it included, so the run proves or disproves
+ * the fit (`reconcile`: `incompatible` when it failed as predicted, `mismatch` when it contradicts the prediction).
+ * A runtime whose tool cannot be had is `skipped` with why. Results keep the order of `runtimes`.
  * @throws UserError from unpackLayers (a refused layer), or when a runtime's binary is missing.
  */
 export async function smokeImage(p: SmokePlan, log: Log): Promise<SmokeResult[]> {
@@ -49,24 +52,13 @@ export async function smokeImage(p: SmokePlan, log: Log): Promise<SmokeResult[]>
     const argv = e.args?.length ? [...p.image.entrypoint, ...e.args] : [...p.image.entrypoint, ...p.image.cmd];
     const env = [...p.image.env, ...Object.entries(e.env ?? {}).map(([k, v]) => `${k}=${v}`)];
     const module = join(rootfs, argv[0] ?? '');
-    const fits = runtimeFit(p.report);
     const results: SmokeResult[] = [];
     for (const id of p.runtimes) {
-      const fit = fits.find((f) => f.runtime === id)!;
-      if (fit.status === 'cannot') {
-        results.push({
-          runtime: id,
-          status: 'incompatible',
-          stdout: '',
-          stderr: '',
-          durationMs: 0,
-          reason: fit.reason,
-        });
-        continue;
-      }
-      const run: WasmRun = { module, args: argv.slice(1), env, flags: fit.flags, preopen: p.preopen };
-      log.info(`smoke-test under ${id}: ${argv.join(' ')}`);
-      results.push(await runOne(id, run, argv, env, p, dir));
+      const fit = p.report.runtimes.find((f) => f.runtime === id)!;
+      const flags = fit.status === 'needs-flag' ? fit.flags : [];
+      const run: WasmRun = { module, args: argv.slice(1), env, flags, preopen: p.preopen };
+      log.info(`smoke-test under ${id} (runtime fit: ${fit.status}): ${[...flags, ...argv].join(' ')}`);
+      results.push(reconcile(await runOne(id, run, argv, env, p, dir), fit));
     }
     return results;
   } finally {
@@ -104,11 +96,13 @@ async function runOne(
     }
     case 'wasmedge': {
       const t = await p.tools.wasmedge();
-      return isSkip(t) ? skipped(t.skip) : judge(id, wasmedgeCommand(t.path, run, t.libDir), e);
+      return isSkip(t)
+        ? skipped(t.skip)
+        : judge(id, wasmedgeCommand(t.path, run, t.libDir), e, { classify: classifyWasmEdge });
     }
     case 'wasmtime': {
       const t = await p.tools.wasmtime();
-      return isSkip(t) ? skipped(t.skip) : judge(id, wasmtimeCommand(t.path, run), e);
+      return isSkip(t) ? skipped(t.skip) : judge(id, wasmtimeCommand(t.path, run), e, { classify: classifyUnmeasured });
     }
     case 'crun-wasmedge': {
       const host = await p.tools.crun();
@@ -133,7 +127,11 @@ export async function runBundle(
   writeFileSync(join(dir, 'config.json'), JSON.stringify(bundleConfig(spec), null, 2));
   const id = `wasm-build-${process.pid}-${Date.now().toString(36)}`;
   const { run, remove } = crunRunCommands(host, dir, id);
-  return judge(runtime, run, e, async () => {
-    await exec.run(remove).catch(() => undefined);
+  return judge(runtime, run, e, {
+    classify: classifyCrun,
+    exitCodes: false,
+    cleanup: async () => {
+      await exec.run(remove).catch(() => undefined);
+    },
   });
 }

@@ -38,7 +38,7 @@ const FROM_TARGET_FEATURE: Record<string, string> = {
 export function featureFlags(report: VerifyReport, supported?: Set<string>): string[] {
   const names = new Set<string>();
   for (const [f, use] of Object.entries(report.features)) {
-    if (use.used) for (const n of BINARYEN_FLAGS[f as Feature]) names.add(n);
+    if (use.used === true) for (const n of BINARYEN_FLAGS[f as Feature]) names.add(n);
   }
   for (const t of report.targetFeatures ?? []) {
     if (t.startsWith('+')) names.add(FROM_TARGET_FEATURE[t.slice(1)] ?? t.slice(1));

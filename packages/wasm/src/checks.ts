@@ -101,13 +101,18 @@ function requireFeature(report: VerifyReport, f: Feature): CheckResult {
 export function runChecks(report: VerifyReport, options: CheckOptions = {}): CheckResult[] {
   const out: CheckResult[] = [];
   if (report.kind === 'component') {
-    for (const f of options.require ?? []) {
-      out.push({
-        name: `require ${f}`,
-        status: 'fail',
-        message: `The binary is a WebAssembly component; ${f} can only be proven on a core module. Build for wasm32-wasip1 or wasm32-wasip1-threads.`,
-      });
-    }
+    // Nothing inside a component is decoded: a check about its contents fails rather than pass unproven.
+    const unproven = (name: string, what: string): CheckResult => ({
+      name,
+      status: 'fail',
+      message:
+        `The "${name}" check cannot be proven on a component: ${what} would need its core modules decoded, and ` +
+        'wasm-build decodes core modules only. Build for wasm32-wasip1 or wasm32-wasip1-threads (a core module), or drop the check.',
+    });
+    for (const f of options.require ?? []) out.push(unproven(`require ${f}`, `whether it uses ${f}`));
+    if (options.threadsTarget)
+      out.push(unproven('threads target', `whether the ${options.threadsTarget} build kept its shared memory`));
+    for (const f of options.forbid ?? []) out.push(unproven(`forbid ${f}`, `whether it uses ${f}`));
   } else {
     for (const f of options.require ?? []) out.push(requireFeature(report, f));
     if (options.threadsTarget) out.push(threadsTargetCheck(report, options.threadsTarget));
@@ -124,6 +129,13 @@ export function runChecks(report: VerifyReport, options: CheckOptions = {}): Che
         name: 'atomics on shared memory',
         status: 'warn',
         message: `The module has ${report.atomics.total} atomic instructions but no shared memory, so it cannot run on several threads. ${THREADS_FIX}`,
+      });
+    }
+    if (report.targetFeaturesError) {
+      out.push({
+        name: 'target_features',
+        status: 'warn',
+        message: `The target_features section is malformed and was ignored (${report.targetFeaturesError}); wasm-opt will not read features from it, so the build passes --enable-* flags. Check the tool that wrote it.`,
       });
     }
     if (report.undeclared.length > 0) {

@@ -144,8 +144,9 @@ function decode(bytes: Uint8Array, multiMemory: boolean): BinaryInfo {
   if (bytes.length < 8) r.fail('unexpected end', 'a 4-byte version after the magic', 4);
   const version = bytes[4] | (bytes[5] << 8);
   const layer = bytes[6] | (bytes[7] << 8);
-  // Component-model binaries use layer 1 with versions 0x0a–0x0d so far; 00 00 01 00 is no version at all.
-  if (layer === 1 && version >= 0x0a) return { kind: 'component', size: bytes.length, version };
+  // Component-model binaries use layer 1 with versions 0x0a–0x0d so far (0x0d today); 00 00 01 00, or any other
+  // version, is no known binary at all.
+  if (layer === 1 && version >= 0x0a && version <= 0x0d) return { kind: 'component', size: bytes.length, version };
   if (version !== 1 || layer !== 0) r.fail('unknown binary version', 'version 01 00 00 00 (core module)', 4);
   r.pos = 8;
 
@@ -165,6 +166,7 @@ function decode(bytes: Uint8Array, multiMemory: boolean): BinaryInfo {
     customSections: [],
     instructions: emptyCounts(),
     usesTypedBlocks: false,
+    gcTypes: 0,
     dataSegments: 0,
     elementSegments: 0,
   };
@@ -197,7 +199,7 @@ function decode(bytes: Uint8Array, multiMemory: boolean): BinaryInfo {
     if (size > r.remaining)
       r.fail('length out of bounds', `a section of ${size} bytes (only ${r.remaining} left)`, start);
     const end = start + size;
-    const sr = new ByteReader(bytes, start, end);
+    const sr = new ByteReader(bytes, start, end, r.typeUse);
     if (id !== 0) {
       const order = SECTION_ORDER[id];
       if (order <= lastOrder)
@@ -213,7 +215,16 @@ function decode(bytes: Uint8Array, multiMemory: boolean): BinaryInfo {
       case 0: {
         name = sr.name();
         info.customSections.push(name);
-        if (name === 'target_features') info.targetFeatures = readTargetFeatures(sr);
+        // Core spec §5.5.3: an error inside a custom section's contents must not invalidate the module, so a
+        // malformed target_features section is reported and ignored (as if absent).
+        if (name === 'target_features') {
+          try {
+            info.targetFeatures = readTargetFeatures(sr);
+          } catch (e) {
+            if (!(e instanceof WasmParseError)) throw e;
+            info.targetFeaturesError = e.message;
+          }
+        }
         sr.pos = end;
         break;
       }
@@ -332,7 +343,7 @@ function decode(bytes: Uint8Array, multiMemory: boolean): BinaryInfo {
           const bodyStart = sr.pos;
           if (bodySize > sr.remaining)
             sr.fail('unexpected end of section or function', `a body of ${bodySize} bytes`, bodyStart);
-          const br = new ByteReader(bytes, bodyStart, bodyStart + bodySize);
+          const br = new ByteReader(bytes, bodyStart, bodyStart + bodySize, r.typeUse);
           const groups = count(br, 'local groups');
           let locals = 0;
           for (let g = 0; g < groups; g++) {
@@ -390,6 +401,7 @@ function decode(bytes: Uint8Array, multiMemory: boolean): BinaryInfo {
     }
   }
   info.usesTypedBlocks = ctx.typedBlocks;
+  info.gcTypes = r.typeUse.gc;
   return info;
 }
 

@@ -18,6 +18,8 @@ export class ByteReader {
     readonly bytes: Uint8Array,
     start = 0,
     end = bytes.length,
+    /** Shared by the readers of one module: reference types of the GC / typed function references proposals seen. */
+    readonly typeUse: { gc: number } = { gc: 0 },
   ) {
     this.pos = start;
     this.end = end;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { CheckResult } from './checks.ts';
 import { FEATURES, REPORT_SCHEMA, type VerifyReport } from './report.ts';
 import { RUNTIMES, type RuntimeFit } from './runtime-fit.ts';
+import type { Validity } from './validate.ts';
 
 const count = z.number().int().nonnegative();
 const externKind = z.enum(['func', 'table', 'memory', 'global', 'tag']);
@@ -26,7 +27,9 @@ const memory = z.strictObject({
 });
 
 const featureUse = z.strictObject({
-  used: z.boolean(),
+  used: z
+    .union([z.boolean(), z.literal('unknown')])
+    .describe('"unknown" where the binary was not analysed (a component): never false without proof'),
   evidence: z.string().describe('Why: the memory, instruction counts or types that prove it'),
 });
 
@@ -48,10 +51,19 @@ const check = z.strictObject({
 
 const runtime = z.strictObject({
   runtime: z.enum(RUNTIMES),
-  status: z.enum(['runs', 'needs-flag', 'cannot', 'unknown']),
+  status: z.enum(['runs', 'needs-flag', 'cannot', 'invalid', 'unknown']),
   flags: z.array(z.string()).describe('Flags the runtime needs, e.g. --enable-threads'),
-  reason: z.string(),
-  source: z.string().describe('Where the fact comes from (upstream code, docs, or a version seen running it)'),
+  reason: z.string().describe("What decides it: the import, feature or missing export, in the runtime's own words"),
+  source: z.string().describe('Where the facts come from (RUNTIME-OUTCOMES.tsv rows, upstream code or docs)'),
+  profile: z.string().describe('The runtime profile held against, with the versions it holds for'),
+});
+
+const validity = z.strictObject({
+  status: z.enum(['valid', 'invalid', 'unknown']),
+  validator: z.string().describe('e.g. "V8 11.3.244.8-node.33 (Node v20.20.2)"'),
+  message: z.string().optional().describe("The validator's message"),
+  offset: count.optional().describe('Byte offset the validator names'),
+  missing: z.array(z.string()).optional().describe('For unknown: proposals the validator lacks that the module uses'),
 });
 
 const reportShape = {
@@ -74,7 +86,8 @@ const reportShape = {
   atomics: atomics.describe('Atomic (0xFE) instructions in function bodies, by kind'),
   instructions: count.describe('Instructions in all function bodies'),
   wasi: z.strictObject({
-    preview1Imports: count.describe('Imports from wasi_snapshot_preview1 or wasi_unstable'),
+    preview1Imports: count.describe('Imports from wasi_snapshot_preview1'),
+    unstableImports: count.describe('Imports from wasi_unstable (preview0)'),
     threadSpawnImport: z.boolean().describe('Imports wasi/thread-spawn (wasi-threads)'),
     threadStartExport: z.boolean().describe('Exports wasi_thread_start (wasi-threads)'),
     version: z.enum(['preview1', 'unstable', 'component', 'none']),
@@ -82,6 +95,10 @@ const reportShape = {
   undeclared: z
     .array(z.enum(FEATURES))
     .describe('Features used but not declared in target_features (only when the section exists)'),
+  targetFeaturesError: z
+    .string()
+    .optional()
+    .describe('Why the target_features section was ignored: it is malformed (Core spec 5.5.3 keeps the module valid)'),
 };
 
 /**
@@ -92,6 +109,7 @@ const reportShape = {
 export const verifyDocumentSchema = z
   .strictObject({
     ...reportShape,
+    validity: validity.describe('Whether a complete validator (the engine of the Node running verify) accepts it'),
     checks: z.array(check).describe('The checks that ran, in order'),
     runtimes: z.array(runtime).describe('Whether WasmEdge, crun+WasmEdge, wasmtime and Node can run the module'),
   })
@@ -103,16 +121,21 @@ export const verifyDocumentSchema = z
   });
 
 /** A report with the checks that ran over it and the runtime fit. */
-export type VerifyDocument = VerifyReport & { checks: CheckResult[]; runtimes: RuntimeFit[] };
+export type VerifyDocument = VerifyReport & { validity: Validity; checks: CheckResult[]; runtimes: RuntimeFit[] };
 
 // Compile-time proof that the schema and the TypeScript types describe the same shape.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const schemaMatchesTypes: Same<z.output<typeof verifyDocumentSchema>, VerifyDocument> = true;
 void schemaMatchesTypes;
 
-/** Joins a report, its checks and the runtime fit into the document `verifyDocumentSchema` describes. */
-export function verifyDocument(report: VerifyReport, checks: CheckResult[], runtimes: RuntimeFit[]): VerifyDocument {
-  return { ...report, checks, runtimes };
+/** Joins a report, its validity, its checks and the runtime fit into the document `verifyDocumentSchema` describes. */
+export function verifyDocument(
+  report: VerifyReport,
+  validity: Validity,
+  checks: CheckResult[],
+  runtimes: RuntimeFit[],
+): VerifyDocument {
+  return { ...report, validity, checks, runtimes };
 }
 
 /** The JSON Schema (draft 2020-12) of the verify document, as written to schemas/verify-report.v1.json. */

@@ -23,7 +23,8 @@ export const FEATURES = [
 export type Feature = (typeof FEATURES)[number];
 
 export interface FeatureUse {
-  used: boolean;
+  /** `unknown` where the binary was not analysed (a component's core modules are not decoded). */
+  used: boolean | 'unknown';
   /** Why we say so, e.g. "imported memory env.memory is shared (min 17, max 16384 pages)". */
   evidence: string;
 }
@@ -46,8 +47,10 @@ export interface VerifyReport {
   atomics: AtomicCounts & { total: number };
   instructions: number;
   wasi: {
-    /** Number of `wasi_snapshot_preview1` (or `wasi_unstable`) imports. */
+    /** Number of `wasi_snapshot_preview1` imports. */
     preview1Imports: number;
+    /** Number of `wasi_unstable` (preview0) imports: neither WasmEdge, crun nor node:wasi provides them. */
+    unstableImports: number;
     /** `wasi`/`thread-spawn` import and `wasi_thread_start` export (wasi-threads). */
     threadSpawnImport: boolean;
     threadStartExport: boolean;
@@ -55,6 +58,8 @@ export interface VerifyReport {
   };
   /** Features used but not declared in `target_features` (only when the section exists). */
   undeclared: Feature[];
+  /** Set when the `target_features` section is malformed: it is then ignored (Core spec §5.5.3). */
+  targetFeaturesError?: string;
 }
 
 // LLVM/Rust `target_features` names for our features (tool-conventions Linking.md; LLVM WebAssembly.td).
@@ -95,6 +100,7 @@ function moduleFeatures(m: ModuleInfo): Record<Feature, FeatureUse> {
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
   const multiResult = m.funcTypes.filter((t) => t && t.results > 1).length;
+  const gcTypeDefs = m.funcTypes.filter((t) => t === undefined).length;
   const mutableGlobalsIo =
     m.globals.filter((g) => g.mutable && g.imported).length +
     m.exports.filter((e) => e.kind === 'global' && m.globals[e.index]?.mutable).length;
@@ -152,7 +158,17 @@ function moduleFeatures(m: ModuleInfo): Record<Feature, FeatureUse> {
       `${c.exceptions} exception instructions, ${c.exceptionsLegacy} legacy, ${m.tags} tags`,
       'no exception instruction or tag',
     ),
-    gc: use(c.gc > 0, `${c.gc} GC / typed function reference instructions`, 'no GC instruction'),
+    gc: use(
+      c.gc > 0 || m.gcTypes > 0 || gcTypeDefs > 0,
+      [
+        c.gc > 0 && `${c.gc} GC / typed function reference instructions`,
+        m.gcTypes > 0 && `${m.gcTypes} GC / typed reference types`,
+        gcTypeDefs > 0 && `${gcTypeDefs} struct or array types`,
+      ]
+        .filter(Boolean)
+        .join('; '),
+      'no GC instruction, reference type or struct/array type',
+    ),
     multimemory: use(
       m.memories.length > 1 || c.multiMemory > 0,
       `${m.memories.length} memories, ${c.multiMemory} instructions on a memory other than 0`,
@@ -169,7 +185,7 @@ function moduleFeatures(m: ModuleInfo): Record<Feature, FeatureUse> {
 /**
  * Builds the feature report for a decoded binary: for each feature whether the module uses it and the evidence,
  * atomics by kind, WASI imports, wasi-threads markers, and features used but not declared in `target_features`.
- * A component is reported as such with no feature analysis (its core modules are not decoded).
+ * A component is reported as such, every feature `unknown` (its core modules are not decoded).
  *
  * Pure: no I/O. Sources: WebAssembly proposals (threads, SIMD, ...); wasi-threads (WebAssembly/wasi-threads
  * README: `wasi`/`thread-spawn` import, `wasi_thread_start` export); tool-conventions Linking.md (target_features).
@@ -177,7 +193,10 @@ function moduleFeatures(m: ModuleInfo): Record<Feature, FeatureUse> {
 export function buildReport(info: BinaryInfo): VerifyReport {
   if (info.kind === 'component') {
     const none = Object.fromEntries(
-      FEATURES.map((f) => [f, { used: false, evidence: 'component binary: not analysed' }]),
+      FEATURES.map((f) => [
+        f,
+        { used: 'unknown', evidence: 'a component: its core modules are not decoded, so this cannot be proven' },
+      ]),
     );
     return {
       $schema: REPORT_SCHEMA,
@@ -191,7 +210,13 @@ export function buildReport(info: BinaryInfo): VerifyReport {
       features: none as Record<Feature, FeatureUse>,
       atomics: { load: 0, store: 0, rmw: 0, cmpxchg: 0, waitNotify: 0, fence: 0, total: 0 },
       instructions: 0,
-      wasi: { preview1Imports: 0, threadSpawnImport: false, threadStartExport: false, version: 'component' },
+      wasi: {
+        preview1Imports: 0,
+        unstableImports: 0,
+        threadSpawnImport: false,
+        threadStartExport: false,
+        version: 'component',
+      },
       undeclared: [],
     };
   }
@@ -218,7 +243,8 @@ export function buildReport(info: BinaryInfo): VerifyReport {
     atomics: { ...info.instructions.atomic, total: atomicTotal(info.instructions.atomic) },
     instructions: info.instructions.total,
     wasi: {
-      preview1Imports: p1 + unstable,
+      preview1Imports: p1,
+      unstableImports: unstable,
       threadSpawnImport: info.imports.some(
         (i) => i.module === 'wasi' && i.name === 'thread-spawn' && i.kind === 'func',
       ),
@@ -226,5 +252,6 @@ export function buildReport(info: BinaryInfo): VerifyReport {
       version: p1 > 0 ? 'preview1' : unstable > 0 ? 'unstable' : 'none',
     },
     undeclared,
+    ...(info.targetFeaturesError ? { targetFeaturesError: info.targetFeaturesError } : {}),
   };
 }

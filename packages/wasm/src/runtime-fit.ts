@@ -1,227 +1,190 @@
+import { type RuntimeProfile, runtimeProfiles } from './profiles.ts';
 import type { Feature, VerifyReport } from './report.ts';
+import type { Engine, Validity } from './validate.ts';
 
 export const RUNTIMES = ['wasmedge', 'crun-wasmedge', 'wasmtime', 'node'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
-/** Whether a runtime can run the module: as it is, with a flag, not at all, or not known from our facts. */
+/**
+ * Whether a runtime can run the module: as it is (`runs`), with flags (`needs-flag`), not at all (`cannot`), not as
+ * WebAssembly at all (`invalid`), or not known from our facts (`unknown`).
+ */
 export interface RuntimeFit {
   runtime: Runtime;
-  status: 'runs' | 'needs-flag' | 'cannot' | 'unknown';
+  status: 'runs' | 'needs-flag' | 'cannot' | 'invalid' | 'unknown';
   /** Flags to pass, e.g. ["--enable-threads"]. */
   flags: string[];
+  /** What decides it: the import, feature or missing export, with the runtime's own error text where measured. */
   reason: string;
-  /** Where the fact comes from. */
+  /** Where the deciding facts come from (RUNTIME-OUTCOMES.tsv rows, upstream files). */
   source: string;
+  /** The profile held against, e.g. "WasmEdge CLI >=0.16 (measured: 0.17.1)". */
+  profile: string;
 }
 
-// Features every one of these runtimes enables by default (WebAssembly 2.0 finished proposals).
-const BASELINE = new Set<Feature>([
-  'bulk-memory',
-  'sign-ext',
-  'nontrapping-float-to-int',
-  'reference-types',
-  'multivalue',
-  'mutable-globals',
-  'simd',
-]);
-// crun's WasmEdge handler turns on only these proposals (containers/crun src/libcrun/handlers/wasmedge.c).
-const CRUN_WASMEDGE = new Set<Feature>(['bulk-memory', 'reference-types', 'simd']);
-const CRUN_SOURCE = 'containers/crun src/libcrun/handlers/wasmedge.c; seen with crun 1.27.1 + WasmEdge 0.17.1';
-const WASMEDGE_SOURCE = 'WasmEdge CLI (wasmedge run --help); seen with WasmEdge 0.17.1';
-const WASMTIME_SOURCE = 'wasmtime docs, "wasmtime run" -W/-S options (threads, wasi-threads)';
-const NODE_SOURCE = 'Node.js docs, node:wasi (preview1 only); Node 20 Liftoff atomics bug seen here';
+interface Blocker {
+  reason: string;
+  evidence: string;
+}
 
-function beyond(report: VerifyReport, allowed: Set<Feature>, ignore: Feature[] = []): Feature[] {
-  return (Object.keys(report.features) as Feature[]).filter(
-    (f) => report.features[f].used && !allowed.has(f) && !ignore.includes(f) && f !== 'threads',
+const fill = (template: string, v: Record<string, string | number>) =>
+  template.replace(/\{(\w+)\}/g, (m, k: string) => (k in v ? String(v[k]) : m));
+
+/** The features a report says are used, `threads` aside (it is shared-memory plus atomics). */
+function usedFeatures(report: VerifyReport): Feature[] {
+  return (Object.keys(report.features) as Feature[]).filter((f) => f !== 'threads' && report.features[f].used === true);
+}
+
+/**
+ * Holds a report against one runtime profile. In the order the runtime itself fails (load, then link, then
+ * start): validity, proposals, imports, entry point. Every reason quotes the runtime's measured error text.
+ */
+export function fitProfile(report: VerifyReport, validity: Validity, p: RuntimeProfile): RuntimeFit {
+  const profile = `${p.label} ${p.versions}`;
+  const out = (status: RuntimeFit['status'], reason: string, source: string, flags: string[] = []): RuntimeFit => ({
+    runtime: p.runtime,
+    status,
+    flags,
+    reason,
+    source,
+    profile,
+  });
+  if (report.kind === 'component') {
+    // A component's core modules are neither decoded nor validated here, so even a runtime that runs components
+    // may not run this one.
+    return p.components.value
+      ? out(
+          'unknown',
+          `a component: ${p.label} runs components, but this one's contents are not decoded or validated here`,
+          p.components.evidence,
+        )
+      : out(
+          'cannot',
+          `a WebAssembly component (component model), not a core module: "${p.errors.component}"`,
+          p.components.evidence,
+        );
+  }
+  if (validity.status === 'invalid') {
+    const at = validity.offset !== undefined ? ` at byte offset ${validity.offset}` : '';
+    return out(
+      'invalid',
+      `not valid WebAssembly${at}: ${validity.message} (${validity.validator})`,
+      'WebAssembly Core Specification §3 (validation), checked by the engine named',
+    );
+  }
+
+  const blockers: Blocker[] = [];
+  const unknowns: Blocker[] = [];
+  const flags: string[] = [];
+  const flagEvidence: string[] = [];
+  const gated: string[] = [];
+  const addFlags = (f: string[], evidence: string) => {
+    if (!flags.join(' ').includes(f.join(' '))) flags.push(...f);
+    if (!flagEvidence.includes(evidence)) flagEvidence.push(evidence);
+  };
+
+  // Load: the engine here is the runtime (Node); otherwise proposals against the profile.
+  if (p.validatesHere && validity.status !== 'valid') {
+    blockers.push({ reason: `${p.label} cannot compile it: ${validity.message}`, evidence: validity.validator });
+  }
+  for (const f of usedFeatures(report)) {
+    if (p.defaults.value.includes(f)) continue;
+    const evidence = report.features[f].evidence;
+    const flag = p.flagged.value[f];
+    if (flag) {
+      addFlags(flag, p.flagged.evidence);
+      const said = f === 'shared-memory' ? p.errors.sharedMemory : f === 'atomics' ? p.errors.atomics : undefined;
+      gated.push(`${f} loads only with ${flag.join(' ')}${said ? ` (without it: "${said}")` : ''}`);
+    } else if (p.unsupported.value.includes(f)) {
+      if (p.validatesHere && validity.status !== 'valid') continue; // already said, in V8's words
+      const said = f === 'shared-memory' ? p.errors.sharedMemory : f === 'atomics' ? p.errors.atomics : undefined;
+      blockers.push({
+        reason: `uses ${f} (${evidence}), which ${p.label} does not enable${said ? `: "${said}"` : ''}`,
+        evidence: p.unsupported.evidence,
+      });
+    } else {
+      unknowns.push({
+        reason: `uses ${f} (${evidence}), not in our facts for ${p.label}`,
+        evidence: p.defaults.evidence,
+      });
+    }
+  }
+
+  // Link: every import must be provided.
+  for (const [index, imp] of report.imports.entries()) {
+    if (imp.kind === 'memory') {
+      if (p.providesMemories.value === true) continue;
+      const flagged = p.flaggedImports?.value[`${imp.module}.${imp.name}`];
+      const shared = report.memories.find((m) => m.import?.module === imp.module && m.import.name === imp.name);
+      if (flagged && shared?.limits.shared) {
+        addFlags(flagged, p.flaggedImports!.evidence);
+        continue;
+      }
+      if (p.providesMemories.value === 'unknown') {
+        unknowns.push({
+          reason: `imports memory ${imp.module}.${imp.name}: not known whether ${p.label} provides it`,
+          evidence: p.providesMemories.evidence,
+        });
+        continue;
+      }
+    } else {
+      if (p.importModules.value.includes(imp.module)) continue;
+      const flagged = p.flaggedImports?.value[imp.module];
+      if (flagged) {
+        addFlags(flagged, p.flaggedImports!.evidence);
+        continue;
+      }
+    }
+    const said = fill(p.errors.unknownImport, { module: imp.module, name: imp.name, kind: imp.kind, index });
+    blockers.push({
+      reason: `imports ${imp.module}.${imp.name} (${imp.kind}), which ${p.label} does not provide (it provides ${p.importModules.value.join(', ')}${p.providesMemories.value === true ? ' and imported memories' : ''}): "${said}"`,
+      evidence: imp.kind === 'memory' ? p.providesMemories.evidence : p.importModules.evidence,
+    });
+  }
+
+  // Start: the entry point the runtime calls.
+  const entry = p.entry.value.find((name) => report.exports.some((e) => e.name === name && e.kind === 'func'));
+  if (!entry) {
+    blockers.push({
+      reason: `exports no ${p.entry.value.join(' or ')} function, so ${p.label} has nothing to run: "${p.errors.noEntry}"`,
+      evidence: p.entry.evidence,
+    });
+  }
+
+  const sources = (bs: Blocker[]) => [...new Set(bs.map((b) => b.evidence))].join('; ');
+  if (blockers.length) {
+    const withFlags = flags.length ? `${gated.join('; ')}; even with ${flags.join(' ')}: ` : '';
+    return out('cannot', `${withFlags}${blockers.map((b) => b.reason).join('; ')}`, sources(blockers));
+  }
+  if (validity.status === 'unknown') {
+    unknowns.push({
+      reason: `${validity.validator} could not validate it (it lacks ${validity.missing?.join(', ')}): ${validity.message}`,
+      evidence: validity.validator,
+    });
+  }
+  if (unknowns.length) return out('unknown', unknowns.map((b) => b.reason).join('; '), sources(unknowns));
+  if (flags.length) {
+    return out(
+      'needs-flag',
+      `runs with ${flags.join(' ')}: ${gated.join('; ') || 'its imports need it'}`,
+      flagEvidence.join('; '),
+      flags,
+    );
+  }
+  return out(
+    'runs',
+    `valid (${validity.validator}); uses only what ${p.label} enables by default; imports only what it provides; exports ${entry}`,
+    [p.defaults.evidence, p.entry.evidence].join('; '),
   );
 }
 
 /**
- * For WasmEdge (CLI), crun with its WasmEdge handler, wasmtime and Node: can the module run, with which flags,
- * or why not. Built only from checked facts (shared/DESIGN.md "Facts the design rests on"); where a module uses a
- * proposal we hold no fact about for a runtime, the answer is `unknown` with the features named.
+ * For WasmEdge (CLI), crun with its WasmEdge handler, wasmtime and Node: can the module run, with which flags, or
+ * why not. Built only from the profiles' facts (packages/wasm/src/profiles.ts, each naming its evidence); what they
+ * do not cover is `unknown` with the gap named. An `invalid` module is never `runs`.
+ * @param validity from `validateModule` on the same bytes
+ * @param engine from `detectEngine()`: the Node profile is this engine's
  */
-export function runtimeFit(report: VerifyReport): RuntimeFit[] {
-  const shared = report.features['shared-memory'].used;
-  const atomics = report.features.atomics.used;
-  const spawn = report.wasi.threadSpawnImport;
-  const threadFeatures: Feature[] = ['shared-memory', 'atomics'];
-  if (report.kind === 'component') {
-    const reason = 'a WebAssembly component (component model), not a core module';
-    return [
-      {
-        runtime: 'wasmedge',
-        status: 'cannot',
-        flags: [],
-        reason: `${reason}; WasmEdge runs core modules`,
-        source: WASMEDGE_SOURCE,
-      },
-      {
-        runtime: 'crun-wasmedge',
-        status: 'cannot',
-        flags: [],
-        reason: `${reason}; crun hands the file to WasmEdge`,
-        source: CRUN_SOURCE,
-      },
-      {
-        runtime: 'wasmtime',
-        status: 'runs',
-        flags: [],
-        reason: 'wasmtime runs wasip2 components',
-        source: WASMTIME_SOURCE,
-      },
-      {
-        runtime: 'node',
-        status: 'cannot',
-        flags: [],
-        reason: `${reason}; node:wasi runs preview1 modules`,
-        source: NODE_SOURCE,
-      },
-    ];
-  }
-  const out: RuntimeFit[] = [];
-
-  // Proposals past the 2.0 baseline (threads aside, handled per runtime) that we hold no fact about for WasmEdge,
-  // wasmtime or Node.
-  const unchecked = beyond(report, BASELINE, threadFeatures);
-
-  // WasmEdge CLI
-  if (spawn) {
-    out.push({
-      runtime: 'wasmedge',
-      status: 'cannot',
-      flags: [],
-      reason: 'imports wasi.thread-spawn: WasmEdge has no wasi-threads ("unknown import")',
-      source: WASMEDGE_SOURCE,
-    });
-  } else if (unchecked.length) {
-    out.push({
-      runtime: 'wasmedge',
-      status: 'unknown',
-      flags: [],
-      reason: `uses ${unchecked.join(', ')}, not checked against WasmEdge`,
-      source: WASMEDGE_SOURCE,
-    });
-  } else if (shared || atomics) {
-    out.push({
-      runtime: 'wasmedge',
-      status: 'needs-flag',
-      flags: ['--enable-threads'],
-      reason: 'shared memory / atomics load only with --enable-threads',
-      source: WASMEDGE_SOURCE,
-    });
-  } else
-    out.push({
-      runtime: 'wasmedge',
-      status: 'runs',
-      flags: [],
-      reason: 'uses only default-enabled features',
-      source: WASMEDGE_SOURCE,
-    });
-
-  // crun + WasmEdge handler: no flags can be passed through crun.
-  const crunOther = beyond(report, CRUN_WASMEDGE);
-  if (spawn) {
-    out.push({
-      runtime: 'crun-wasmedge',
-      status: 'cannot',
-      flags: [],
-      reason: 'imports wasi.thread-spawn: WasmEdge has no wasi-threads',
-      source: CRUN_SOURCE,
-    });
-  } else if (shared || atomics) {
-    out.push({
-      runtime: 'crun-wasmedge',
-      status: 'cannot',
-      flags: [],
-      reason:
-        'crun\'s WasmEdge handler does not enable threads: shared memory fails to load ("malformed limits flags")',
-      source: CRUN_SOURCE,
-    });
-  } else if (crunOther.length) {
-    out.push({
-      runtime: 'crun-wasmedge',
-      status: 'cannot',
-      flags: [],
-      reason: `uses ${crunOther.join(', ')}; crun's WasmEdge handler enables only bulk-memory, reference-types and SIMD`,
-      source: CRUN_SOURCE,
-    });
-  } else
-    out.push({
-      runtime: 'crun-wasmedge',
-      status: 'runs',
-      flags: [],
-      reason: 'uses only what the handler enables; entrypoint must end in .wasm for compat-smart',
-      source: CRUN_SOURCE,
-    });
-
-  // wasmtime
-  if (unchecked.length) {
-    out.push({
-      runtime: 'wasmtime',
-      status: 'unknown',
-      flags: [],
-      reason: `uses ${unchecked.join(', ')}, not checked against wasmtime`,
-      source: WASMTIME_SOURCE,
-    });
-  } else if (spawn) {
-    out.push({
-      runtime: 'wasmtime',
-      status: 'needs-flag',
-      flags: ['-W', 'threads=y', '-S', 'threads=y'],
-      reason: 'wasi-threads needs the threads proposal and the wasi-threads interface',
-      source: WASMTIME_SOURCE,
-    });
-  } else if (shared || atomics) {
-    out.push({
-      runtime: 'wasmtime',
-      status: 'needs-flag',
-      flags: ['-W', 'threads=y'],
-      reason: 'shared memory / atomics need the threads proposal',
-      source: WASMTIME_SOURCE,
-    });
-  } else
-    out.push({
-      runtime: 'wasmtime',
-      status: 'runs',
-      flags: [],
-      reason: 'uses only default-enabled features',
-      source: WASMTIME_SOURCE,
-    });
-
-  // Node (node:wasi)
-  if (spawn) {
-    out.push({
-      runtime: 'node',
-      status: 'cannot',
-      flags: [],
-      reason: 'imports wasi.thread-spawn, which node:wasi does not provide',
-      source: NODE_SOURCE,
-    });
-  } else if (unchecked.length) {
-    out.push({
-      runtime: 'node',
-      status: 'unknown',
-      flags: [],
-      reason: `uses ${unchecked.join(', ')}, not checked against Node`,
-      source: NODE_SOURCE,
-    });
-  } else if (shared) {
-    out.push({
-      runtime: 'node',
-      status: 'needs-flag',
-      flags: ['--no-liftoff'],
-      reason: "Node 20's Liftoff mis-handles a local across memory.atomic.wait32",
-      source: NODE_SOURCE,
-    });
-  } else
-    out.push({
-      runtime: 'node',
-      status: 'runs',
-      flags: [],
-      reason: 'a preview1 module using default-enabled features',
-      source: NODE_SOURCE,
-    });
-  return out;
+export function runtimeFit(report: VerifyReport, validity: Validity, engine: Engine): RuntimeFit[] {
+  return runtimeProfiles(engine).map((p) => fitProfile(report, validity, p));
 }

@@ -110,12 +110,19 @@ export interface ModuleInfo {
   tags: number;
   /** Functions defined in the module (not imported). */
   functionCount: number;
-  /** `target_features` custom section, absent when the module has none. */
+  /** `target_features` custom section, absent when the module has none (or it is malformed). */
   targetFeatures?: TargetFeature[];
+  /** Why the `target_features` section could not be read, when it is malformed (the module stays valid). */
+  targetFeaturesError?: string;
   customSections: string[];
   instructions: InstructionCounts;
   /** Set when a block type names a type index (multi-value block signatures). */
   usesTypedBlocks: boolean;
+  /**
+   * Reference types of the GC / typed function references proposals (any, eq, i31, struct, array, none, noextern,
+   * nofunc, or `ref`/`ref null` with a heap type), counted wherever a type is read.
+   */
+  gcTypes: number;
   startFunction?: number;
   dataCount?: number;
   dataSegments: number;

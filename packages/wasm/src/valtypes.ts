@@ -7,11 +7,15 @@ const NUM_VEC = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x7b]);
 const ABSTRACT_HEAP = new Set([0x70, 0x6f, 0x6e, 0x6d, 0x6c, 0x6b, 0x6a, 0x71, 0x72, 0x73, 0x69, 0x74]);
 const REF_NULL = 0x63;
 const REF = 0x64;
+// The heap types of WebAssembly 2.0 itself (funcref, externref) and of exception handling (exn, noexn); the rest of
+// ABSTRACT_HEAP, and every typed reference, come from the GC / typed function references proposals.
+const PRE_GC_HEAP = new Set([0x70, 0x6f, 0x69, 0x74]);
 
 /** Reads a heap type (s33): an abstract type code or a type index below `typeCount`. */
 export function readHeapType(r: ByteReader, typeCount: number): void {
   const at = r.pos;
   const v = r.s33();
+  if (v >= 0 || !PRE_GC_HEAP.has(v + 0x80)) r.typeUse.gc++;
   if (v >= 0) {
     if (v >= typeCount) r.fail('unknown type', `a type index below ${typeCount}`, at, 'invalid');
     return;
@@ -23,8 +27,12 @@ export function readHeapType(r: ByteReader, typeCount: number): void {
 export function readRefType(r: ByteReader, typeCount: number): void {
   const at = r.pos;
   const b = r.u8();
-  if (ABSTRACT_HEAP.has(b)) return;
+  if (ABSTRACT_HEAP.has(b)) {
+    if (!PRE_GC_HEAP.has(b)) r.typeUse.gc++;
+    return;
+  }
   if (b === REF_NULL || b === REF) {
+    r.typeUse.gc++;
     readHeapType(r, typeCount);
     return;
   }
@@ -35,8 +43,13 @@ export function readRefType(r: ByteReader, typeCount: number): void {
 export function readValType(r: ByteReader, typeCount: number): number {
   const at = r.pos;
   const b = r.u8();
-  if (NUM_VEC.has(b) || ABSTRACT_HEAP.has(b)) return b;
+  if (NUM_VEC.has(b)) return b;
+  if (ABSTRACT_HEAP.has(b)) {
+    if (!PRE_GC_HEAP.has(b)) r.typeUse.gc++;
+    return b;
+  }
   if (b === REF_NULL || b === REF) {
+    r.typeUse.gc++;
     readHeapType(r, typeCount);
     return b;
   }
@@ -56,11 +69,13 @@ export function readBlockType(r: ByteReader, typeCount: number): boolean {
   if (r.pos >= r.end) r.u8(); // throws "unexpected end"
   const first = r.bytes[r.pos];
   if (first === 0x40 || NUM_VEC.has(first) || ABSTRACT_HEAP.has(first)) {
+    if (ABSTRACT_HEAP.has(first) && !PRE_GC_HEAP.has(first)) r.typeUse.gc++;
     r.pos++;
     return false;
   }
   if (first === REF_NULL || first === REF) {
     r.pos++;
+    r.typeUse.gc++;
     readHeapType(r, typeCount);
     return false;
   }

@@ -3,12 +3,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { CORPUS, corpusFile } from '../../../test/helpers/corpus.ts';
 import {
-  buildReport,
-  decodeModule,
   REPORT_SCHEMA,
-  runChecks,
-  runtimeFit,
-  verifyDocument,
+  verifyBinary,
   verifyDocumentJsonSchema,
   verifyDocumentSchema,
   WasmParseError,
@@ -18,18 +14,26 @@ const SCHEMA_FILE = new URL('../../../schemas/verify-report.v1.json', import.met
 const committed = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'));
 
 // Every third-party binary the decoder accepts, as the document `wasm-build verify --json` prints.
-const documents = readdirSync(`${CORPUS}/binaries`)
-  .filter((f) => f.endsWith('.wasm'))
-  .flatMap((f) => {
-    try {
-      const report = buildReport(decodeModule(corpusFile(`binaries/${f}`)));
-      const checks = runChecks(report, { require: ['threads'], forbid: ['simd'], maxSize: 1, entrypoint: '/x.wasm' });
-      return [[f, verifyDocument(report, checks, runtimeFit(report))] as const];
-    } catch (e) {
-      if (e instanceof WasmParseError) return [];
-      throw e;
-    }
-  });
+const documents = (
+  await Promise.all(
+    readdirSync(`${CORPUS}/binaries`)
+      .filter((f) => f.endsWith('.wasm'))
+      .map(async (f) => {
+        try {
+          const checks = {
+            require: ['threads' as const],
+            forbid: ['simd' as const],
+            maxSize: 1,
+            entrypoint: '/x.wasm',
+          };
+          return [[f, await verifyBinary(corpusFile(`binaries/${f}`), checks)] as const];
+        } catch (e) {
+          if (e instanceof WasmParseError) return [];
+          throw e;
+        }
+      }),
+  )
+).flat();
 
 describe('the verify report schema', () => {
   it('is committed as generated (npm run schema)', () => {

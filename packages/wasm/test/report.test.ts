@@ -15,6 +15,7 @@ describe('buildReport', () => {
     expect(r.features.threads.used).toBe(true);
     expect(r.wasi).toEqual({
       preview1Imports: 7,
+      unstableImports: 0,
       threadSpawnImport: true,
       threadStartExport: true,
       version: 'preview1',

@@ -1,22 +1,14 @@
 import { type Log, UserError } from '@wasm-build/kit';
-import {
-  type CheckOptions,
-  type CheckResult,
-  runChecks,
-  runtimeFit,
-  type VerifyDocument,
-  verifyDocument,
-} from '@wasm-build/wasm';
-import { verifyBytes } from '../verify-bytes.ts';
+import { type CheckOptions, type CheckResult, type VerifyDocument, verifyBinary } from '@wasm-build/wasm';
+import { asUserError } from '../verify-bytes.ts';
 
 /**
- * Verifies a module: decode, feature report, checks, runtime fit. Does not fail on a failed check: call
- * `enforceChecks` after reporting the document.
- * @throws UserError when the bytes are not a valid module (from verifyBytes).
+ * Verifies a module: decode, feature report, validation by the engine (V8), checks, runtime fit (`verifyBinary`).
+ * Does not fail on a failed check or an invalid module: call `enforceChecks` after reporting the document.
+ * @throws UserError when our decoder cannot read the bytes, naming the file, the offset and the fix.
  */
-export function verifyModule(wasm: Uint8Array, path: string, checks: CheckOptions): VerifyDocument {
-  const report = verifyBytes(wasm, path);
-  return verifyDocument(report, runChecks(report, checks), runtimeFit(report));
+export async function verifyModule(wasm: Uint8Array, path: string, checks: CheckOptions): Promise<VerifyDocument> {
+  return asUserError(path, () => verifyBinary(wasm, checks, path));
 }
 
 /**
@@ -31,8 +23,9 @@ export function enforceChecks(checks: CheckResult[], log: Log): void {
 
 /** One line for the stage table: WASI version, features used, atomics. */
 export function verifyDetail(doc: VerifyDocument): string {
+  if (doc.kind === 'component') return 'component; features unknown (core modules not decoded)';
   const used = Object.entries(doc.features)
-    .filter(([, u]) => u.used)
+    .filter(([, u]) => u.used === true)
     .map(([f]) => f);
-  return `${doc.wasi.version}; uses ${used.join(', ') || 'no proposals'}; ${doc.atomics.total} atomics`;
+  return `${doc.wasi.version}; uses ${used.join(', ') || 'no proposals'}; ${doc.atomics.total} atomics; ${doc.validity.status}`;
 }
