@@ -46,11 +46,11 @@ describe.runIf(ready)('crun runs our bundle', () => {
 
   it('checks the exit code both ways', async () => {
     const spec = { args: sh('exit 3'), env: [], annotations: ann };
-    expect(await runBundle('crun', host, bundle(), spec, { exitCode: 3 })).toMatchObject({
+    expect(await runBundle('crun', host, bundle(), spec, { exitCode: 3 }, true)).toMatchObject({
       status: 'pass',
       exitCode: 3,
     });
-    expect(await runBundle('crun', host, bundle(), spec, {})).toMatchObject({
+    expect(await runBundle('crun', host, bundle(), spec, {}, true)).toMatchObject({
       status: 'fail',
       reason: 'exit code 3, expected 0',
     });

@@ -23478,7 +23478,7 @@ function runCommand(cmd, options = {}) {
     const child2 = (0, import_node_child_process.spawn)(cmd.command, cmd.args, {
       cwd: cmd.cwd,
       env: cmd.env ? { ...process.env, ...cmd.env } : process.env,
-      stdio: ["pipe", "pipe", "pipe"]
+      stdio: [options.nullStdin ? "ignore" : "pipe", "pipe", "pipe"]
     });
     const out = [];
     const err = [];
@@ -23495,9 +23495,11 @@ function runCommand(cmd, options = {}) {
       err.push(b);
       options.onStderr?.(b.toString());
     });
-    child2.stdin.on("error", () => {
-    });
-    child2.stdin.end(options.input ?? "");
+    if (child2.stdin) {
+      child2.stdin.on("error", () => {
+      });
+      child2.stdin.end(options.input ?? "");
+    }
     child2.on("error", (e) => {
       clearTimeout(timer);
       if (e.code === "ENOENT") {
@@ -24155,6 +24157,7 @@ function moduleFeatures(m) {
   const shared = m.memories.filter((x) => x.limits.shared);
   const atomicKinds = Object.entries(c.atomic).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
   const multiResult = m.funcTypes.filter((t) => t && t.results > 1).length;
+  const gcTypeDefs = m.funcTypes.filter((t) => t === void 0).length;
   const mutableGlobalsIo = m.globals.filter((g) => g.mutable && g.imported).length + m.exports.filter((e) => e.kind === "global" && m.globals[e.index]?.mutable).length;
   const sharedMemory = use(
     shared.length > 0,
@@ -24206,7 +24209,15 @@ function moduleFeatures(m) {
       `${c.exceptions} exception instructions, ${c.exceptionsLegacy} legacy, ${m.tags} tags`,
       "no exception instruction or tag"
     ),
-    gc: use(c.gc > 0, `${c.gc} GC / typed function reference instructions`, "no GC instruction"),
+    gc: use(
+      c.gc > 0 || m.gcTypes > 0 || gcTypeDefs > 0,
+      [
+        c.gc > 0 && `${c.gc} GC / typed function reference instructions`,
+        m.gcTypes > 0 && `${m.gcTypes} GC / typed reference types`,
+        gcTypeDefs > 0 && `${gcTypeDefs} struct or array types`
+      ].filter(Boolean).join("; "),
+      "no GC instruction, reference type or struct/array type"
+    ),
     multimemory: use(
       m.memories.length > 1 || c.multiMemory > 0,
       `${m.memories.length} memories, ${c.multiMemory} instructions on a memory other than 0`,
@@ -24222,7 +24233,10 @@ function moduleFeatures(m) {
 function buildReport(info2) {
   if (info2.kind === "component") {
     const none = Object.fromEntries(
-      FEATURES.map((f) => [f, { used: false, evidence: "component binary: not analysed" }])
+      FEATURES.map((f) => [
+        f,
+        { used: "unknown", evidence: "a component: its core modules are not decoded, so this cannot be proven" }
+      ])
     );
     return {
       $schema: REPORT_SCHEMA,
@@ -24236,7 +24250,13 @@ function buildReport(info2) {
       features: none,
       atomics: { load: 0, store: 0, rmw: 0, cmpxchg: 0, waitNotify: 0, fence: 0, total: 0 },
       instructions: 0,
-      wasi: { preview1Imports: 0, threadSpawnImport: false, threadStartExport: false, version: "component" },
+      wasi: {
+        preview1Imports: 0,
+        unstableImports: 0,
+        threadSpawnImport: false,
+        threadStartExport: false,
+        version: "component"
+      },
       undeclared: []
     };
   }
@@ -24261,14 +24281,16 @@ function buildReport(info2) {
     atomics: { ...info2.instructions.atomic, total: atomicTotal(info2.instructions.atomic) },
     instructions: info2.instructions.total,
     wasi: {
-      preview1Imports: p1 + unstable,
+      preview1Imports: p1,
+      unstableImports: unstable,
       threadSpawnImport: info2.imports.some(
         (i) => i.module === "wasi" && i.name === "thread-spawn" && i.kind === "func"
       ),
       threadStartExport: info2.exports.some((e) => e.name === "wasi_thread_start" && e.kind === "func"),
       version: p1 > 0 ? "preview1" : unstable > 0 ? "unstable" : "none"
     },
-    undeclared
+    undeclared,
+    ...info2.targetFeaturesError ? { targetFeaturesError: info2.targetFeaturesError } : {}
   };
 }
 
@@ -24310,9 +24332,11 @@ var NUM_VEC = /* @__PURE__ */ new Set([127, 126, 125, 124, 123]);
 var ABSTRACT_HEAP = /* @__PURE__ */ new Set([112, 111, 110, 109, 108, 107, 106, 113, 114, 115, 105, 116]);
 var REF_NULL = 99;
 var REF = 100;
+var PRE_GC_HEAP = /* @__PURE__ */ new Set([112, 111, 105, 116]);
 function readHeapType(r, typeCount) {
   const at = r.pos;
   const v = r.s33();
+  if (v >= 0 || !PRE_GC_HEAP.has(v + 128)) r.typeUse.gc++;
   if (v >= 0) {
     if (v >= typeCount) r.fail("unknown type", `a type index below ${typeCount}`, at, "invalid");
     return;
@@ -24322,8 +24346,12 @@ function readHeapType(r, typeCount) {
 function readRefType(r, typeCount) {
   const at = r.pos;
   const b = r.u8();
-  if (ABSTRACT_HEAP.has(b)) return;
+  if (ABSTRACT_HEAP.has(b)) {
+    if (!PRE_GC_HEAP.has(b)) r.typeUse.gc++;
+    return;
+  }
   if (b === REF_NULL || b === REF) {
+    r.typeUse.gc++;
     readHeapType(r, typeCount);
     return;
   }
@@ -24332,8 +24360,13 @@ function readRefType(r, typeCount) {
 function readValType(r, typeCount) {
   const at = r.pos;
   const b = r.u8();
-  if (NUM_VEC.has(b) || ABSTRACT_HEAP.has(b)) return b;
+  if (NUM_VEC.has(b)) return b;
+  if (ABSTRACT_HEAP.has(b)) {
+    if (!PRE_GC_HEAP.has(b)) r.typeUse.gc++;
+    return b;
+  }
   if (b === REF_NULL || b === REF) {
+    r.typeUse.gc++;
     readHeapType(r, typeCount);
     return b;
   }
@@ -24348,11 +24381,13 @@ function readBlockType(r, typeCount) {
   if (r.pos >= r.end) r.u8();
   const first = r.bytes[r.pos];
   if (first === 64 || NUM_VEC.has(first) || ABSTRACT_HEAP.has(first)) {
+    if (ABSTRACT_HEAP.has(first) && !PRE_GC_HEAP.has(first)) r.typeUse.gc++;
     r.pos++;
     return false;
   }
   if (first === REF_NULL || first === REF) {
     r.pos++;
+    r.typeUse.gc++;
     readHeapType(r, typeCount);
     return false;
   }
@@ -24743,12 +24778,14 @@ function decodeExpr(r, ctx) {
 // packages/wasm/src/reader.ts
 var utf8 = new TextDecoder("utf-8", { fatal: true });
 var ByteReader = class {
-  constructor(bytes, start = 0, end = bytes.length) {
+  constructor(bytes, start = 0, end = bytes.length, typeUse = { gc: 0 }) {
     this.bytes = bytes;
+    this.typeUse = typeUse;
     this.pos = start;
     this.end = end;
   }
   bytes;
+  typeUse;
   pos;
   end;
   get remaining() {
@@ -24980,7 +25017,7 @@ function decode(bytes, multiMemory) {
   if (bytes.length < 8) r.fail("unexpected end", "a 4-byte version after the magic", 4);
   const version2 = bytes[4] | bytes[5] << 8;
   const layer = bytes[6] | bytes[7] << 8;
-  if (layer === 1 && version2 >= 10) return { kind: "component", size: bytes.length, version: version2 };
+  if (layer === 1 && version2 >= 10 && version2 <= 13) return { kind: "component", size: bytes.length, version: version2 };
   if (version2 !== 1 || layer !== 0) r.fail("unknown binary version", "version 01 00 00 00 (core module)", 4);
   r.pos = 8;
   const info2 = {
@@ -24999,6 +25036,7 @@ function decode(bytes, multiMemory) {
     customSections: [],
     instructions: emptyCounts(),
     usesTypedBlocks: false,
+    gcTypes: 0,
     dataSegments: 0,
     elementSegments: 0
   };
@@ -25030,7 +25068,7 @@ function decode(bytes, multiMemory) {
     if (size > r.remaining)
       r.fail("length out of bounds", `a section of ${size} bytes (only ${r.remaining} left)`, start);
     const end = start + size;
-    const sr = new ByteReader(bytes, start, end);
+    const sr = new ByteReader(bytes, start, end, r.typeUse);
     if (id !== 0) {
       const order = SECTION_ORDER[id];
       if (order <= lastOrder)
@@ -25046,7 +25084,14 @@ function decode(bytes, multiMemory) {
       case 0: {
         name = sr.name();
         info2.customSections.push(name);
-        if (name === "target_features") info2.targetFeatures = readTargetFeatures(sr);
+        if (name === "target_features") {
+          try {
+            info2.targetFeatures = readTargetFeatures(sr);
+          } catch (e) {
+            if (!(e instanceof WasmParseError)) throw e;
+            info2.targetFeaturesError = e.message;
+          }
+        }
         sr.pos = end;
         break;
       }
@@ -25165,7 +25210,7 @@ function decode(bytes, multiMemory) {
           const bodyStart = sr.pos;
           if (bodySize > sr.remaining)
             sr.fail("unexpected end of section or function", `a body of ${bodySize} bytes`, bodyStart);
-          const br = new ByteReader(bytes, bodyStart, bodyStart + bodySize);
+          const br = new ByteReader(bytes, bodyStart, bodyStart + bodySize, r.typeUse);
           const groups = count(br, "local groups");
           let locals = 0;
           for (let g = 0; g < groups; g++) {
@@ -25223,6 +25268,7 @@ function decode(bytes, multiMemory) {
     }
   }
   info2.usesTypedBlocks = ctx.typedBlocks;
+  info2.gcTypes = r.typeUse.gc;
   return info2;
 }
 function readFieldType(r, typeCount) {
@@ -46101,7 +46147,7 @@ var FROM_TARGET_FEATURE = {
 function featureFlags(report, supported) {
   const names = /* @__PURE__ */ new Set();
   for (const [f, use2] of Object.entries(report.features)) {
-    if (use2.used) for (const n of BINARYEN_FLAGS[f]) names.add(n);
+    if (use2.used === true) for (const n of BINARYEN_FLAGS[f]) names.add(n);
   }
   for (const t of report.targetFeatures ?? []) {
     if (t.startsWith("+")) names.add(FROM_TARGET_FEATURE[t.slice(1)] ?? t.slice(1));
@@ -46231,9 +46277,10 @@ var import_node_path6 = require("node:path");
 
 // packages/pipeline/src/verify-bytes.ts
 function verifyBytes(bytes, path5) {
-  try {
-    return buildReport(decodeModule(bytes));
-  } catch (e) {
+  return asUserError(path5, () => buildReport(decodeModule(bytes)));
+}
+function asUserError(path5, f) {
+  const wrap = (e) => {
     if (e instanceof WasmParseError) {
       throw new UserError(`${path5} is not a valid WebAssembly module: ${e.message}`, {
         fix: parseErrorFix(e),
@@ -46241,6 +46288,12 @@ function verifyBytes(bytes, path5) {
       });
     }
     throw e;
+  };
+  try {
+    const r = f();
+    return r instanceof Promise ? r.catch(wrap) : r;
+  } catch (e) {
+    return wrap(e);
   }
 }
 

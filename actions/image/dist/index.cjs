@@ -38963,7 +38963,7 @@ function runCommand(cmd, options = {}) {
     const child2 = (0, import_node_child_process.spawn)(cmd.command, cmd.args, {
       cwd: cmd.cwd,
       env: cmd.env ? { ...process.env, ...cmd.env } : process.env,
-      stdio: ["pipe", "pipe", "pipe"]
+      stdio: [options.nullStdin ? "ignore" : "pipe", "pipe", "pipe"]
     });
     const out = [];
     const err = [];
@@ -38980,9 +38980,11 @@ function runCommand(cmd, options = {}) {
       err.push(b);
       options.onStderr?.(b.toString());
     });
-    child2.stdin.on("error", () => {
-    });
-    child2.stdin.end(options.input ?? "");
+    if (child2.stdin) {
+      child2.stdin.on("error", () => {
+      });
+      child2.stdin.end(options.input ?? "");
+    }
     child2.on("error", (e) => {
       clearTimeout(timer);
       if (e.code === "ENOENT") {
@@ -107490,7 +107492,14 @@ async function sourceAnnotations(manifestPath, env = process.env) {
 // packages/pipeline/src/verify-bytes.ts
 var import_node_fs7 = require("node:fs");
 function readModule(path19, fix = "Pass the wasm-path output of the build action") {
-  if (!(0, import_node_fs7.existsSync)(path19)) throw new UserError(`Module not found: "${path19}"`, { fix });
+  const st = (0, import_node_fs7.statSync)(path19, { throwIfNoEntry: false });
+  if (!st) throw new UserError(`Module not found: "${path19}"`, { fix });
+  if (!st.isFile()) {
+    const what = st.isDirectory() ? "a directory" : "not a regular file";
+    throw new UserError(`"${path19}" is ${what}, not a module file`, {
+      fix: `${fix} (the .wasm file itself, e.g. target/wasm32-wasip1/release/NAME.wasm)`
+    });
+  }
   return (0, import_node_fs7.readFileSync)(path19);
 }
 

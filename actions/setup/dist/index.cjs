@@ -23440,7 +23440,7 @@ function runCommand(cmd, options = {}) {
     const child2 = (0, import_node_child_process.spawn)(cmd.command, cmd.args, {
       cwd: cmd.cwd,
       env: cmd.env ? { ...process.env, ...cmd.env } : process.env,
-      stdio: ["pipe", "pipe", "pipe"]
+      stdio: [options.nullStdin ? "ignore" : "pipe", "pipe", "pipe"]
     });
     const out = [];
     const err = [];
@@ -23457,9 +23457,11 @@ function runCommand(cmd, options = {}) {
       err.push(b);
       options.onStderr?.(b.toString());
     });
-    child2.stdin.on("error", () => {
-    });
-    child2.stdin.end(options.input ?? "");
+    if (child2.stdin) {
+      child2.stdin.on("error", () => {
+      });
+      child2.stdin.end(options.input ?? "");
+    }
     child2.on("error", (e) => {
       clearTimeout(timer);
       if (e.code === "ENOENT") {

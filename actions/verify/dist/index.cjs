@@ -11950,7 +11950,7 @@ var require_headers = __commonJS({
       while (j > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i))) ++i;
       return i === 0 && j === potentialValue.length ? potentialValue : potentialValue.substring(i, j);
     }
-    function fill(headers, object2) {
+    function fill2(headers, object2) {
       if (Array.isArray(object2)) {
         for (let i = 0; i < object2.length; ++i) {
           const header = object2[i];
@@ -12175,7 +12175,7 @@ var require_headers = __commonJS({
         this.#guard = "none";
         if (init !== void 0) {
           init = webidl.converters.HeadersInit(init, "Headers contructor", "init");
-          fill(this, init);
+          fill2(this, init);
         }
       }
       // https://fetch.spec.whatwg.org/#dom-headers-append
@@ -12355,7 +12355,7 @@ var require_headers = __commonJS({
       });
     };
     module2.exports = {
-      fill,
+      fill: fill2,
       // for test.
       compareHeaderName,
       Headers: Headers2,
@@ -12372,7 +12372,7 @@ var require_headers = __commonJS({
 var require_response = __commonJS({
   "node_modules/undici/lib/web/fetch/response.js"(exports2, module2) {
     "use strict";
-    var { Headers: Headers2, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = require_headers();
+    var { Headers: Headers2, HeadersList, fill: fill2, getHeadersGuard, setHeadersGuard, setHeadersList } = require_headers();
     var { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = require_body();
     var util = require_util();
     var nodeUtil = require("node:util");
@@ -12676,7 +12676,7 @@ var require_response = __commonJS({
         response[kState].statusText = init.statusText;
       }
       if ("headers" in init && init.headers != null) {
-        fill(response[kHeaders], init.headers);
+        fill2(response[kHeaders], init.headers);
       }
       if (body) {
         if (nullBodyStatus.includes(response.status)) {
@@ -21747,6 +21747,7 @@ function moduleFeatures(m) {
   const shared = m.memories.filter((x) => x.limits.shared);
   const atomicKinds = Object.entries(c.atomic).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
   const multiResult = m.funcTypes.filter((t) => t && t.results > 1).length;
+  const gcTypeDefs = m.funcTypes.filter((t) => t === void 0).length;
   const mutableGlobalsIo = m.globals.filter((g) => g.mutable && g.imported).length + m.exports.filter((e) => e.kind === "global" && m.globals[e.index]?.mutable).length;
   const sharedMemory = use(
     shared.length > 0,
@@ -21798,7 +21799,15 @@ function moduleFeatures(m) {
       `${c.exceptions} exception instructions, ${c.exceptionsLegacy} legacy, ${m.tags} tags`,
       "no exception instruction or tag"
     ),
-    gc: use(c.gc > 0, `${c.gc} GC / typed function reference instructions`, "no GC instruction"),
+    gc: use(
+      c.gc > 0 || m.gcTypes > 0 || gcTypeDefs > 0,
+      [
+        c.gc > 0 && `${c.gc} GC / typed function reference instructions`,
+        m.gcTypes > 0 && `${m.gcTypes} GC / typed reference types`,
+        gcTypeDefs > 0 && `${gcTypeDefs} struct or array types`
+      ].filter(Boolean).join("; "),
+      "no GC instruction, reference type or struct/array type"
+    ),
     multimemory: use(
       m.memories.length > 1 || c.multiMemory > 0,
       `${m.memories.length} memories, ${c.multiMemory} instructions on a memory other than 0`,
@@ -21814,7 +21823,10 @@ function moduleFeatures(m) {
 function buildReport(info2) {
   if (info2.kind === "component") {
     const none = Object.fromEntries(
-      FEATURES.map((f) => [f, { used: false, evidence: "component binary: not analysed" }])
+      FEATURES.map((f) => [
+        f,
+        { used: "unknown", evidence: "a component: its core modules are not decoded, so this cannot be proven" }
+      ])
     );
     return {
       $schema: REPORT_SCHEMA,
@@ -21828,7 +21840,13 @@ function buildReport(info2) {
       features: none,
       atomics: { load: 0, store: 0, rmw: 0, cmpxchg: 0, waitNotify: 0, fence: 0, total: 0 },
       instructions: 0,
-      wasi: { preview1Imports: 0, threadSpawnImport: false, threadStartExport: false, version: "component" },
+      wasi: {
+        preview1Imports: 0,
+        unstableImports: 0,
+        threadSpawnImport: false,
+        threadStartExport: false,
+        version: "component"
+      },
       undeclared: []
     };
   }
@@ -21853,14 +21871,16 @@ function buildReport(info2) {
     atomics: { ...info2.instructions.atomic, total: atomicTotal(info2.instructions.atomic) },
     instructions: info2.instructions.total,
     wasi: {
-      preview1Imports: p1 + unstable,
+      preview1Imports: p1,
+      unstableImports: unstable,
       threadSpawnImport: info2.imports.some(
         (i) => i.module === "wasi" && i.name === "thread-spawn" && i.kind === "func"
       ),
       threadStartExport: info2.exports.some((e) => e.name === "wasi_thread_start" && e.kind === "func"),
       version: p1 > 0 ? "preview1" : unstable > 0 ? "unstable" : "none"
     },
-    undeclared
+    undeclared,
+    ...info2.targetFeaturesError ? { targetFeaturesError: info2.targetFeaturesError } : {}
   };
 }
 
@@ -21902,13 +21922,15 @@ function requireFeature(report, f) {
 function runChecks(report, options = {}) {
   const out = [];
   if (report.kind === "component") {
-    for (const f of options.require ?? []) {
-      out.push({
-        name: `require ${f}`,
-        status: "fail",
-        message: `The binary is a WebAssembly component; ${f} can only be proven on a core module. Build for wasm32-wasip1 or wasm32-wasip1-threads.`
-      });
-    }
+    const unproven = (name, what) => ({
+      name,
+      status: "fail",
+      message: `The "${name}" check cannot be proven on a component: ${what} would need its core modules decoded, and wasm-build decodes core modules only. Build for wasm32-wasip1 or wasm32-wasip1-threads (a core module), or drop the check.`
+    });
+    for (const f of options.require ?? []) out.push(unproven(`require ${f}`, `whether it uses ${f}`));
+    if (options.threadsTarget)
+      out.push(unproven("threads target", `whether the ${options.threadsTarget} build kept its shared memory`));
+    for (const f of options.forbid ?? []) out.push(unproven(`forbid ${f}`, `whether it uses ${f}`));
   } else {
     for (const f of options.require ?? []) out.push(requireFeature(report, f));
     if (options.threadsTarget) out.push(threadsTargetCheck(report, options.threadsTarget));
@@ -21925,6 +21947,13 @@ function runChecks(report, options = {}) {
         name: "atomics on shared memory",
         status: "warn",
         message: `The module has ${report.atomics.total} atomic instructions but no shared memory, so it cannot run on several threads. ${THREADS_FIX}`
+      });
+    }
+    if (report.targetFeaturesError) {
+      out.push({
+        name: "target_features",
+        status: "warn",
+        message: `The target_features section is malformed and was ignored (${report.targetFeaturesError}); wasm-opt will not read features from it, so the build passes --enable-* flags. Check the tool that wrote it.`
       });
     }
     if (report.undeclared.length > 0) {
@@ -21985,9 +22014,11 @@ var NUM_VEC = /* @__PURE__ */ new Set([127, 126, 125, 124, 123]);
 var ABSTRACT_HEAP = /* @__PURE__ */ new Set([112, 111, 110, 109, 108, 107, 106, 113, 114, 115, 105, 116]);
 var REF_NULL = 99;
 var REF = 100;
+var PRE_GC_HEAP = /* @__PURE__ */ new Set([112, 111, 105, 116]);
 function readHeapType(r, typeCount) {
   const at = r.pos;
   const v = r.s33();
+  if (v >= 0 || !PRE_GC_HEAP.has(v + 128)) r.typeUse.gc++;
   if (v >= 0) {
     if (v >= typeCount) r.fail("unknown type", `a type index below ${typeCount}`, at, "invalid");
     return;
@@ -21997,8 +22028,12 @@ function readHeapType(r, typeCount) {
 function readRefType(r, typeCount) {
   const at = r.pos;
   const b = r.u8();
-  if (ABSTRACT_HEAP.has(b)) return;
+  if (ABSTRACT_HEAP.has(b)) {
+    if (!PRE_GC_HEAP.has(b)) r.typeUse.gc++;
+    return;
+  }
   if (b === REF_NULL || b === REF) {
+    r.typeUse.gc++;
     readHeapType(r, typeCount);
     return;
   }
@@ -22007,8 +22042,13 @@ function readRefType(r, typeCount) {
 function readValType(r, typeCount) {
   const at = r.pos;
   const b = r.u8();
-  if (NUM_VEC.has(b) || ABSTRACT_HEAP.has(b)) return b;
+  if (NUM_VEC.has(b)) return b;
+  if (ABSTRACT_HEAP.has(b)) {
+    if (!PRE_GC_HEAP.has(b)) r.typeUse.gc++;
+    return b;
+  }
   if (b === REF_NULL || b === REF) {
+    r.typeUse.gc++;
     readHeapType(r, typeCount);
     return b;
   }
@@ -22023,11 +22063,13 @@ function readBlockType(r, typeCount) {
   if (r.pos >= r.end) r.u8();
   const first = r.bytes[r.pos];
   if (first === 64 || NUM_VEC.has(first) || ABSTRACT_HEAP.has(first)) {
+    if (ABSTRACT_HEAP.has(first) && !PRE_GC_HEAP.has(first)) r.typeUse.gc++;
     r.pos++;
     return false;
   }
   if (first === REF_NULL || first === REF) {
     r.pos++;
+    r.typeUse.gc++;
     readHeapType(r, typeCount);
     return false;
   }
@@ -22418,12 +22460,14 @@ function decodeExpr(r, ctx) {
 // packages/wasm/src/reader.ts
 var utf8 = new TextDecoder("utf-8", { fatal: true });
 var ByteReader = class {
-  constructor(bytes, start = 0, end = bytes.length) {
+  constructor(bytes, start = 0, end = bytes.length, typeUse = { gc: 0 }) {
     this.bytes = bytes;
+    this.typeUse = typeUse;
     this.pos = start;
     this.end = end;
   }
   bytes;
+  typeUse;
   pos;
   end;
   get remaining() {
@@ -22647,7 +22691,7 @@ function decodeModule(bytes, options = {}) {
     );
   }
 }
-function decode(bytes, multiMemory) {
+function decode(bytes, multiMemory2) {
   const r = new ByteReader(bytes);
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 97 || bytes[2] !== 115 || bytes[3] !== 109) {
     r.fail("magic header not detected", 'the bytes 00 61 73 6d ("\\0asm")', 0);
@@ -22655,7 +22699,7 @@ function decode(bytes, multiMemory) {
   if (bytes.length < 8) r.fail("unexpected end", "a 4-byte version after the magic", 4);
   const version2 = bytes[4] | bytes[5] << 8;
   const layer = bytes[6] | bytes[7] << 8;
-  if (layer === 1 && version2 >= 10) return { kind: "component", size: bytes.length, version: version2 };
+  if (layer === 1 && version2 >= 10 && version2 <= 13) return { kind: "component", size: bytes.length, version: version2 };
   if (version2 !== 1 || layer !== 0) r.fail("unknown binary version", "version 01 00 00 00 (core module)", 4);
   r.pos = 8;
   const info2 = {
@@ -22674,6 +22718,7 @@ function decode(bytes, multiMemory) {
     customSections: [],
     instructions: emptyCounts(),
     usesTypedBlocks: false,
+    gcTypes: 0,
     dataSegments: 0,
     elementSegments: 0
   };
@@ -22705,7 +22750,7 @@ function decode(bytes, multiMemory) {
     if (size > r.remaining)
       r.fail("length out of bounds", `a section of ${size} bytes (only ${r.remaining} left)`, start);
     const end = start + size;
-    const sr = new ByteReader(bytes, start, end);
+    const sr = new ByteReader(bytes, start, end, r.typeUse);
     if (id !== 0) {
       const order = SECTION_ORDER[id];
       if (order <= lastOrder)
@@ -22721,7 +22766,14 @@ function decode(bytes, multiMemory) {
       case 0: {
         name = sr.name();
         info2.customSections.push(name);
-        if (name === "target_features") info2.targetFeatures = readTargetFeatures(sr);
+        if (name === "target_features") {
+          try {
+            info2.targetFeatures = readTargetFeatures(sr);
+          } catch (e) {
+            if (!(e instanceof WasmParseError)) throw e;
+            info2.targetFeaturesError = e.message;
+          }
+        }
         sr.pos = end;
         break;
       }
@@ -22840,7 +22892,7 @@ function decode(bytes, multiMemory) {
           const bodyStart = sr.pos;
           if (bodySize > sr.remaining)
             sr.fail("unexpected end of section or function", `a body of ${bodySize} bytes`, bodyStart);
-          const br = new ByteReader(bytes, bodyStart, bodyStart + bodySize);
+          const br = new ByteReader(bytes, bodyStart, bodyStart + bodySize, r.typeUse);
           const groups = count(br, "local groups");
           let locals = 0;
           for (let g = 0; g < groups; g++) {
@@ -22890,7 +22942,7 @@ function decode(bytes, multiMemory) {
     if (info2.dataCount !== 0)
       r.fail("data count and data section have inconsistent lengths", `${info2.dataCount} data segments`, r.pos);
   }
-  if (!multiMemory) {
+  if (!multiMemory2) {
     if (info2.memories.length > 1)
       r.fail("multiple memories", "at most one memory (multi-memory not enabled)", r.pos, "invalid");
     if (info2.tables.length > 1 && !info2.instructions.referenceTypes) {
@@ -22898,6 +22950,7 @@ function decode(bytes, multiMemory) {
     }
   }
   info2.usesTypedBlocks = ctx.typedBlocks;
+  info2.gcTypes = r.typeUse.gc;
   return info2;
 }
 function readFieldType(r, typeCount) {
@@ -22963,6 +23016,189 @@ function readElement(r, typeCount, constExpr) {
     if (usesExprs) constExpr(r);
     else r.u32();
   }
+}
+
+// packages/wasm/src/profiles.ts
+var TSV = "shared/corpus/RUNTIME-OUTCOMES.tsv";
+var WASMEDGE_STANDARD = 'WasmEdge docs "Upgrade to WasmEdge 0.16.0" (WASM 3.0 is the default standard: WASM 2.0 plus tail-call, extended-const, typed function references, GC, multiple memories, relaxed SIMD, exception handling; memory64 not supported; threads off)';
+var WASM3 = [
+  "mutable-globals",
+  "nontrapping-float-to-int",
+  "sign-ext",
+  "multivalue",
+  "bulk-memory",
+  "reference-types",
+  "simd",
+  "tail-call",
+  "gc",
+  "multimemory",
+  "relaxed-simd",
+  "exception-handling"
+];
+var WASMEDGE_ERRORS = {
+  sharedMemory: "loading failed: malformed limits flags, Code: 0x11d",
+  atomics: "loading failed: illegal opcode, Code: 0x117",
+  unknownImport: "instantiation failed: unknown import, Code: 0x302",
+  noEntry: "A function name is required when reactor mode is enabled.",
+  component: "loading failed: unknown binary version, Code: 0x104"
+};
+var WASMEDGE = {
+  runtime: "wasmedge",
+  label: "WasmEdge CLI",
+  versions: ">=0.16 (measured: 0.17.1)",
+  defaults: {
+    value: WASM3,
+    evidence: `${WASMEDGE_STANDARD}; ${TSV}: binaryen_gc_target_feature, simd_const.* and bulk.* load (no-entry, not load-fail)`
+  },
+  flagged: {
+    value: { "shared-memory": ["--enable-threads"], atomics: ["--enable-threads"] },
+    evidence: `${TSV}: threads-atomic.0 (shared memory: "malformed limits flags") and threads-atomic.2 (atomics: "illegal opcode") fail plain and load with --enable-threads`
+  },
+  unsupported: { value: ["memory64"], evidence: WASMEDGE_STANDARD },
+  importModules: {
+    value: ["wasi_snapshot_preview1"],
+    evidence: `${TSV}: wamr_coremark_wasi (wasi_unstable), binary-leb128.10 (spectest), wamr_pthread_mutex (env), thread_spawn-simple with --enable-threads (env.memory) all fail "unknown import"`
+  },
+  providesMemories: {
+    value: false,
+    evidence: `${TSV}: thread_spawn-simple, --enable-threads: env.memory (memory) unknown import`
+  },
+  entry: {
+    value: ["_start"],
+    evidence: `${TSV}: every spec/valid module without _start: "A function name is required when reactor mode is enabled." (rc 1)`
+  },
+  exitCodes: {
+    value: { propagates: true, trap: 134, failure: 1 },
+    evidence: `${TSV} header (proc_exit(N) gives exit N); c_fopen-with-access: trap rc 134; load/link failures rc 1`
+  },
+  components: { value: false, evidence: `${TSV}: rust_wasip3_cli-exit.component: "unknown binary version"` },
+  errors: WASMEDGE_ERRORS
+};
+var CRUN_WASMEDGE = {
+  runtime: "crun-wasmedge",
+  label: "crun with its WasmEdge handler",
+  versions: "crun >=1.27 with WasmEdge >=0.16 (measured: crun 1.27.1, WasmEdge 0.17.1)",
+  defaults: {
+    value: WASM3,
+    evidence: `containers/crun src/libcrun/handlers/wasmedge.c (WasmEdge_ConfigureCreate: WasmEdge's defaults); ${WASMEDGE_STANDARD}; ${TSV}: binaryen_gc_target_feature loads (no-entry)`
+  },
+  flagged: { value: {}, evidence: "containers/crun src/libcrun/handlers/wasmedge.c: no way to pass WasmEdge flags" },
+  unsupported: {
+    value: ["shared-memory", "atomics", "memory64"],
+    evidence: `${TSV}: threads-atomic.0 ("malformed limits flags"), threads-atomic.2 ("illegal opcode"); ${WASMEDGE_STANDARD}`
+  },
+  importModules: {
+    value: ["wasi_snapshot_preview1"],
+    evidence: `${TSV}: wamr_coremark_wasi (wasi_unstable) and binary-leb128.10 (spectest) fail "unknown import"`
+  },
+  providesMemories: { value: false, evidence: "WasmEdge registers no memory for imports (see the WasmEdge profile)" },
+  entry: {
+    value: ["_start"],
+    evidence: `${TSV}: every spec/valid module without _start: "wasm function not found" (rc 1)`
+  },
+  exitCodes: {
+    value: { propagates: false, failure: 1 },
+    evidence: `${TSV} header CAVEAT: proc_exit(N) gives crun exit 0; any WasmEdge error (load, link, no _start, trap) gives 1`
+  },
+  components: { value: false, evidence: `${TSV}: rust_wasip3_cli-exit.component: "unknown binary version"` },
+  errors: {
+    ...WASMEDGE_ERRORS,
+    noEntry: "wasmedge runtime failed: wasm function not found, Code: 0x005"
+  }
+};
+var WASMTIME_DOCS = "bytecodealliance/wasmtime docs/stability-wasm-proposals.md (36.x: on-by-default proposals)";
+var WASMTIME = {
+  runtime: "wasmtime",
+  label: "wasmtime run",
+  versions: "36.x (not run here)",
+  defaults: {
+    value: [
+      "mutable-globals",
+      "sign-ext",
+      "nontrapping-float-to-int",
+      "multivalue",
+      "bulk-memory",
+      "reference-types",
+      "simd",
+      "relaxed-simd",
+      "multimemory",
+      "tail-call",
+      "memory64"
+    ],
+    evidence: WASMTIME_DOCS
+  },
+  flagged: {
+    value: { "shared-memory": ["-W", "threads=y"], atomics: ["-W", "threads=y"] },
+    evidence: 'wasmtime docs, "wasmtime run" -W threads=y'
+  },
+  unsupported: { value: [], evidence: WASMTIME_DOCS },
+  importModules: { value: ["wasi_snapshot_preview1"], evidence: 'wasmtime docs, WASI preview1 in "wasmtime run"' },
+  flaggedImports: {
+    value: { wasi: ["-S", "threads=y"], "env.memory": ["-S", "threads=y"] },
+    evidence: 'wasmtime docs, "wasmtime run" -S threads=y; WebAssembly/wasi-threads README (the host gives the module its shared env.memory and wasi.thread-spawn)'
+  },
+  providesMemories: {
+    value: "unknown",
+    evidence: 'not run here: whether "wasmtime run" gives other imported memories'
+  },
+  entry: { value: ["_start"], evidence: 'wasmtime docs, "wasmtime run" calls _start (--invoke otherwise)' },
+  exitCodes: { value: { propagates: true, failure: 1 }, evidence: "wasmtime docs: proc_exit(N) exits N" },
+  components: { value: true, evidence: 'wasmtime docs: "wasmtime run" runs wasi:cli components' },
+  // wasmtime was not run here: its own error texts are not quoted.
+  errors: {
+    unknownImport: "unknown import (wasmtime not run here)",
+    noEntry: "no _start export (wasmtime not run here)",
+    component: "-"
+  }
+};
+function nodeProfile(engine) {
+  const enabled = Object.keys(engine.features).filter(
+    (f) => f !== "extended-const" && engine.features[f]
+  );
+  const probed = `wasm-feature-detect probes of ${engine.name}`;
+  return {
+    runtime: "node",
+    label: `node:wasi (Node ${engine.node})`,
+    versions: `${engine.node} (detected here; measured: v20.20.2)`,
+    defaults: { value: enabled, evidence: probed },
+    flagged: {
+      value: {},
+      evidence: "the runner passes no V8 flags (--no-liftoff never changed an outcome: TSV header)"
+    },
+    unsupported: {
+      value: Object.keys(engine.features).filter((f) => !enabled.includes(f)),
+      evidence: probed
+    },
+    importModules: {
+      value: ["wasi_snapshot_preview1"],
+      evidence: `Node.js docs, node:wasi getImportObject() (preview1); ${TSV}: wasi_unstable, env, spectest, wasi imports fail "module is not an object or function"`
+    },
+    providesMemories: {
+      value: true,
+      evidence: `our runner creates every imported memory; ${TSV}: threads-imports.100 (spectest.shared_memory) instantiates`
+    },
+    entry: {
+      value: ["_start", "_initialize"],
+      evidence: `${TSV} node_wasi header (start(), else initialize()); spec/valid modules with neither: no-entry`
+    },
+    exitCodes: {
+      value: { propagates: true, failure: 1 },
+      evidence: "Node.js docs, WASI returnOnExit (start() returns the proc_exit code)"
+    },
+    components: {
+      value: false,
+      evidence: `${TSV}: rust_wasip3_cli-exit.component: CompileError "expected version 01 00 00 00"`
+    },
+    validatesHere: true,
+    errors: {
+      unknownImport: 'TypeError: WebAssembly.Instance(): Import #{index} module="{module}" error: module is not an object or function',
+      noEntry: "instantiated; no _start/_initialize export",
+      component: "CompileError: WebAssembly.Module(): expected version 01 00 00 00, found 0d 00 01 00 @+4"
+    }
+  };
+}
+function runtimeProfiles(engine) {
+  return [WASMEDGE, CRUN_WASMEDGE, WASMTIME, nodeProfile(engine)];
 }
 
 // node_modules/zod/v4/classic/external.js
@@ -28033,9 +28269,9 @@ var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
 function isRecursive(inst, stack, resolve) {
-  const cached2 = recursive.get(inst);
-  if (cached2 !== void 0)
-    return cached2 ? PROVEN : NONE;
+  const cached3 = recursive.get(inst);
+  if (cached3 !== void 0)
+    return cached3 ? PROVEN : NONE;
   if (stack.has(inst))
     return PROVEN;
   stack.add(inst);
@@ -42469,15 +42705,15 @@ function visit(schema2, fnOrHandlers) {
   };
   const cache = /* @__PURE__ */ new Map();
   function run(s) {
-    const cached2 = cache.get(s);
-    if (cached2 === RESOLVING) {
+    const cached3 = cache.get(s);
+    if (cached3 === RESOLVING) {
       return new $ZodLazy({
         type: "lazy",
         getter: () => cache.get(s)
       });
     }
-    if (cached2 !== void 0)
-      return cached2;
+    if (cached3 !== void 0)
+      return cached3;
     cache.set(s, RESOLVING);
     const inner = mapInner(s);
     const mapped = fn(inner, inner !== s);
@@ -42684,195 +42920,138 @@ function date4(params) {
 
 // packages/wasm/src/runtime-fit.ts
 var RUNTIMES = ["wasmedge", "crun-wasmedge", "wasmtime", "node"];
-var BASELINE = /* @__PURE__ */ new Set([
-  "bulk-memory",
-  "sign-ext",
-  "nontrapping-float-to-int",
-  "reference-types",
-  "multivalue",
-  "mutable-globals",
-  "simd"
-]);
-var CRUN_WASMEDGE = /* @__PURE__ */ new Set(["bulk-memory", "reference-types", "simd"]);
-var CRUN_SOURCE = "containers/crun src/libcrun/handlers/wasmedge.c; seen with crun 1.27.1 + WasmEdge 0.17.1";
-var WASMEDGE_SOURCE = "WasmEdge CLI (wasmedge run --help); seen with WasmEdge 0.17.1";
-var WASMTIME_SOURCE = 'wasmtime docs, "wasmtime run" -W/-S options (threads, wasi-threads)';
-var NODE_SOURCE = "Node.js docs, node:wasi (preview1 only); Node 20 Liftoff atomics bug seen here";
-function beyond(report, allowed, ignore = []) {
-  return Object.keys(report.features).filter(
-    (f) => report.features[f].used && !allowed.has(f) && !ignore.includes(f) && f !== "threads"
+var fill = (template, v) => template.replace(/\{(\w+)\}/g, (m, k) => k in v ? String(v[k]) : m);
+function usedFeatures(report) {
+  return Object.keys(report.features).filter((f) => f !== "threads" && report.features[f].used === true);
+}
+function fitProfile(report, validity2, p) {
+  const profile = `${p.label} ${p.versions}`;
+  const out = (status, reason, source, flags2 = []) => ({
+    runtime: p.runtime,
+    status,
+    flags: flags2,
+    reason,
+    source,
+    profile
+  });
+  if (report.kind === "component") {
+    return p.components.value ? out(
+      "unknown",
+      `a component: ${p.label} runs components, but this one's contents are not decoded or validated here`,
+      p.components.evidence
+    ) : out(
+      "cannot",
+      `a WebAssembly component (component model), not a core module: "${p.errors.component}"`,
+      p.components.evidence
+    );
+  }
+  if (validity2.status === "invalid") {
+    const at = validity2.offset !== void 0 ? ` at byte offset ${validity2.offset}` : "";
+    return out(
+      "invalid",
+      `not valid WebAssembly${at}: ${validity2.message} (${validity2.validator})`,
+      "WebAssembly Core Specification \xA73 (validation), checked by the engine named"
+    );
+  }
+  const blockers = [];
+  const unknowns = [];
+  const flags = [];
+  const flagEvidence = [];
+  const gated = [];
+  const addFlags = (f, evidence) => {
+    if (!flags.join(" ").includes(f.join(" "))) flags.push(...f);
+    if (!flagEvidence.includes(evidence)) flagEvidence.push(evidence);
+  };
+  if (p.validatesHere && validity2.status !== "valid") {
+    blockers.push({ reason: `${p.label} cannot compile it: ${validity2.message}`, evidence: validity2.validator });
+  }
+  for (const f of usedFeatures(report)) {
+    if (p.defaults.value.includes(f)) continue;
+    const evidence = report.features[f].evidence;
+    const flag = p.flagged.value[f];
+    if (flag) {
+      addFlags(flag, p.flagged.evidence);
+      const said = f === "shared-memory" ? p.errors.sharedMemory : f === "atomics" ? p.errors.atomics : void 0;
+      gated.push(`${f} loads only with ${flag.join(" ")}${said ? ` (without it: "${said}")` : ""}`);
+    } else if (p.unsupported.value.includes(f)) {
+      if (p.validatesHere && validity2.status !== "valid") continue;
+      const said = f === "shared-memory" ? p.errors.sharedMemory : f === "atomics" ? p.errors.atomics : void 0;
+      blockers.push({
+        reason: `uses ${f} (${evidence}), which ${p.label} does not enable${said ? `: "${said}"` : ""}`,
+        evidence: p.unsupported.evidence
+      });
+    } else {
+      unknowns.push({
+        reason: `uses ${f} (${evidence}), not in our facts for ${p.label}`,
+        evidence: p.defaults.evidence
+      });
+    }
+  }
+  for (const [index, imp] of report.imports.entries()) {
+    if (imp.kind === "memory") {
+      if (p.providesMemories.value === true) continue;
+      const flagged = p.flaggedImports?.value[`${imp.module}.${imp.name}`];
+      const shared = report.memories.find((m) => m.import?.module === imp.module && m.import.name === imp.name);
+      if (flagged && shared?.limits.shared) {
+        addFlags(flagged, p.flaggedImports.evidence);
+        continue;
+      }
+      if (p.providesMemories.value === "unknown") {
+        unknowns.push({
+          reason: `imports memory ${imp.module}.${imp.name}: not known whether ${p.label} provides it`,
+          evidence: p.providesMemories.evidence
+        });
+        continue;
+      }
+    } else {
+      if (p.importModules.value.includes(imp.module)) continue;
+      const flagged = p.flaggedImports?.value[imp.module];
+      if (flagged) {
+        addFlags(flagged, p.flaggedImports.evidence);
+        continue;
+      }
+    }
+    const said = fill(p.errors.unknownImport, { module: imp.module, name: imp.name, kind: imp.kind, index });
+    blockers.push({
+      reason: `imports ${imp.module}.${imp.name} (${imp.kind}), which ${p.label} does not provide (it provides ${p.importModules.value.join(", ")}${p.providesMemories.value === true ? " and imported memories" : ""}): "${said}"`,
+      evidence: imp.kind === "memory" ? p.providesMemories.evidence : p.importModules.evidence
+    });
+  }
+  const entry = p.entry.value.find((name) => report.exports.some((e) => e.name === name && e.kind === "func"));
+  if (!entry) {
+    blockers.push({
+      reason: `exports no ${p.entry.value.join(" or ")} function, so ${p.label} has nothing to run: "${p.errors.noEntry}"`,
+      evidence: p.entry.evidence
+    });
+  }
+  const sources = (bs) => [...new Set(bs.map((b) => b.evidence))].join("; ");
+  if (blockers.length) {
+    const withFlags = flags.length ? `${gated.join("; ")}; even with ${flags.join(" ")}: ` : "";
+    return out("cannot", `${withFlags}${blockers.map((b) => b.reason).join("; ")}`, sources(blockers));
+  }
+  if (validity2.status === "unknown") {
+    unknowns.push({
+      reason: `${validity2.validator} could not validate it (it lacks ${validity2.missing?.join(", ")}): ${validity2.message}`,
+      evidence: validity2.validator
+    });
+  }
+  if (unknowns.length) return out("unknown", unknowns.map((b) => b.reason).join("; "), sources(unknowns));
+  if (flags.length) {
+    return out(
+      "needs-flag",
+      `runs with ${flags.join(" ")}: ${gated.join("; ") || "its imports need it"}`,
+      flagEvidence.join("; "),
+      flags
+    );
+  }
+  return out(
+    "runs",
+    `valid (${validity2.validator}); uses only what ${p.label} enables by default; imports only what it provides; exports ${entry}`,
+    [p.defaults.evidence, p.entry.evidence].join("; ")
   );
 }
-function runtimeFit(report) {
-  const shared = report.features["shared-memory"].used;
-  const atomics2 = report.features.atomics.used;
-  const spawn = report.wasi.threadSpawnImport;
-  const threadFeatures = ["shared-memory", "atomics"];
-  if (report.kind === "component") {
-    const reason = "a WebAssembly component (component model), not a core module";
-    return [
-      {
-        runtime: "wasmedge",
-        status: "cannot",
-        flags: [],
-        reason: `${reason}; WasmEdge runs core modules`,
-        source: WASMEDGE_SOURCE
-      },
-      {
-        runtime: "crun-wasmedge",
-        status: "cannot",
-        flags: [],
-        reason: `${reason}; crun hands the file to WasmEdge`,
-        source: CRUN_SOURCE
-      },
-      {
-        runtime: "wasmtime",
-        status: "runs",
-        flags: [],
-        reason: "wasmtime runs wasip2 components",
-        source: WASMTIME_SOURCE
-      },
-      {
-        runtime: "node",
-        status: "cannot",
-        flags: [],
-        reason: `${reason}; node:wasi runs preview1 modules`,
-        source: NODE_SOURCE
-      }
-    ];
-  }
-  const out = [];
-  const unchecked = beyond(report, BASELINE, threadFeatures);
-  if (spawn) {
-    out.push({
-      runtime: "wasmedge",
-      status: "cannot",
-      flags: [],
-      reason: 'imports wasi.thread-spawn: WasmEdge has no wasi-threads ("unknown import")',
-      source: WASMEDGE_SOURCE
-    });
-  } else if (unchecked.length) {
-    out.push({
-      runtime: "wasmedge",
-      status: "unknown",
-      flags: [],
-      reason: `uses ${unchecked.join(", ")}, not checked against WasmEdge`,
-      source: WASMEDGE_SOURCE
-    });
-  } else if (shared || atomics2) {
-    out.push({
-      runtime: "wasmedge",
-      status: "needs-flag",
-      flags: ["--enable-threads"],
-      reason: "shared memory / atomics load only with --enable-threads",
-      source: WASMEDGE_SOURCE
-    });
-  } else
-    out.push({
-      runtime: "wasmedge",
-      status: "runs",
-      flags: [],
-      reason: "uses only default-enabled features",
-      source: WASMEDGE_SOURCE
-    });
-  const crunOther = beyond(report, CRUN_WASMEDGE);
-  if (spawn) {
-    out.push({
-      runtime: "crun-wasmedge",
-      status: "cannot",
-      flags: [],
-      reason: "imports wasi.thread-spawn: WasmEdge has no wasi-threads",
-      source: CRUN_SOURCE
-    });
-  } else if (shared || atomics2) {
-    out.push({
-      runtime: "crun-wasmedge",
-      status: "cannot",
-      flags: [],
-      reason: `crun's WasmEdge handler does not enable threads: shared memory fails to load ("malformed limits flags")`,
-      source: CRUN_SOURCE
-    });
-  } else if (crunOther.length) {
-    out.push({
-      runtime: "crun-wasmedge",
-      status: "cannot",
-      flags: [],
-      reason: `uses ${crunOther.join(", ")}; crun's WasmEdge handler enables only bulk-memory, reference-types and SIMD`,
-      source: CRUN_SOURCE
-    });
-  } else
-    out.push({
-      runtime: "crun-wasmedge",
-      status: "runs",
-      flags: [],
-      reason: "uses only what the handler enables; entrypoint must end in .wasm for compat-smart",
-      source: CRUN_SOURCE
-    });
-  if (unchecked.length) {
-    out.push({
-      runtime: "wasmtime",
-      status: "unknown",
-      flags: [],
-      reason: `uses ${unchecked.join(", ")}, not checked against wasmtime`,
-      source: WASMTIME_SOURCE
-    });
-  } else if (spawn) {
-    out.push({
-      runtime: "wasmtime",
-      status: "needs-flag",
-      flags: ["-W", "threads=y", "-S", "threads=y"],
-      reason: "wasi-threads needs the threads proposal and the wasi-threads interface",
-      source: WASMTIME_SOURCE
-    });
-  } else if (shared || atomics2) {
-    out.push({
-      runtime: "wasmtime",
-      status: "needs-flag",
-      flags: ["-W", "threads=y"],
-      reason: "shared memory / atomics need the threads proposal",
-      source: WASMTIME_SOURCE
-    });
-  } else
-    out.push({
-      runtime: "wasmtime",
-      status: "runs",
-      flags: [],
-      reason: "uses only default-enabled features",
-      source: WASMTIME_SOURCE
-    });
-  if (spawn) {
-    out.push({
-      runtime: "node",
-      status: "cannot",
-      flags: [],
-      reason: "imports wasi.thread-spawn, which node:wasi does not provide",
-      source: NODE_SOURCE
-    });
-  } else if (unchecked.length) {
-    out.push({
-      runtime: "node",
-      status: "unknown",
-      flags: [],
-      reason: `uses ${unchecked.join(", ")}, not checked against Node`,
-      source: NODE_SOURCE
-    });
-  } else if (shared) {
-    out.push({
-      runtime: "node",
-      status: "needs-flag",
-      flags: ["--no-liftoff"],
-      reason: "Node 20's Liftoff mis-handles a local across memory.atomic.wait32",
-      source: NODE_SOURCE
-    });
-  } else
-    out.push({
-      runtime: "node",
-      status: "runs",
-      flags: [],
-      reason: "a preview1 module using default-enabled features",
-      source: NODE_SOURCE
-    });
-  return out;
+function runtimeFit(report, validity2, engine) {
+  return runtimeProfiles(engine).map((p) => fitProfile(report, validity2, p));
 }
 
 // packages/wasm/src/report-schema.ts
@@ -42891,7 +43070,7 @@ var memory = external_exports.strictObject({
   exports: external_exports.array(external_exports.string()).describe("Export names of this memory")
 });
 var featureUse = external_exports.strictObject({
-  used: external_exports.boolean(),
+  used: external_exports.union([external_exports.boolean(), external_exports.literal("unknown")]).describe('"unknown" where the binary was not analysed (a component): never false without proof'),
   evidence: external_exports.string().describe("Why: the memory, instruction counts or types that prove it")
 });
 var atomics = external_exports.strictObject({
@@ -42910,10 +43089,18 @@ var check2 = external_exports.strictObject({
 });
 var runtime = external_exports.strictObject({
   runtime: external_exports.enum(RUNTIMES),
-  status: external_exports.enum(["runs", "needs-flag", "cannot", "unknown"]),
+  status: external_exports.enum(["runs", "needs-flag", "cannot", "invalid", "unknown"]),
   flags: external_exports.array(external_exports.string()).describe("Flags the runtime needs, e.g. --enable-threads"),
-  reason: external_exports.string(),
-  source: external_exports.string().describe("Where the fact comes from (upstream code, docs, or a version seen running it)")
+  reason: external_exports.string().describe("What decides it: the import, feature or missing export, in the runtime's own words"),
+  source: external_exports.string().describe("Where the facts come from (RUNTIME-OUTCOMES.tsv rows, upstream code or docs)"),
+  profile: external_exports.string().describe("The runtime profile held against, with the versions it holds for")
+});
+var validity = external_exports.strictObject({
+  status: external_exports.enum(["valid", "invalid", "unknown"]),
+  validator: external_exports.string().describe('e.g. "V8 11.3.244.8-node.33 (Node v20.20.2)"'),
+  message: external_exports.string().optional().describe("The validator's message"),
+  offset: count2.optional().describe("Byte offset the validator names"),
+  missing: external_exports.array(external_exports.string()).optional().describe("For unknown: proposals the validator lacks that the module uses")
 });
 var reportShape = {
   $schema: external_exports.literal(REPORT_SCHEMA).describe("This schema"),
@@ -42932,15 +43119,18 @@ var reportShape = {
   atomics: atomics.describe("Atomic (0xFE) instructions in function bodies, by kind"),
   instructions: count2.describe("Instructions in all function bodies"),
   wasi: external_exports.strictObject({
-    preview1Imports: count2.describe("Imports from wasi_snapshot_preview1 or wasi_unstable"),
+    preview1Imports: count2.describe("Imports from wasi_snapshot_preview1"),
+    unstableImports: count2.describe("Imports from wasi_unstable (preview0)"),
     threadSpawnImport: external_exports.boolean().describe("Imports wasi/thread-spawn (wasi-threads)"),
     threadStartExport: external_exports.boolean().describe("Exports wasi_thread_start (wasi-threads)"),
     version: external_exports.enum(["preview1", "unstable", "component", "none"])
   }),
-  undeclared: external_exports.array(external_exports.enum(FEATURES)).describe("Features used but not declared in target_features (only when the section exists)")
+  undeclared: external_exports.array(external_exports.enum(FEATURES)).describe("Features used but not declared in target_features (only when the section exists)"),
+  targetFeaturesError: external_exports.string().optional().describe("Why the target_features section was ignored: it is malformed (Core spec 5.5.3 keeps the module valid)")
 };
 var verifyDocumentSchema = external_exports.strictObject({
   ...reportShape,
+  validity: validity.describe("Whether a complete validator (the engine of the Node running verify) accepts it"),
   checks: external_exports.array(check2).describe("The checks that ran, in order"),
   runtimes: external_exports.array(runtime).describe("Whether WasmEdge, crun+WasmEdge, wasmtime and Node can run the module")
 }).meta({
@@ -42948,8 +43138,148 @@ var verifyDocumentSchema = external_exports.strictObject({
   title: "wasm-build verify report",
   description: "What wasm-build verify proves about a WebAssembly binary: features used with evidence, checks, runtime fit."
 });
-function verifyDocument(report, checks, runtimes) {
-  return { ...report, checks, runtimes };
+function verifyDocument(report, validity2, checks, runtimes) {
+  return { ...report, validity: validity2, checks, runtimes };
+}
+
+// node_modules/wasm-feature-detect/dist/esm/index.js
+var bulkMemory = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 3, 1, 0, 1, 10, 14, 1, 12, 0, 65, 0, 65, 0, 65, 0, 252, 10, 0, 0, 11]));
+var exceptions = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 8, 1, 6, 0, 6, 64, 25, 11, 11]));
+var exceptionsFinal = () => (async () => {
+  try {
+    return new WebAssembly.Module(Uint8Array.from(atob("AGFzbQEAAAABBAFgAAADAgEAChABDgACaR9AAQMAAAsACxoL"), ((e) => e.codePointAt(0)))), true;
+  } catch (e) {
+    return false;
+  }
+})();
+var extendedConst = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 0, 1, 11, 9, 1, 0, 65, 1, 65, 2, 106, 11, 0]));
+var gc = () => (async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 95, 1, 120, 0])))();
+var memory64 = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 1]));
+var multiMemory = () => (async () => {
+  try {
+    return new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 5, 2, 0, 0, 0, 0])), true;
+  } catch (e) {
+    return false;
+  }
+})();
+var multiValue = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 0, 2, 127, 127, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 65, 0, 11]));
+var mutableGlobals = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 2, 8, 1, 1, 97, 1, 98, 3, 127, 1, 6, 6, 1, 127, 1, 65, 0, 11, 7, 5, 1, 1, 97, 3, 1]));
+var referenceTypes = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 7, 1, 5, 0, 208, 112, 26, 11]));
+var relaxedSimd = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]));
+var saturatedFloatToInt = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 12, 1, 10, 0, 67, 0, 0, 0, 0, 252, 0, 26, 11]));
+var signExtensions = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 192, 26, 11]));
+var simd = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
+var tailCall = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 6, 1, 4, 0, 18, 0, 11]));
+var threads = () => (async (e) => {
+  try {
+    return "undefined" != typeof MessageChannel && new MessageChannel().port1.postMessage(new SharedArrayBuffer(1)), WebAssembly.validate(e);
+  } catch (e2) {
+    return false;
+  }
+})(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 4, 1, 3, 1, 1, 10, 11, 1, 9, 0, 65, 0, 254, 16, 2, 0, 26, 11]));
+
+// packages/wasm/src/validate.ts
+var cached2;
+function detectEngine() {
+  cached2 ??= (async () => {
+    const [
+      threads2,
+      simd2,
+      relaxedSimd2,
+      bulkMemory2,
+      signExt,
+      satConv,
+      refTypes,
+      multiValue2,
+      mutGlobals,
+      tailCall2,
+      exceptions2,
+      exceptionsFinal2,
+      gc2,
+      multiMemory2,
+      memory642,
+      extendedConst2
+    ] = await Promise.all([
+      threads(),
+      simd(),
+      relaxedSimd(),
+      bulkMemory(),
+      signExtensions(),
+      saturatedFloatToInt(),
+      referenceTypes(),
+      multiValue(),
+      mutableGlobals(),
+      tailCall(),
+      exceptions(),
+      exceptionsFinal(),
+      gc(),
+      multiMemory(),
+      memory64(),
+      extendedConst()
+    ]);
+    const features = {
+      threads: threads2,
+      "shared-memory": threads2,
+      atomics: threads2,
+      simd: simd2,
+      "relaxed-simd": relaxedSimd2,
+      "bulk-memory": bulkMemory2,
+      "sign-ext": signExt,
+      "nontrapping-float-to-int": satConv,
+      "reference-types": refTypes,
+      multivalue: multiValue2,
+      "mutable-globals": mutGlobals,
+      "tail-call": tailCall2,
+      // Both forms: the legacy try/catch and the standardised try_table/exnref; our report does not split them.
+      "exception-handling": exceptions2 && exceptionsFinal2,
+      gc: gc2,
+      multimemory: multiMemory2,
+      memory64: memory642,
+      "extended-const": extendedConst2
+    };
+    return { name: `V8 ${process.versions.v8} (Node ${process.version})`, node: process.version, features };
+  })();
+  return cached2;
+}
+var DISABLED_PROPOSAL = /enable with --experimental-wasm-([\w-]+)/;
+var EXTENDED_CONST = /opcode i(32|64)\.(add|sub|mul) is not allowed in constant expressions/;
+async function validateModule(bytes, report) {
+  const engine = await detectEngine();
+  if (report.kind === "component") {
+    return { status: "unknown", validator: engine.name, missing: ["component-model"] };
+  }
+  if (WebAssembly.validate(bytes)) return { status: "valid", validator: engine.name };
+  let message = "rejected by WebAssembly.validate";
+  try {
+    new WebAssembly.Module(bytes);
+  } catch (e) {
+    message = e instanceof Error ? e.message : String(e);
+  }
+  const at = /@\+(\d+)\s*$/.exec(message);
+  const offset = at ? Number(at[1]) : void 0;
+  const missing = Object.keys(report.features).filter(
+    (f) => report.features[f].used === true && !engine.features[f]
+  );
+  const named = DISABLED_PROPOSAL.exec(message)?.[1];
+  if (named) missing.push(named);
+  if (!engine.features["extended-const"] && EXTENDED_CONST.test(message)) missing.push("extended-const");
+  const base = { validator: engine.name, message, ...offset !== void 0 ? { offset } : {} };
+  return missing.length ? { status: "unknown", ...base, missing: [...new Set(missing)] } : { status: "invalid", ...base };
+}
+
+// packages/wasm/src/verify.ts
+async function verifyBinary(bytes, checks = {}, name = "The module") {
+  const report = buildReport(decodeModule(bytes));
+  const [validity2, engine] = await Promise.all([validateModule(bytes, report), detectEngine()]);
+  const results = runChecks(report, checks);
+  if (validity2.status === "invalid") {
+    results.unshift({
+      name: "valid",
+      status: "fail",
+      message: `${name} is not valid WebAssembly (${validity2.validator}): ${validity2.message}. No runtime will load it. Rebuild it; if a tool after the compiler wrote it (wasm-opt, wasm-snip, a custom step), report the offset to that tool.`
+    });
+  }
+  return verifyDocument(report, validity2, results, runtimeFit(report, validity2, engine));
 }
 
 // packages/toolchain/src/binaryen.ts
@@ -43057,10 +43387,8 @@ var runtimeToolsSchema = external_exports.object({
 
 // packages/pipeline/src/verify-bytes.ts
 var import_node_fs = require("node:fs");
-function verifyBytes(bytes, path) {
-  try {
-    return buildReport(decodeModule(bytes));
-  } catch (e) {
+function asUserError(path, f) {
+  const wrap = (e) => {
     if (e instanceof WasmParseError) {
       throw new UserError(`${path} is not a valid WebAssembly module: ${e.message}`, {
         fix: parseErrorFix(e),
@@ -43068,17 +43396,29 @@ function verifyBytes(bytes, path) {
       });
     }
     throw e;
+  };
+  try {
+    const r = f();
+    return r instanceof Promise ? r.catch(wrap) : r;
+  } catch (e) {
+    return wrap(e);
   }
 }
 function readModule(path, fix = "Pass the wasm-path output of the build action") {
-  if (!(0, import_node_fs.existsSync)(path)) throw new UserError(`Module not found: "${path}"`, { fix });
+  const st = (0, import_node_fs.statSync)(path, { throwIfNoEntry: false });
+  if (!st) throw new UserError(`Module not found: "${path}"`, { fix });
+  if (!st.isFile()) {
+    const what = st.isDirectory() ? "a directory" : "not a regular file";
+    throw new UserError(`"${path}" is ${what}, not a module file`, {
+      fix: `${fix} (the .wasm file itself, e.g. target/wasm32-wasip1/release/NAME.wasm)`
+    });
+  }
   return (0, import_node_fs.readFileSync)(path);
 }
 
 // packages/pipeline/src/steps/verify.ts
-function verifyModule(wasm, path, checks) {
-  const report = verifyBytes(wasm, path);
-  return verifyDocument(report, runChecks(report, checks), runtimeFit(report));
+async function verifyModule(wasm, path, checks) {
+  return asUserError(path, () => verifyBinary(wasm, checks, path));
 }
 function enforceChecks(checks, log) {
   for (const c of checks.filter((x) => x.status === "warn")) log.warn(`${c.name}: ${c.message}`);
@@ -43094,8 +43434,12 @@ var import_cli_table3 = __toESM(require_cli_table3(), 1);
 function featureTable(doc) {
   return {
     head: ["feature", "used", "evidence"],
-    rows: Object.entries(doc.features).map(([f, u]) => [f, u.used ? "yes" : "no", u.evidence]),
-    widths: [26, 6, 90]
+    rows: Object.entries(doc.features).map(([f, u]) => [
+      f,
+      u.used === "unknown" ? "unknown" : u.used ? "yes" : "no",
+      u.evidence
+    ]),
+    widths: [26, 9, 87]
   };
 }
 function checkTable(checks) {
@@ -43111,6 +43455,12 @@ function runtimeTable(runtimes) {
     rows: runtimes.map((r) => [r.runtime, r.status, r.flags.join(" "), r.reason]),
     widths: [15, 11, 18, 78]
   };
+}
+function validityLine(doc) {
+  const v = doc.validity;
+  const at = v.offset !== void 0 ? ` at byte offset ${v.offset}` : "";
+  const why = v.status === "unknown" ? `, it lacks ${v.missing?.join(", ")}` : "";
+  return `validity: ${v.status} (${v.validator}${why})${v.message ? `${at}: ${v.message}` : ""}`;
 }
 
 // packages/pipeline/src/summary.ts
@@ -43128,7 +43478,9 @@ function addVerifySummary(s, doc, file2) {
     `<p>${doc.kind}, ${doc.size} bytes, WASI ${doc.wasi.version}, ${doc.atomics.total} atomic instructions, ${doc.checks.length} checks (${failed} failed)</p>`,
     true
   );
-  if (used.rows.length) addTable(s, used);
+  s.addRaw(`<p>${(0, import_escape_html.default)(validityLine(doc))}</p>`, true);
+  if (doc.kind === "component") s.addRaw("<p>A component: which features it uses cannot be proven.</p>", true);
+  else if (used.rows.length) addTable(s, used);
   else s.addRaw("<p>Uses no post-MVP feature.</p>", true);
   if (doc.checks.length) addTable(s, checkTable(doc.checks));
   addTable(s, runtimeTable(doc.runtimes));
@@ -43419,7 +43771,7 @@ void runAction(async () => {
   setOutput("report", JSON.stringify(doc));
   setOutput(
     "features-used",
-    Object.entries(doc.features).filter(([, u]) => u.used).map(([f]) => f).join(",")
+    Object.entries(doc.features).filter(([, u]) => u.used === true).map(([f]) => f).join(",")
   );
   setOutput("threads", String(doc.features.threads.used));
   await addVerifySummary(summary, doc, wasm).write();

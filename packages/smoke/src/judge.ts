@@ -83,8 +83,9 @@ export function reconcile(r: SmokeResult, fit: RuntimeFit): SmokeResult {
   const out: SmokeResult = { ...r, predicted };
   const cls = r.outcome?.class;
   const expectedToRun = fit.status === 'runs' || fit.status === 'needs-flag';
-  // Not run here (no tool): the prediction stands, so a predicted incompatibility still fails unless allowed.
-  if (r.status === 'skipped' && (fit.status === 'cannot' || fit.status === 'invalid')) {
+  // Not run (no tool, or it could not be had): the prediction stands, so a predicted incompatibility still fails
+  // unless allowed.
+  if (!cls && (fit.status === 'cannot' || fit.status === 'invalid')) {
     return { ...out, status: 'incompatible', reason: `${fit.reason} (predicted; not run: ${r.reason})` };
   }
   if (r.status === 'skipped' || !cls || fit.status === 'unknown') return out;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec, type Log } from '@wasm-build/kit';
+import { exec, type Log, UserError } from '@wasm-build/kit';
 import type { RunnableImage } from '@wasm-build/oci';
 import type { Runtime, VerifyDocument } from '@wasm-build/wasm';
 import { bundleConfig, type CrunHost, crunRunCommands } from './crun.ts';
@@ -36,6 +36,23 @@ export interface SmokePlan {
 const isSkip = <T extends object>(r: Resolved<T>): r is { skip: string } => 'skip' in r;
 
 /**
+ * A runtime that could not be had where it should have been (an install or a build failed): a `fail` with why, so
+ * the step does not pass on a runtime it never ran. Only user errors (download, checksum, build) become rows.
+ */
+function unavailable(id: Runtime, e: unknown): SmokeResult {
+  if (!(e instanceof UserError)) throw e;
+  const fix = e.fix ? ` ${e.fix}` : '';
+  return {
+    runtime: id,
+    status: 'fail',
+    stdout: '',
+    stderr: '',
+    durationMs: 0,
+    reason: `${id} could not be had here: ${e.message}.${fix}`,
+  };
+}
+
+/**
  * Smoke-tests an image under each runtime asked for: unpacks its layers safely into a rootfs, takes the process from
  * the config (Entrypoint + Cmd, or Entrypoint + the expectations' args; Env then the expectations' env), and runs
  * it under every runtime asked for, those runtime fit says cannot run it included, so the run proves or disproves
@@ -58,7 +75,7 @@ export async function smokeImage(p: SmokePlan, log: Log): Promise<SmokeResult[]>
       const flags = fit.status === 'needs-flag' ? fit.flags : [];
       const run: WasmRun = { module, args: argv.slice(1), env, flags, preopen: p.preopen };
       log.info(`smoke-test under ${id} (runtime fit: ${fit.status}): ${[...flags, ...argv].join(' ')}`);
-      results.push(reconcile(await runOne(id, run, argv, env, p, dir), fit));
+      results.push(reconcile(await runOne(id, run, argv, env, p, dir).catch((e) => unavailable(id, e)), fit));
     }
     return results;
   } finally {
@@ -115,7 +132,8 @@ async function runOne(
 
 /**
  * Runs an OCI bundle (`DIR/config.json`, written here, and `DIR/rootfs`) under crun with the expectations' timeout, and always removes
- * the container (`crun delete --force`), even after a timeout kill. Exported for tests that run a native payload.
+ * the container (`crun delete --force`), even after a timeout kill. Exported for tests that run a native payload
+ * (`native`: its exit status is its own).
  */
 export async function runBundle(
   runtime: string,
@@ -123,13 +141,16 @@ export async function runBundle(
   dir: string,
   spec: Parameters<typeof bundleConfig>[0],
   e: SmokeExpectations,
+  /** A native payload (tests): its exit status is its own, and there are no WasmEdge errors to read. */
+  native = false,
 ): Promise<SmokeResult> {
   writeFileSync(join(dir, 'config.json'), JSON.stringify(bundleConfig(spec), null, 2));
   const id = `wasm-build-${process.pid}-${Date.now().toString(36)}`;
   const { run, remove } = crunRunCommands(host, dir, id);
   return judge(runtime, run, e, {
-    classify: classifyCrun,
-    exitCodes: false,
+    // crun with the WasmEdge handler exits 0 after proc_exit(N): the status is not the module's.
+    classify: native ? classifyUnmeasured : classifyCrun,
+    exitCodes: native,
     cleanup: async () => {
       await exec.run(remove).catch(() => undefined);
     },
