@@ -98,6 +98,20 @@ describe.runIf(all)('actions as the runner runs them', () => {
     expect(server.requests.length).toBe(before + 2);
   });
 
+  it('build: each rustc diagnostic is an annotation on its file, line and column; cargo lines arrive whole', async () => {
+    const r = await runAction('build', { 'manifest-path': 'test/fixtures/broken-crate', toolchain: 'debian' });
+    expect(r.code).toBe(1);
+    // test/fixtures/broken-crate/src/main.rs line 3: `let n: u32 = "not a number";`, the string at column 18.
+    expect(r.stdout).toMatch(/^::error file=src\/main.rs,line=3,col=18::error\[E0308\]: mismatched types/m);
+    expect(r.stdout).toContain('expected `u32`, found `&str`');
+    // cargo's own progress, line by line: never a lone fragment such as "error" or ":".
+    expect(r.stdout.split('\n').filter((l) => /^(error|:|warning)$/.test(l.trim()))).toEqual([]);
+    expect(r.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/^ +Compiling broken v0.1.0/m);
+    expect(r.stdout).toMatch(
+      /^::error::cargo build failed for .*: error\[E0308\]: mismatched types --> src\/main.rs:3:18/m,
+    );
+  });
+
   it('build → verify → image → smoke-test, each as its own action', async () => {
     const work = mkdtempSync(join(tmpdir(), 'stages-'));
     const build = await runAction('build', {

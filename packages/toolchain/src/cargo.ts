@@ -1,7 +1,26 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, exec, type Log, lastLines, UserError } from '@wasm-build/kit';
+import {
+  type CargoDiagnostic,
+  diagnosticLine,
+  lineSplitter,
+  parseDiagnostics,
+  stripAnsi,
+} from './cargo-diagnostics.ts';
 import type { Toolchain } from './rust.ts';
+
+/** Annotations for diagnostics with a location (error or warning); the rest to the log as rustc rendered them. */
+function reportDiagnostics(diagnostics: CargoDiagnostic[], log: Log): void {
+  for (const d of diagnostics) {
+    const text = d.rendered.trimEnd();
+    if (d.file && (d.level === 'error' || d.level === 'warning')) {
+      const at = { file: d.file, startLine: d.line, startColumn: d.column };
+      if (d.level === 'error') log.error(stripAnsi(text), at);
+      else log.warn(stripAnsi(text), at);
+    } else if (text) log.info(text);
+  }
+}
 
 export interface CargoBuildOptions {
   /** Path to Cargo.toml, or the crate directory holding it. */
@@ -16,6 +35,10 @@ export interface CargoBuildOptions {
   noDefaultFeatures?: boolean;
   /** Extra arguments appended as they are. */
   extraArgs?: string[];
+  /** Colour in cargo's output and rendered diagnostics; default: under GitHub Actions, or stderr is a TTY, unless NO_COLOR. */
+  color?: boolean;
+  /** Directory annotation paths are relative to; default GITHUB_WORKSPACE. */
+  annotationRoot?: string;
 }
 
 export interface CargoBuildResult {
@@ -43,22 +66,25 @@ export function resolveManifestPath(path: string): string {
 }
 
 /**
- * The `cargo build` command, as data: `--message-format=json-render-diagnostics` so artifacts come as JSON on stdout
- * while diagnostics are rendered for humans on stderr.
- * Source: The Cargo Book, "JSON Messages" and `cargo build` options.
+ * The `cargo build` command, as data: JSON messages on stdout (artifacts, and each diagnostic with its spans and
+ * rendered text: `json-diagnostic-rendered-ansi` when `color`, else `json`); cargo's own progress on stderr, in colour
+ * (`CARGO_TERM_COLOR=always`) when `color`.
+ * Source: The Cargo Book, "JSON Messages", `cargo build` options, and "Configuration: term.color".
  */
 export function cargoBuildCommand(tc: Pick<Toolchain, 'cargo' | 'env'>, o: CargoBuildOptions): Command {
   const profile = o.profile ?? 'release';
   const args = [...tc.cargo.args, 'build'];
   args.push(...(profile === 'release' ? ['--release'] : profile === 'dev' ? [] : ['--profile', profile]));
-  args.push('--target', o.target, '--message-format=json-render-diagnostics', '--manifest-path', o.manifestPath);
+  const format = o.color ? 'json-diagnostic-rendered-ansi' : 'json';
+  args.push('--target', o.target, `--message-format=${format}`, '--manifest-path', o.manifestPath);
   if (o.package) args.push('--package', o.package);
   if (o.bin) args.push('--bin', o.bin);
   if (o.features?.length) args.push('--features', o.features.join(','));
   if (o.allFeatures) args.push('--all-features');
   if (o.noDefaultFeatures) args.push('--no-default-features');
   args.push(...(o.extraArgs ?? []));
-  return { command: tc.cargo.command, args, env: tc.env };
+  const env = o.color ? { ...tc.env, CARGO_TERM_COLOR: 'always' } : tc.env;
+  return { command: tc.cargo.command, args, ...(env ? { env } : {}) };
 }
 
 interface CargoMessage {
@@ -143,23 +169,31 @@ export function pickArtifact(
 }
 
 /**
- * Runs `cargo build` for a WASI target, passes the compiler's rendered diagnostics to the log, and takes the module
- * path from cargo's `compiler-artifact` messages (never guessed from the target dir).
+ * Runs `cargo build` for a WASI target. Cargo's progress (stderr) goes to the log line by line; each compiler
+ * diagnostic with a location becomes an error or warning annotation on its file, line and column with rustc's
+ * rendered text (the others go to the log as they are). The module path comes from cargo's `compiler-artifact`
+ * messages (never guessed from the target dir).
  *
- * @throws UserError when the manifest is missing, compilation fails (with the last diagnostic lines), or the
- *   artifact is ambiguous or absent.
+ * @throws UserError when the manifest is missing, compilation fails (with the first errors, each with its location),
+ *   or the artifact is ambiguous or absent.
  */
 export async function cargoBuild(tc: Toolchain, o: CargoBuildOptions, log: Log): Promise<CargoBuildResult> {
   const manifestPath = resolveManifestPath(o.manifestPath);
-  const command = cargoBuildCommand(tc, { ...o, manifestPath });
+  const color =
+    o.color ?? (!process.env.NO_COLOR && (process.env.GITHUB_ACTIONS === 'true' || process.stderr.isTTY === true));
+  const command = cargoBuildCommand(tc, { ...o, manifestPath, color });
   log.debug(`Cargo.build: ${[command.command, ...command.args].join(' ')}`);
-  const result = await exec.run(command, { onStderr: (chunk) => log.info(chunk.trimEnd()) });
+  const lines = lineSplitter((line) => log.info(line));
+  const result = await exec.run(command, { onStderr: (chunk) => lines.push(chunk) });
+  lines.flush();
+  const diagnostics = parseDiagnostics(result.stdout, o.annotationRoot ?? process.env.GITHUB_WORKSPACE);
+  reportDiagnostics(diagnostics, log);
   const { artifacts, success } = parseCargoMessages(result.stdout);
   if (result.exitCode !== 0 || success === false) {
-    const errors = result.stderr
-      .split('\n')
-      .filter((l) => /^(error|warning: unused)/.test(l) || /-->/.test(l))
-      .slice(0, 6)
+    const errors = diagnostics
+      .filter((d) => d.level === 'error' && d.file)
+      .slice(0, 3)
+      .map(diagnosticLine)
       .join(' | ');
     throw new UserError(
       `cargo build failed for ${manifestPath} (target ${o.target}, exit code ${result.exitCode}): ${errors || lastLines(result.stderr, 3)}`,

@@ -1,5 +1,6 @@
 export * from './binaryen.ts';
 export * from './cargo.ts';
+export * from './cargo-diagnostics.ts';
 export * from './github-release.ts';
 export * from './oras.ts';
 export * from './runtimes.ts';

@@ -3,7 +3,7 @@ import { cargoBuildCommand, parseCargoMessages, pickArtifact } from '../src/carg
 
 const tc = { cargo: { command: 'cargo', args: ['+debian'] }, env: {} };
 const base = { manifestPath: '/c/Cargo.toml', target: 'wasm32-wasi' };
-const FMT = '--message-format=json-render-diagnostics';
+const FMT = '--message-format=json';
 
 describe('cargoBuildCommand', () => {
   it.each([
@@ -32,6 +32,23 @@ describe('cargoBuildCommand', () => {
     ],
   ])('%j', (o, args) => {
     expect(cargoBuildCommand(tc, { ...base, ...o })).toEqual({ command: 'cargo', args, env: {} });
+  });
+
+  it('with colour: ANSI-rendered diagnostics and CARGO_TERM_COLOR=always', () => {
+    expect(cargoBuildCommand(tc, { ...base, color: true })).toEqual({
+      command: 'cargo',
+      args: [
+        '+debian',
+        'build',
+        '--release',
+        '--target',
+        'wasm32-wasi',
+        '--message-format=json-diagnostic-rendered-ansi',
+        '--manifest-path',
+        '/c/Cargo.toml',
+      ],
+      env: { CARGO_TERM_COLOR: 'always' },
+    });
   });
 });
 
