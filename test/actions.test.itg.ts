@@ -217,6 +217,15 @@ describe.runIf(all)('actions as the runner runs them', () => {
     expect(node.mismatch).toBeUndefined();
   });
 
+  it('image: works in a workspace whose root has no Cargo.toml (the module built elsewhere)', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'no-crate-'));
+    const wasm = join(ROOT, 'test/fixtures/fit/sign-ext.wasm');
+    const r = await runAction('image', { wasm, 'layout-dir': join(cwd, 'layout') }, { cwd });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain('No Cargo.toml at ".": the image gets no source annotations');
+    expect(r.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
   it('smoke-test refuses two sources at once, before any work', async () => {
     const r = await runAction('smoke-test', { wasm: 'm.wasm', 'layout-dir': 'x' });
     expect(r.code).toBe(1);

@@ -63,6 +63,24 @@ function pushes(j: Job): boolean {
   });
 }
 
+/**
+ * A job builds a crate when it runs the root action or the build action (ours, or `./` and `./actions/build` in this
+ * repo) or cargo itself: cargo runs every dependency's build.rs, which can read a token left in `.git/config`.
+ */
+function buildsCrate(j: Job): boolean {
+  return (j.steps ?? []).some((st) => {
+    const file = st.uses && (ownAction(st.uses) ?? localAction(st.uses));
+    return file === 'action.yml' || file === 'actions/build/action.yml' || /(^|[\s;&|(])cargo\s/m.test(st.run ?? '');
+  });
+}
+
+/** `./` or `./actions/NAME` → the action.yml it names in this repo. */
+function localAction(uses: string): string | undefined {
+  const m = /^\.\/(?:actions\/([\w-]+))?\/?$/.exec(uses);
+  if (!m) return undefined;
+  return m[1] ? `actions/${m[1]}/action.yml` : 'action.yml';
+}
+
 /** `org/wasm-build[/actions/NAME]@v1` → the action.yml it names in this repo. */
 function ownAction(uses: string): string | undefined {
   const m = /^[\w.-]+\/wasm-build(?:\/actions\/([\w-]+))?@/.exec(uses);
@@ -107,6 +125,24 @@ describe('workflows, templates and action.yml files', () => {
     expect(
       allJobs.filter(([, j]) => pushes(j) && !write(j)).map(([n]) => `${n}: pushes without packages: write`),
     ).toEqual([]);
+  });
+
+  it('checks out with persist-credentials: false in every job that builds a crate', () => {
+    const building = allJobs.filter(([, j]) => buildsCrate(j));
+    expect(building.map(([n]) => n)).toEqual(
+      expect.arrayContaining([
+        '.github/workflows/release.yml: build',
+        '.github/workflows/pr-check.yml: build',
+        '.github/workflows/e2e.yml: root-action',
+      ]),
+    );
+    const persisting = building.flatMap(([name, j]) =>
+      (j.steps ?? [])
+        .filter((st) => st.uses?.startsWith('actions/checkout@'))
+        .filter((st) => st.with?.['persist-credentials'] !== false)
+        .map(() => `${name}: actions/checkout keeps the token in .git/config`),
+    );
+    expect(persisting).toEqual([]);
   });
 
   it('calls our reusable workflows with only declared inputs, and every required one', () => {

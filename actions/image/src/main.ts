@@ -1,7 +1,7 @@
 // image: a FROM-scratch wasi/wasm image holding only the module, written as an OCI layout; pushed and read back
 // when an image reference is given.
-import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { actionsLog, runAction } from '@wasm-build/kit';
 import { parseImageRef } from '@wasm-build/oci';
@@ -23,7 +23,13 @@ void runAction(async () => {
   const ref = i.image ? parseImageRef(i.image) : undefined;
   const tag = ref?.tag ?? 'latest';
   const layoutDir = resolve(i.layoutDir);
-  const manifestPath = existsSync(i.manifestPath) ? resolveManifestPath(i.manifestPath) : undefined;
+  // The crate is only where the image's source annotations come from: a workspace root without a Cargo.toml (the
+  // module built elsewhere) is not an error, and the image gets no source annotations.
+  const candidate = statSync(i.manifestPath, { throwIfNoEntry: false })?.isDirectory()
+    ? join(i.manifestPath, 'Cargo.toml')
+    : i.manifestPath;
+  const manifestPath = existsSync(candidate) ? resolveManifestPath(candidate) : undefined;
+  if (!manifestPath) core.info(`No Cargo.toml at "${i.manifestPath}": the image gets no source annotations`);
   const wasm = readModule(i.wasm);
   const name = i.name ?? basename(i.wasm).replace(/\.wasm$/, '');
   const { value: image } = await core.group('OCI image', () =>

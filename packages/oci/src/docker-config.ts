@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '@wasm-build/kit';
 
 /** A registry login. */
 export interface Credentials {
@@ -57,16 +58,25 @@ export interface AuthConfig {
   remove(): void;
 }
 
+/** Prefix of the directories `writeAuthConfig` makes under RUNNER_TEMP (else the OS temp dir). */
+export const AUTH_DIR_PREFIX = 'wasm-build-auth-';
+
 /**
- * Writes a docker config holding only `credentials` for `registry`, mode 0600 in a fresh 0700 directory under
- * `RUNNER_TEMP` (else the OS temp dir). skopeo (`--dest-authfile`), oras (`--to-registry-config`) and buildx
- * (`DOCKER_CONFIG`) all read this format. Call `remove()` when the push is over.
+ * Writes a docker config holding only `credentials` for `registry`, mode 0600 in a fresh 0700 directory
+ * `wasm-build-auth-XXXXXX` under `RUNNER_TEMP` (else the OS temp dir). skopeo (`--dest-authfile`), oras
+ * (`--to-registry-config`) and buildx (`DOCKER_CONFIG`) all read this format. Call `remove()` when the push is over;
+ * a SIGINT/SIGTERM before that removes it too (kit `tempDir`, `handleInterrupts`).
  */
 export function writeAuthConfig(registry: string, credentials: Credentials): AuthConfig {
-  const dir = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'wasm-build-auth-'));
-  chmodSync(dir, 0o700);
-  const file = join(dir, 'config.json');
-  const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
-  writeFileSync(file, JSON.stringify({ auths: { [registry]: { auth } } }), { mode: 0o600 });
-  return { dir, file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const dir = tempDir(AUTH_DIR_PREFIX);
+  try {
+    chmodSync(dir.path, 0o700);
+    const file = join(dir.path, 'config.json');
+    const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+    writeFileSync(file, JSON.stringify({ auths: { [registry]: { auth } } }), { mode: 0o600 });
+    return { dir: dir.path, file, remove: dir.remove };
+  } catch (e) {
+    dir.remove();
+    throw e;
+  }
 }

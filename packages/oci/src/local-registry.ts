@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '@wasm-build/kit';
+import { killGroup, OutputTail, spawnChild, tempDir, UserError } from '@wasm-build/kit';
 
 export interface LocalRegistry {
   /** `127.0.0.1:PORT`, usable as the registry part of an image reference. */
@@ -29,14 +28,16 @@ export function freePort(): Promise<number> {
 /**
  * Starts the CNCF distribution registry (`docker-registry serve`, Debian package docker-registry; `registry` in the
  * registry:2 image) on 127.0.0.1 at a free port with filesystem storage in a temp dir, and waits until `/v2/`
- * answers. With `htpasswd` (a bcrypt htpasswd file's contents) it requires Basic auth.
+ * answers. With `htpasswd` (a bcrypt htpasswd file's contents) it requires Basic auth. The registry is a tracked child
+ * (kit `spawnChild`) and its directory a kit `tempDir`: a SIGINT/SIGTERM stops and removes both, as `stop` does.
  *
  * @throws UserError when the binary is missing (how to install it) or the registry does not come up in 15 s.
  * Source: distribution docs, "Configuring a registry" (storage.filesystem, http.addr, auth.htpasswd).
  */
 export async function startLocalRegistry(o: { binary?: string; htpasswd?: string } = {}): Promise<LocalRegistry> {
   const port = await freePort();
-  const dir = mkdtempSync(join(process.env.RUNNER_TEMP ?? tmpdir(), 'wasm-build-registry-'));
+  const temp = tempDir('wasm-build-registry-');
+  const dir = temp.path;
   let auth = '';
   if (o.htpasswd) {
     writeFileSync(join(dir, 'htpasswd'), o.htpasswd);
@@ -45,26 +46,29 @@ export async function startLocalRegistry(o: { binary?: string; htpasswd?: string
   const config = `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`;
   writeFileSync(join(dir, 'config.yml'), config);
   const binary = o.binary ?? 'docker-registry';
-  const child: ChildProcess = spawn(binary, ['serve', join(dir, 'config.yml')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => {
-    stderr += b.toString();
-  });
+  let child: ChildProcess;
+  try {
+    child = spawnChild({ command: binary, args: ['serve', join(dir, 'config.yml')] }, ['ignore', 'ignore', 'pipe']);
+  } catch (e) {
+    temp.remove();
+    throw e;
+  }
+  // Only the last lines matter (why it exited); a chatty registry must not grow our memory.
+  const stderr = new OutputTail(16 * 1024);
+  child.stderr?.on('data', (b: Buffer) => stderr.push(b));
   const exited = new Promise<Error>((resolve) => {
     child.on('error', (e) => resolve(e));
     child.on('exit', (code) =>
-      resolve(new Error(`exited with code ${code}: ${stderr.trim().split('\n').slice(-2).join(' | ')}`)),
+      resolve(new Error(`exited with code ${code}: ${stderr.text('stderr').trim().split('\n').slice(-2).join(' | ')}`)),
     );
   });
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
+      killGroup(child, 'SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) killGroup(child, 'SIGKILL');
     }
-    rmSync(dir, { recursive: true, force: true });
+    temp.remove();
   };
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -75,7 +79,7 @@ export async function startLocalRegistry(o: { binary?: string; htpasswd?: string
         fix: 'Install it (apt-get install docker-registry) or pass its path',
       });
     }
-    const ok = await fetch(`http://127.0.0.1:${port}/v2/`).then(
+    const ok = await fetch(`http://127.0.0.1:${port}/v2/`, { signal: AbortSignal.timeout(2000) }).then(
       (r) => r.status === 200 || r.status === 401,
       () => false,
     );

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Build } from '@docker/actions-toolkit/lib/buildx/build.js';
 import {
   type Command,
+  checkInterrupted,
   exec,
   formatCommand,
   isTransientText,
@@ -11,10 +11,12 @@ import {
   lastLines,
   type RetryPolicy,
   retry,
+  type TempDir,
   TransientError,
+  tempDir,
   UserError,
 } from '@wasm-build/kit';
-import { type Credentials, writeAuthConfig } from './docker-config.ts';
+import { type AuthConfig, type Credentials, writeAuthConfig } from './docker-config.ts';
 import type { BuiltImage } from './layout.ts';
 import { BUILDX_MIN_VERSION, Buildx, buildxCommand, checkBuildxVersion, wasmDockerfile } from './push-buildx.ts';
 import { orasCopyCommand } from './push-oras.ts';
@@ -150,10 +152,14 @@ export interface PushResult {
  */
 export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
   const repo: ImageRef = { registry: o.ref.registry, repository: o.ref.repository };
-  const auth = o.credentials ? writeAuthConfig(o.ref.registry, o.credentials) : undefined;
-  const client = new RegistryClient(repo, { insecure: o.insecure, credentials: o.credentials, retry: o.retry });
-  const scratch = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'wasm-build-push-'));
+  // Both are removed in `finally`, and by the interrupt handler if a signal stops the process mid-push.
+  let auth: AuthConfig | undefined;
+  let scratchDir: TempDir | undefined;
   try {
+    auth = o.credentials ? writeAuthConfig(o.ref.registry, o.credentials) : undefined;
+    const client = new RegistryClient(repo, { insecure: o.insecure, credentials: o.credentials, retry: o.retry });
+    scratchDir = tempDir('wasm-build-push-');
+    const scratch = scratchDir.path;
     let command: Command;
     let env: Record<string, string> | undefined;
     let build: Build | undefined;
@@ -229,7 +235,11 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
       { digest, wasmDigest: o.image.wasmDigest, entrypoint: o.image.entrypoint },
       client,
     );
-    for (const tag of o.tags) await client.putManifest(tag, proof.manifest.bytes, proof.manifest.mediaType);
+    for (const tag of o.tags) {
+      // A signal during the read-back must not be followed by a tag.
+      checkInterrupted();
+      await client.putManifest(tag, proof.manifest.bytes, proof.manifest.mediaType);
+    }
     return {
       backend: o.backend,
       digest,
@@ -244,6 +254,6 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
     };
   } finally {
     auth?.remove();
-    rmSync(scratch, { recursive: true, force: true });
+    scratchDir?.remove();
   }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { errorLine, terminalLog, UserError } from '@wasm-build/kit';
+import { errorLine, handleInterrupts, terminalLog, UserError } from '@wasm-build/kit';
 import { parseImageRef, startLocalRegistry } from '@wasm-build/oci';
 import { isThreadsTarget } from '@wasm-build/toolchain';
 import { type CliCommand, parseCli, USAGE } from './cli-args.ts';
@@ -57,8 +57,12 @@ async function pipelineCommand(cmd: CliCommand): Promise<number> {
   }
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 1 a stage failed, 2 bad usage). Never prints a stack trace for user errors. */
+/**
+ * Runs the CLI; returns the exit code (0 ok, 1 a stage failed, 2 bad usage). Never prints a stack trace for user errors.
+ * SIGINT/SIGTERM stop the children (and the `--local-registry`), remove auth files and temp dirs, and exit 130/143.
+ */
 export async function main(argv: string[]): Promise<number> {
+  handleInterrupts();
   let cmd: CliCommand;
   try {
     cmd = parseCli(argv);

@@ -2,18 +2,67 @@ import { dirname } from 'node:path';
 import { exec } from '@wasm-build/kit';
 
 /**
+ * A repository URL that is safe to publish in an image: never its credentials. `https://user:token@host/o/r.git`
+ * becomes `https://host/o/r.git` (userinfo, query and fragment dropped; http and https keep their scheme and port);
+ * ssh remotes, `ssh://git@host:22/o/r.git` and git's scp-like `git@host:o/r.git`, become `https://host/o/r.git`,
+ * the form registries link to a repository by (GHCR reads `org.opencontainers.image.source`). Anything else, a
+ * local path, `file://` or what does not parse, gives undefined: it is no URL anyone else can get the source from.
+ * Source: git-clone(1) "GIT URLS" (the scp-like syntax: no slash before the first colon); WHATWG URL; GitHub docs,
+ * "Connecting a repository to a package".
+ */
+export function publicSourceUrl(remote: string): string | undefined {
+  const s = remote.trim();
+  if (!s || /\s/.test(s)) return undefined;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
+    // scp-like [user@]host:path; a one-letter "host" is a Windows drive (C:/repo), a local path.
+    const scp = /^(?:[^@/]*@)?(\[[^\]/]+\]|[^@:/[\]]{2,}):(?!\/\/)(.+)$/.exec(s);
+    return scp ? httpsUrl(scp[1], scp[2]) : undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return undefined;
+  }
+  if (!url.hostname) return undefined;
+  switch (url.protocol) {
+    case 'http:':
+    case 'https:':
+    case 'git:':
+      return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+    case 'ssh:':
+    case 'git+ssh:':
+    case 'ssh+git:':
+      return httpsUrl(url.hostname, url.pathname);
+    default:
+      return undefined;
+  }
+}
+
+function httpsUrl(host: string, path: string): string | undefined {
+  try {
+    const url = new URL(`https://${host}/${path.replace(/^\/+/, '')}`);
+    return url.username || url.password || url.search || url.hash ? undefined : url.href.replace(/\/$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * `org.opencontainers.image.source` and `.revision` for the image: from GitHub Actions' environment
  * (GITHUB_SERVER_URL/GITHUB_REPOSITORY, GITHUB_SHA) when present, else from git in the crate's directory; absent
- * when neither knows. Source: OCI image-spec annotations.md.
+ * when neither knows. The source goes through `publicSourceUrl`, so a token in a remote URL never reaches the image.
+ * Source: OCI image-spec annotations.md.
  */
 export async function sourceAnnotations(
   manifestPath: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  if (env.GITHUB_REPOSITORY)
-    out['org.opencontainers.image.source'] =
-      `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
+  if (env.GITHUB_REPOSITORY) {
+    const source = publicSourceUrl(`${env.GITHUB_SERVER_URL || 'https://github.com'}/${env.GITHUB_REPOSITORY}`);
+    if (source) out['org.opencontainers.image.source'] = source;
+  }
   if (env.GITHUB_SHA) out['org.opencontainers.image.revision'] = env.GITHUB_SHA;
   const cwd = dirname(manifestPath);
   const git = async (args: string[]) => {
@@ -26,7 +75,8 @@ export async function sourceAnnotations(
   }
   if (!out['org.opencontainers.image.source']) {
     const url = await git(['config', '--get', 'remote.origin.url']);
-    if (url) out['org.opencontainers.image.source'] = url;
+    const source = url ? publicSourceUrl(url) : undefined;
+    if (source) out['org.opencontainers.image.source'] = source;
   }
   return out;
 }

@@ -184,7 +184,8 @@ export async function cargoBuild(tc: Toolchain, o: CargoBuildOptions, log: Log):
   const command = cargoBuildCommand(tc, { ...o, manifestPath, color });
   log.debug(`Cargo.build: ${[command.command, ...command.args].join(' ')}`);
   const lines = lineSplitter((line) => log.info(line));
-  const result = await exec.run(command, { onStderr: (chunk) => lines.push(chunk) });
+  // Cargo's JSON messages (every artifact and diagnostic) must survive whole: keep far more than the default tail.
+  const result = await exec.run(command, { onStderr: (chunk) => lines.push(chunk), maxOutputBytes: 64 << 20 });
   lines.flush();
   const diagnostics = parseDiagnostics(result.stdout, o.annotationRoot ?? process.env.GITHUB_WORKSPACE);
   reportDiagnostics(diagnostics, log);
