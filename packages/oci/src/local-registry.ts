@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { killGroup, OutputTail, spawnChild, tempDir, UserError } from '@wasm-build/kit';
 
 export interface LocalRegistry {
@@ -65,14 +66,15 @@ export async function startLocalRegistry(o: { binary?: string; htpasswd?: string
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       killGroup(child, 'SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      // An unref'd timer: once the registry has exited, nothing keeps the process alive for the rest of the 3 s.
+      await Promise.race([exited, sleep(3000, undefined, { ref: false })]);
       if (child.exitCode === null && child.signalCode === null) killGroup(child, 'SIGKILL');
     }
     temp.remove();
   };
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const failed = await Promise.race([exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
+    const failed = await Promise.race([exited, sleep(100, undefined, { ref: false })]);
     if (failed) {
       await stop();
       throw new UserError(`Local registry "${binary}" failed to start: ${failed.message}`, {
