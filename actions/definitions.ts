@@ -65,12 +65,16 @@ const BUILD = {
   optimize: I('optimize', 'boolean', 'Run wasm-opt on the module.', { default: 'true' }),
   'wasm-opt': I('wasmOpt', 'string', 'Path of a wasm-opt to use instead of installing binaryen.'),
   'opt-level': I('optLevel', 'string', 'wasm-opt level: 0, 1, 2, 3, 4, s or z.', { default: 'z' }),
-  'wasm-opt-args': I('wasmOptArgs', 'lines', 'Extra wasm-opt arguments, one per line.'),
+  'wasm-opt-args': I(
+    'wasmOptArgs',
+    'lines',
+    'Extra wasm-opt arguments, one per line: passes, levels, feature flags, pass arguments. Refused before any work: options that write or read files or run commands (-o, -S, --output-source-map, --input-source-map, --emit-*-wrapper, --extra-fuzz-command, --symbolmap=FILE, --pass-arg=symbolmap@FILE, @FILE values) and any argument holding "/".',
+  ),
 };
 const CHECKS = {
   require: I('require', 'list', 'Features the module must use (e.g. threads, simd), comma separated.'),
   forbid: I('forbid', 'list', 'Features the module must not use, comma separated.'),
-  'max-size': I('maxSize', 'number', 'Largest acceptable module, bytes.'),
+  'max-size': I('maxSize', 'number', 'Largest acceptable module, bytes (1 to 4294967296).'),
 };
 const IMAGE = {
   image: I('image', 'string', 'Image reference to push to (registry/repository[:tag]). Empty: no push.'),
@@ -115,7 +119,13 @@ const RUNTIMES = {
   preopen: I(
     'preopen',
     'string',
-    'A host directory the module gets as a WASI preopen: HOST or HOST:GUEST (GUEST default /data).',
+    'An existing host directory the module gets as a WASI preopen (read and write): HOST or HOST:GUEST (GUEST absolute, default /data). /, the home, workspace, temp and tool-cache roots and their parents are refused unless preopen-allow-root is true.',
+  ),
+  'preopen-allow-root': I(
+    'preopenAllowRoot',
+    'boolean',
+    'Allow preopen to be /, HOME, GITHUB_WORKSPACE, RUNNER_WORKSPACE, RUNNER_TEMP, RUNNER_TOOL_CACHE or a parent of one: the module can then read and write all of it.',
+    { default: 'false' },
   ),
   wasmedge: I(
     'wasmedge',
@@ -146,12 +156,19 @@ const RUNTIMES = {
 const SMOKE = {
   args: I('smokeArgs', 'lines', 'Arguments for the module in the smoke test, one per line.'),
   env: I('smokeEnv', 'lines', 'Environment for the module in the smoke test, KEY=value, one per line.'),
-  'expect-stdout': I('expectStdout', 'string', "Text the module's stdout must contain."),
-  'expect-stdout-regex': I('expectStdoutRegex', 'boolean', 'Read expect-stdout as a regular expression.', {
-    default: 'false',
+  'expect-stdout': I('expectStdout', 'string', "Text the module's stdout must contain (at most 65536 characters)."),
+  'expect-stdout-regex': I(
+    'expectStdoutRegex',
+    'boolean',
+    'Read expect-stdout as an RE2 regular expression (matched in linear time; no backreferences or lookahead), checked before any work.',
+    { default: 'false' },
+  ),
+  'expect-exit-code': I('expectExitCode', 'number', 'Exit code the module must return (0 to 255).', {
+    default: '0',
   }),
-  'expect-exit-code': I('expectExitCode', 'number', 'Exit code the module must return.', { default: '0' }),
-  timeout: I('timeoutMs', 'number', 'Kill the smoke test after this many ms.', { default: '30000' }),
+  timeout: I('timeoutMs', 'number', 'Kill the smoke test after this many ms (1 to 21600000, 6 hours).', {
+    default: '30000',
+  }),
 };
 const WORK = {
   'work-dir': I('workDir', 'string', 'Scratch directory for the optimized module and the OCI layout.', {

@@ -1,7 +1,7 @@
 // The only file of the image action that reads inputs.
 import * as core from '@actions/core';
 import { readInputs } from '@wasm-build/kit';
-import { pipelineSchema } from '@wasm-build/pipeline';
+import { pathString, pipelineSchema } from '@wasm-build/pipeline';
 import { z } from 'zod';
 import { inputSpec } from '../../definitions.ts';
 
@@ -19,12 +19,14 @@ export const schema = pipelineSchema
     orasVersion: true,
   })
   .extend({
-    wasm: z.string().min(1),
+    wasm: pathString(),
     name: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-" (no path, no .wasm)')
+      // /<name>.wasm must fit NAME_MAX (255 bytes), else writing it fails with ENAMETOOLONG.
+      .max(250, 'expected a name of at most 250 characters')
       .optional(),
-    layoutDir: z.string().min(1).default('.wasm-build/oci-layout'),
+    layoutDir: pathString().default('.wasm-build/oci-layout'),
   });
 export type Inputs = z.output<typeof schema>;
 

@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { actionsLog, runAction } from '@wasm-build/kit';
-import { parseImageRef } from '@wasm-build/oci';
+import { checkLayoutDir, parseImageRef } from '@wasm-build/oci';
 import {
   addImageSummary,
   imageStep,
@@ -23,6 +23,7 @@ void runAction(async () => {
   const ref = i.image ? parseImageRef(i.image) : undefined;
   const tag = ref?.tag ?? 'latest';
   const layoutDir = resolve(i.layoutDir);
+  checkLayoutDir(layoutDir); // a directory that is not an OCI layout is refused before any work
   // The crate is only where the image's source annotations come from: a workspace root without a Cargo.toml (the
   // module built elsewhere) is not an error, and the image gets no source annotations.
   const candidate = statSync(i.manifestPath, { throwIfNoEntry: false })?.isDirectory()

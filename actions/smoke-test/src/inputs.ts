@@ -1,8 +1,8 @@
 // The only file of the smoke-test action that reads inputs.
 import * as core from '@actions/core';
 import { readInputs, UserError } from '@wasm-build/kit';
-import { pipelineSchema, runtimeToolsSchema } from '@wasm-build/pipeline';
-import { z } from 'zod';
+import { checkOptionPairs, pathString, pipelineSchema, runtimeToolsSchema } from '@wasm-build/pipeline';
+import type { z } from 'zod';
 import { inputSpec } from '../../definitions.ts';
 
 export const schema = pipelineSchema
@@ -21,13 +21,16 @@ export const schema = pipelineSchema
     runtimes: true,
     allowIncompatible: true,
     preopen: true,
+    preopenAllowRoot: true,
   })
   .extend(runtimeToolsSchema.shape)
-  .extend({ wasm: z.string().min(1).optional() });
+  .extend({ wasm: pathString().optional() })
+  .superRefine(checkOptionPairs);
 export type Inputs = z.output<typeof schema>;
 
 /**
- * Reads and validates every input; the password is masked first.
+ * Reads and validates every input, bounds and the pairs `checkOptionPairs` compares included (an RE2
+ * expect-stdout, a usable preopen); the password is masked first.
  * @throws UserError naming the input and the bad value, or when not exactly one of image, layout-dir, wasm is given.
  */
 export function getInputs(): Inputs {

@@ -12,6 +12,7 @@ import {
   pullImage,
   RegistryClient,
   readLayoutImage,
+  sha256,
 } from '@wasm-build/oci';
 import {
   addSmokeSummary,
@@ -38,7 +39,8 @@ void runAction(async () => {
     return builtToRunnable(await buildImage({ wasm: readModule(i.wasm!), name }));
   });
   const source = i.image ?? i.layoutDir ?? i.wasm!;
-  const report = await verifyModule(await entrypointModule(image), `${source} (${image.entrypoint[0]})`, {});
+  const module = await entrypointModule(image);
+  const report = await verifyModule(module, `${source} (${image.entrypoint[0]})`, {});
   const step = await core.group('smoke-test', () =>
     smokeStep(
       image,
@@ -49,6 +51,7 @@ void runAction(async () => {
         expectations: smokeExpectations(i),
         preopen: i.preopen,
         tools: machineTools({ ...i, install: true }, log),
+        moduleSha256: sha256(module),
       },
       source,
       log,

@@ -4,8 +4,8 @@ import { UserError } from './errors.ts';
 
 /**
  * How an action input's string becomes a value: `string` as it is; `boolean` from YAML 1.2 core booleans (as
- * `core.getBooleanInput`); `number` a whole number; `lines` one item per line; `list` items split on lines and
- * commas. An empty string is "not given" (the schema's default applies).
+ * `core.getBooleanInput`); `number` a whole number of at most 15 digits (the schema bounds it further); `lines` one
+ * item per line; `list` items split on lines and commas. An empty string is "not given" (the schema's default applies).
  */
 export type InputKind = 'string' | 'boolean' | 'number' | 'lines' | 'list';
 
@@ -14,6 +14,31 @@ export type InputSpec = Record<string, readonly [key: string, kind: InputKind]>;
 
 const TRUE = ['true', 'True', 'TRUE'];
 const FALSE = ['false', 'False', 'FALSE'];
+
+/** Digits a whole number may have: every 15-digit number is exact in a JS number (MAX_SAFE_INTEGER has 16). */
+const MAX_DIGITS = 15;
+
+/** Linux's PATH_MAX less the terminating NUL, and NAME_MAX: longer paths fail with ENAMETOOLONG. */
+export const PATH_MAX_BYTES = 4095;
+export const NAME_MAX_BYTES = 255;
+
+/**
+ * Why a path given as input cannot be used, before anything touches the file system: empty, a NUL byte, longer than
+ * PATH_MAX (4095 bytes) or a component longer than NAME_MAX (255 bytes), which Linux refuses with ENAMETOOLONG.
+ * Returns undefined for a usable path. Lengths are UTF-8 bytes, as the kernel counts them.
+ * Source: Linux limits.h (PATH_MAX 4096 with the NUL, NAME_MAX 255).
+ */
+export function pathProblem(path: string): string | undefined {
+  if (path === '') return 'expected a path';
+  if (path.includes('\0')) return 'a path cannot hold a NUL byte';
+  const bytes = Buffer.byteLength(path);
+  if (bytes > PATH_MAX_BYTES) return `path is ${bytes} bytes long; at most ${PATH_MAX_BYTES} (PATH_MAX)`;
+  const long = path.split('/').find((c) => Buffer.byteLength(c) > NAME_MAX_BYTES);
+  if (long !== undefined) {
+    return `path component "${long.slice(0, 24)}…" is ${Buffer.byteLength(long)} bytes long; at most ${NAME_MAX_BYTES} (NAME_MAX)`;
+  }
+  return undefined;
+}
 
 function bad(name: string, value: string, why: string): UserError {
   return new UserError(`Invalid input "${name}": ${JSON.stringify(value)}: ${why}`, {
@@ -33,6 +58,8 @@ function convert(name: string, kind: InputKind, raw: string): unknown {
       throw bad(name, raw, 'expected true or false');
     case 'number':
       if (!/^-?\d+$/.test(v)) throw bad(name, raw, 'expected a whole number');
+      if (v.replace(/^-/, '').length > MAX_DIGITS)
+        throw bad(name, raw, `expected a whole number (at most ${MAX_DIGITS} digits)`);
       return Number(v);
     case 'lines':
       return v

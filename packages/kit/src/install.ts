@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tc from '@actions/tool-cache';
 import { UserError } from './errors.ts';
+import { exec, lastLines } from './exec.ts';
 import type { Log } from './log.ts';
 
 /** Where a tool's release archive is and how to check it. */
@@ -20,7 +22,7 @@ export interface ToolRelease {
   root?: string | ((extracted: string) => string);
   /** Tool-cache architecture; default `process.arch`. */
   arch?: string;
-  /** tar flags for `tc.extractTar`: default `xz` (gzip); `xJ` for a `.tar.xz`. */
+  /** tar's mode and compression flags: default `xz` (gzip); `xJ` for a `.tar.xz`. */
   tarFlags?: string;
 }
 
@@ -57,23 +59,119 @@ export function parseChecksums(text: string, fileName: string, source: string): 
   return hit.toLowerCase();
 }
 
-/** Downloads a small text file (a checksum list) through the tool cache's downloader, which retries 5xx. */
-export async function downloadText(url: string): Promise<string> {
-  const file = await tc.downloadTool(url);
+/** The largest text file `downloadText` reads (a checksum list is a few KiB): 1 MiB. */
+export const MAX_TEXT_DOWNLOAD_BYTES = 1 << 20;
+
+/**
+ * Downloads `url` into RUNNER_TEMP through the tool cache's downloader (which retries 5xx, 408 and 429 three times)
+ * and returns the file's path. Nothing is left behind on a failure.
+ * @throws UserError `Download of WHAT failed: URL (HTTP status)` (or the network error), with `fix`.
+ */
+export async function download(url: string, what: string, fix?: string): Promise<string> {
+  return tc.downloadTool(url).catch((e: unknown) => {
+    const status = (e as { httpStatusCode?: number }).httpStatusCode;
+    const detail = status ? ` (HTTP ${status})` : `: ${e instanceof Error ? e.message : String(e)}`;
+    throw new UserError(`Download of ${what} failed: ${url}${detail}`, {
+      fix: fix ?? 'Check the version exists for this platform, and that the runner can reach the host',
+      cause: e,
+    });
+  });
+}
+
+/**
+ * Downloads a small text file (a checksum list) through `download`, refusing one over `MAX_TEXT_DOWNLOAD_BYTES`.
+ * `what` names it in errors, e.g. "the binaryen 132 checksum file".
+ * @throws UserError for a failed download (URL and HTTP status, e.g. a checksum file answering 404 or 500) or a
+ *   file too large to be a checksum list.
+ */
+export async function downloadText(url: string, what = 'a checksum file', fix?: string): Promise<string> {
+  const file = await download(
+    url,
+    what,
+    fix ??
+      'Check the release publishes its checksum file (a mirror must serve it too), and that the runner can reach the host',
+  );
   try {
+    const size = statSync(file).size;
+    if (size > MAX_TEXT_DOWNLOAD_BYTES) {
+      throw new UserError(
+        `${what} ${url} is ${size} bytes, more than a checksum list (at most ${MAX_TEXT_DOWNLOAD_BYTES})`,
+        {
+          fix: 'Check the URL serves the checksum file',
+        },
+      );
+    }
     return readFileSync(file, 'utf8');
   } finally {
     rmSync(file, { force: true });
   }
 }
 
+/** The runner's temp dir (RUNNER_TEMP), where the tool cache downloads too; the OS's elsewhere. */
+function tempRoot(): string {
+  return process.env.RUNNER_TEMP || tmpdir();
+}
+
+/**
+ * Extracts a release archive with tar (as data, through `exec.run`) into a new directory under RUNNER_TEMP and
+ * returns it; on any failure the directory is removed, so no partial extraction is left.
+ * @throws UserError naming the archive's URL, tar's exit code and its last stderr lines.
+ */
+async function extractArchive(archive: string, r: ToolRelease, url: string): Promise<string> {
+  let dest: string;
+  try {
+    dest = mkdtempSync(join(tempRoot(), 'wasm-build-extract-'));
+  } catch (e) {
+    throw fsError(e, 'make a directory in', tempRoot());
+  }
+  const cmd = {
+    command: 'tar',
+    args: [`-${(r.tarFlags ?? 'xz').replace(/^-/, '')}`, '-f', archive, '-C', dest, '--no-same-owner'],
+  };
+  try {
+    const result = await exec.run(cmd);
+    if (result.exitCode !== 0) {
+      const tail = lastLines(result.stderr || result.stdout, 3);
+      throw new UserError(
+        `The ${r.tool} ${r.version} archive from ${url} cannot be extracted (tar exit code ${result.exitCode}${tail ? `: ${tail}` : ''})`,
+        {
+          fix: `The archive is corrupt or not a ${r.tarFlags === 'xJ' ? '.tar.xz' : '.tar.gz'}; nothing was cached. Check the mirror or the release, then retry`,
+        },
+      );
+    }
+    return dest;
+  } catch (e) {
+    rmSync(dest, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/**
+ * An error of the file system under `path` (ENAMETOOLONG, ENOSPC, EACCES, ...) as a UserError naming it. The code is
+ * the error's own, or the one @actions/io wraps in its message ("File was unable to be removed Error: ENAMETOOLONG").
+ */
+function fsError(e: unknown, doing: string, path: string): unknown {
+  if (e instanceof UserError) return e;
+  const code = (e as NodeJS.ErrnoException).code ?? /\b(E[A-Z]{3,})\b/.exec(String((e as Error)?.message))?.[1];
+  if (!code) return e;
+  return new UserError(`Cannot ${doing} ${path}: ${code}`, {
+    fix:
+      code === 'ENAMETOOLONG'
+        ? 'Use a shorter RUNNER_TOOL_CACHE or RUNNER_TEMP path'
+        : 'Check the runner has space and write access there',
+    cause: e,
+  });
+}
+
 /**
  * Installs a tool from a release archive through `@actions/tool-cache`: a cache hit returns at once; otherwise
  * download, check the sha256, extract, and cache the directory. A checksum mismatch or a failed extraction
- * leaves nothing in the tool cache (the cache entry is only written from a verified, extracted archive) and the
- * download is deleted.
+ * leaves nothing in the tool cache (the cache entry is only written from a verified, extracted archive) nor in
+ * RUNNER_TEMP (the download and the extraction directory are deleted, whatever happens).
  *
- * @throws UserError for a download that fails (with the URL and HTTP status) or a sha256 mismatch (both digests).
+ * @throws UserError for a download that fails (with the URL and HTTP status), a checksum file that cannot be had
+ *   (from `r.sha256`), a sha256 mismatch (both digests), an archive tar cannot read (URL, tar's exit code and last
+ *   lines), or a file-system error while caching (the path and the code, e.g. ENAMETOOLONG).
  * Source: the install pipeline of actions/setup-go and oras-project/setup-oras (find → download → verify →
  * extract → cacheDir).
  */
@@ -86,12 +184,7 @@ export async function installTool(r: ToolRelease, log: Log): Promise<InstalledTo
   }
   const url = typeof r.url === 'string' ? r.url : await r.url();
   log.info(`Downloading ${url}`);
-  const archive = await tc.downloadTool(url).catch((e: Error & { httpStatusCode?: number }) => {
-    throw new UserError(
-      `Download of ${r.tool} ${r.version} failed: ${url}${e.httpStatusCode ? ` (HTTP ${e.httpStatusCode})` : ''}`,
-      { fix: 'Check the version exists for this platform, and that the runner can reach the host', cause: e },
-    );
-  });
+  const archive = await download(url, `${r.tool} ${r.version}`);
   try {
     const expected = typeof r.sha256 === 'string' ? r.sha256.toLowerCase() : await r.sha256();
     const actual = await sha256File(archive);
@@ -101,7 +194,7 @@ export async function installTool(r: ToolRelease, log: Log): Promise<InstalledTo
       });
     }
     const downloadedBytes = statSync(archive).size;
-    const extracted = await tc.extractTar(archive, undefined, r.tarFlags);
+    const extracted = await extractArchive(archive, r, url);
     try {
       const root = typeof r.root === 'function' ? r.root(extracted) : join(extracted, r.root ?? '');
       if (!existsSync(root)) {
@@ -109,7 +202,16 @@ export async function installTool(r: ToolRelease, log: Log): Promise<InstalledTo
           fix: 'The release layout changed; pin a version this action knows',
         });
       }
-      const dir = await tc.cacheDir(root, r.tool, r.version, arch);
+      const target = join(process.env.RUNNER_TOOL_CACHE || '', r.tool, r.version, arch);
+      const dir = await tc.cacheDir(root, r.tool, r.version, arch).catch((e: unknown) => {
+        // tc.cacheDir writes its `.complete` marker last: without it the entry is invisible but its files stay.
+        try {
+          rmSync(target, { recursive: true, force: true });
+        } catch {
+          // Nothing was made where the path itself is refused (ENAMETOOLONG).
+        }
+        throw fsError(e, 'write the tool cache at', target);
+      });
       log.info(`${r.tool} ${r.version}: sha256 ${actual} verified, cached in ${dir}`);
       return { dir, cached: false, downloadedBytes };
     } finally {

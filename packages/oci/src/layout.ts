@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { UserError } from '@wasm-build/kit';
 import {
@@ -166,28 +175,144 @@ function sortKeys(o: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** What an OCI image layout is made of (image-spec image-layout.md): only these are replaced in an existing one. */
+const LAYOUT_ENTRIES = ['blobs', 'oci-layout', 'index.json'] as const;
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+
+function shown(names: string[]): string {
+  const sorted = [...names].sort();
+  const head = sorted.slice(0, 5).map((n) => JSON.stringify(n.length > 80 ? `${n.slice(0, 80)}…` : n));
+  return `${head.join(', ')}${sorted.length > 5 ? ` and ${sorted.length - 5} more` : ''}`;
+}
+
+/** True when `dir` holds an `oci-layout` file whose JSON names an `imageLayoutVersion` (image-layout.md). */
+function isOciLayout(dir: string): boolean {
+  const file = join(dir, 'oci-layout');
+  const st = lstatSync(file, { throwIfNoEntry: false });
+  if (!st?.isFile() || st.size > 4096) return false;
+  try {
+    return typeof JSON.parse(readFileSync(file, 'utf8'))?.imageLayoutVersion === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What `writeLayout` would do at `dir`: `absent` (create it), `empty` or `layout` (replace the layout's own
+ * entries, keeping the directory). Call it before any work to refuse a bad `layout-dir` early.
+ * @throws UserError when `dir` is a file, a symlink, or a directory that is neither empty nor an OCI layout (no
+ *   `oci-layout` file): we never delete or overwrite what we did not write (e.g. `--layout .` inside a crate).
+ */
+export function checkLayoutDir(dir: string): 'absent' | 'empty' | 'layout' {
+  const path = resolve(dir);
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (!st) return 'absent';
+  const fix =
+    'Pass a new or empty directory (e.g. target/oci-layout), or an OCI layout an earlier run wrote, which is replaced';
+  if (st.isSymbolicLink())
+    throw new UserError(`Refusing to write the OCI layout to "${path}": it is a symlink`, {
+      fix: 'Pass the directory it points to, or a new one',
+    });
+  if (!st.isDirectory())
+    throw new UserError(`Refusing to write the OCI layout to "${path}": it is a file, not a directory`, { fix });
+  const entries = readdirSync(path);
+  if (entries.length === 0) return 'empty';
+  if (isOciLayout(path)) return 'layout';
+  throw new UserError(
+    `Refusing to write the OCI layout to "${path}": it is a directory that is neither empty nor an OCI layout (no oci-layout file; it holds ${shown(entries)})`,
+    { fix },
+  );
+}
+
+function layoutWriteError(path: string, e: unknown): UserError {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  return new UserError(`Cannot write the OCI layout "${path}": ${msg}`, {
+    fix:
+      code === 'ENOSPC' || code === 'EDQUOT'
+        ? 'Free space on that file system and run again'
+        : 'Check that the directory and its parent are writable by the runner',
+    cause: e,
+  });
+}
+
 /**
  * Writes an image to an OCI image layout directory (`oci-layout`, `index.json`, `blobs/sha256/…`) with the manifest
- * tagged `tag` (annotation `org.opencontainers.image.ref.name`). The directory is written beside and renamed into
- * place, so a failure never leaves a half-written layout; an existing layout at `dir` is replaced.
- * Source: OCI image-spec v1.1 image-layout.md.
+ * tagged `tag` (annotation `org.opencontainers.image.ref.name`). Every blob's digest must be `sha256:<64 hex>` and
+ * match its bytes before it becomes a file name. The layout is written to a scratch directory beside `dir`
+ * (`<dir>.tmp-*`) and renamed into place, so a failure never leaves a half-written layout; the scratch directory is
+ * removed whatever happens. `dir` may be absent, empty or an OCI layout (`checkLayoutDir`): in an existing layout
+ * only its own entries (`oci-layout`, `index.json`, `blobs`) are replaced, and put back if the swap fails.
+ * @throws UserError for a `dir` that is not absent, empty or an OCI layout (nothing is written or deleted); for a
+ *   blob whose digest is malformed or does not match its bytes; for an OS error (permissions, space).
+ * Source: OCI image-spec v1.1 image-layout.md, descriptor.md ("Digests").
  */
 export function writeLayout(image: Pick<BuiltImage, 'blobs' | 'manifest'>, dir: string, tag: string): void {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(join(tmp, 'blobs', 'sha256'), { recursive: true });
-  for (const [digest, bytes] of image.blobs)
-    writeFileSync(join(tmp, 'blobs', 'sha256', digest.slice('sha256:'.length)), bytes);
-  writeFileSync(join(tmp, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  const index = {
-    schemaVersion: 2,
-    mediaType: MEDIA_TYPE_INDEX,
-    manifests: [{ ...image.manifest, annotations: { [REF_NAME_ANNOTATION]: tag } }],
+  const path = resolve(dir);
+  const state = checkLayoutDir(path);
+  for (const [digest, bytes] of image.blobs) {
+    const quoted = JSON.stringify(digest.length > 80 ? `${digest.slice(0, 80)}…` : digest);
+    if (!SHA256.test(digest)) {
+      throw new UserError(
+        `Refusing to write blob ${quoted} to the OCI layout "${path}": not a sha256:<64 hex> digest`,
+        {
+          fix: 'The image is corrupt or crafted; pull or build it again',
+        },
+      );
+    }
+    const actual = sha256(bytes);
+    if (actual !== digest) {
+      throw new UserError(`Refusing to write blob ${quoted} to the OCI layout "${path}": its bytes hash to ${actual}`, {
+        fix: 'The image is corrupt or crafted; pull or build it again',
+      });
+    }
+  }
+  if (!image.blobs.has(image.manifest.digest))
+    throw new Error(`writeLayout: the manifest ${image.manifest.digest} is not among the blobs`);
+  let scratch: string | undefined;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    scratch = mkdtempSync(`${path}.tmp-`);
+    const fresh = join(scratch, 'layout');
+    mkdirSync(join(fresh, 'blobs', 'sha256'), { recursive: true });
+    for (const [digest, bytes] of image.blobs)
+      writeFileSync(join(fresh, 'blobs', 'sha256', digest.slice('sha256:'.length)), bytes);
+    writeFileSync(join(fresh, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    const index = {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE_INDEX,
+      manifests: [{ ...image.manifest, annotations: { [REF_NAME_ANNOTATION]: tag } }],
+    };
+    writeFileSync(join(fresh, 'index.json'), JSON.stringify(index));
+    if (state === 'absent') renameSync(fresh, path);
+    else swapEntries(fresh, path, join(scratch, 'old'));
+  } catch (e) {
+    throw e instanceof UserError ? e : layoutWriteError(path, e);
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Replaces the layout entries of `dir` with those of `fresh`, keeping the directory itself (its permissions, a
+ * mount on it, a shell's cwd in it): the old entries move to `old` first, index.json last in; on a failure every
+ * move is undone in reverse.
+ */
+function swapEntries(fresh: string, dir: string, old: string): void {
+  mkdirSync(old);
+  const done: [from: string, to: string][] = [];
+  const move = (from: string, to: string) => {
+    renameSync(from, to);
+    done.push([from, to]);
   };
-  writeFileSync(join(tmp, 'index.json'), JSON.stringify(index));
-  mkdirSync(dirname(dir), { recursive: true });
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  try {
+    for (const name of LAYOUT_ENTRIES)
+      if (lstatSync(join(dir, name), { throwIfNoEntry: false })) move(join(dir, name), join(old, name));
+    for (const name of LAYOUT_ENTRIES) move(join(fresh, name), join(dir, name));
+  } catch (e) {
+    for (const [from, to] of done.reverse()) renameSync(to, from);
+    throw e;
+  }
 }
 
 /** Reads back the manifest digest tagged `tag` in a layout's index.json. */

@@ -2,7 +2,13 @@ import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '@wasm-build/kit';
 import type { z } from 'zod';
-import { type PipelineOptions, pipelineSchema, type VerifyOptions, verifySchema } from './options.ts';
+import {
+  type PipelineOptions,
+  pipelineOptionsSchema,
+  TIMEOUT_MAX_MS,
+  type VerifyOptions,
+  verifySchema,
+} from './options.ts';
 
 export const USAGE = `Usage:
   wasm-build [options] <crate-dir | Cargo.toml>     build, optimize, verify, image, push, smoke-test
@@ -16,8 +22,9 @@ Setup and build:
   -p, --package NAME     --bin NAME     --features A,B     --profile NAME (default release)
 Optimize:
   --no-optimize          --wasm-opt PATH     --opt-level 0|1|2|3|4|s|z (default z)     --wasm-opt-arg ARG
+                         (passes, levels, features: no argument may name a file or a command)
 Verify:
-  --require F,G          --forbid F,G        --max-size BYTES
+  --require F,G          --forbid F,G        --max-size BYTES (at most 4294967296)
 Image and push:
   --image REF            push to REF (registry/repo[:tag]); without it the image is only written as a layout
   --local-registry       start a registry on 127.0.0.1 for this run and push there (REF defaults to wasm-build/<crate>)
@@ -25,8 +32,12 @@ Image and push:
   --backend auto|buildx|oras|skopeo          push tool (auto: buildx >= 0.12, else oras, else skopeo on PATH)
   --username USER        with the password in WASM_BUILD_PASSWORD (default: the docker config's login)
 Smoke test:
-  --no-smoke             --arg ARG           --env K=V       --expect-stdout TEXT    --expect-stdout-regex
-  --expect-exit-code N   --timeout MS (default 30000)       --preopen HOST[:GUEST]
+  --no-smoke             --arg ARG           --env K=V       --expect-stdout TEXT
+  --expect-stdout-regex  read --expect-stdout as an RE2 regular expression (linear time; no backreferences)
+  --expect-exit-code N   0 to 255 (default 0)
+  --timeout MS           1 to ${TIMEOUT_MAX_MS} (6 hours; default 30000)
+  --preopen HOST[:GUEST] an existing directory for the module (GUEST default /data); /, HOME, the workspace,
+                         RUNNER_TEMP and their parents are refused without --preopen-allow-root
   --runtime R            node (default), wasmedge, crun-wasmedge, wasmtime; repeat or comma-separate
   --allow-incompatible R a runtime whose known incompatibility does not fail the run
 Other:
@@ -76,6 +87,10 @@ function toNumber(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!/^-?\d+$/.test(v.trim()))
     throw new UserError(`Invalid ${flag} "${v}": expected a whole number`, { fix: 'See wasm-build --help' });
+  if (v.trim().replace(/^-/, '').length > 15)
+    throw new UserError(`Invalid ${flag} "${v}": expected a whole number (at most 15 digits)`, {
+      fix: 'See wasm-build --help',
+    });
   return Number(v);
 }
 
@@ -90,7 +105,9 @@ export interface CliCommand {
 }
 
 /**
- * Parses the CLI's argv into a command with validated options.
+ * Parses the CLI's argv into a command with validated options: every value against its bounds (see USAGE), the
+ * pairs `checkOptionPairs` checks (an RE2 --expect-stdout, an existing --preopen that is no runner root) and the
+ * wasm-opt arguments, so that nothing bad reaches a stage.
  * @throws UserError naming the flag and the bad value, before any work.
  */
 export function parseCli(argv: string[]): CliCommand {
@@ -161,6 +178,7 @@ export function parseCli(argv: string[]): CliCommand {
     runtimes: v.runtime ? list(v.runtime) : undefined,
     allowIncompatible: list(v['allow-incompatible']),
     preopen: v.preopen,
+    preopenAllowRoot: v['preopen-allow-root'],
     expectStdoutRegex: v['expect-stdout-regex'],
     smokeArgs: v.arg ?? [],
     smokeEnv: v.env ?? [],
@@ -169,7 +187,7 @@ export function parseCli(argv: string[]): CliCommand {
     timeoutMs: toNumber('--timeout', v.timeout),
     workDir: v['work-dir'],
   };
-  const r = pipelineSchema.safeParse(raw);
+  const r = pipelineOptionsSchema.safeParse(raw);
   if (!r.success) throw optionError(r.error, raw);
   return { kind: 'pipeline', options: r.data, localRegistry: !!v['local-registry'], json, verbose };
 }
@@ -211,6 +229,7 @@ function parse(argv: string[]) {
       runtime: m,
       'allow-incompatible': m,
       preopen: s,
+      'preopen-allow-root': b,
       'expect-stdout-regex': b,
       arg: m,
       env: m,

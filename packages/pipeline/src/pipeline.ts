@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { errorLine, type Log } from '@wasm-build/kit';
 import {
   type BuiltImage,
+  checkLayoutDir,
   entrypointFor,
   type ImageRef,
   parseImageRef,
@@ -60,6 +61,9 @@ export async function runPipeline(
     // Parse the reference before any work, so a malformed one fails first.
     const ref: ImageRef | undefined = o.image ? parseImageRef(o.image) : undefined;
     const manifestPath = resolveManifestPath(o.manifestPath);
+    // A layout path that is not ours to replace (a crate, a home directory) fails now, not after the build.
+    const layoutDir = resolve(o.layoutDir ?? join(workDir, 'oci-layout'));
+    checkLayoutDir(layoutDir);
     const setup = await stages.run('setup', () =>
       setupStep(
         { manifestPath, toolchain: o.toolchain, target: o.target, threads: o.threads, binaryen: extra.binaryen },
@@ -102,7 +106,6 @@ export async function runPipeline(
     });
 
     const tag = ref?.tag ?? 'latest';
-    const layoutDir = resolve(o.layoutDir ?? join(workDir, 'oci-layout'));
     const image = await stages.run('image', () =>
       imageStep({
         wasm,
@@ -141,7 +144,14 @@ export async function runPipeline(
         const step = await smokeStep(
           runnable,
           doc,
-          { runtimes: o.runtimes, allowIncompatible: o.allowIncompatible, expectations, preopen: o.preopen, tools },
+          {
+            runtimes: o.runtimes,
+            allowIncompatible: o.allowIncompatible,
+            expectations,
+            preopen: o.preopen,
+            tools,
+            moduleSha256: result.wasmSha256,
+          },
           source,
           log,
         );

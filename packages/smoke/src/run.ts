@@ -1,15 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec, type Log, UserError } from '@wasm-build/kit';
-import type { RunnableImage } from '@wasm-build/oci';
+import { errorLine, exec, type Log, UserError } from '@wasm-build/kit';
+import { entrypointModule, type RunnableImage, sha256 } from '@wasm-build/oci';
 import type { Runtime, VerifyDocument } from '@wasm-build/wasm';
 import { bundleConfig, type CrunHost, crunRunCommands } from './crun.ts';
 import { judge, reconcile } from './judge.ts';
 import { runUnderNode } from './node-runner.ts';
 import { classifyCrun, classifyUnmeasured, classifyWasmEdge } from './outcome.ts';
 import type { SmokeExpectations, SmokeResult } from './types.ts';
-import { unpackLayers } from './unpack.ts';
+import { removeTree, resolveInRootfs, unpackLayers } from './unpack.ts';
 import { type WasmRun, wasmedgeCommand, wasmtimeCommand } from './wasm-cli.ts';
 
 /** A runtime's binary, or why it cannot be had here (the result is then `skipped` with that reason). */
@@ -26,6 +26,11 @@ export interface SmokePlan {
   image: RunnableImage;
   /** verify's document for the module the image runs: its memories, and the runtime fit the runs are held to. */
   report: VerifyDocument;
+  /**
+   * `sha256:<hex>` of the bytes verify checked (`report`): the file the image runs must be byte-identical to them.
+   * Default: the sha256 of `entrypointModule(image)` (what the smoke-test action verifies).
+   */
+  moduleSha256?: string;
   runtimes: Runtime[];
   expectations: SmokeExpectations;
   /** A host directory preopened for the module (WASI `--dir`, a bind mount under crun). */
@@ -57,8 +62,12 @@ function unavailable(id: Runtime, e: unknown): SmokeResult {
  * the config (Entrypoint + Cmd, or Entrypoint + the expectations' args; Env then the expectations' env), and runs
  * it under every runtime asked for, those runtime fit says cannot run it included, so the run proves or disproves
  * the fit (`reconcile`: `incompatible` when it failed as predicted, `mismatch` when it contradicts the prediction).
- * A runtime whose tool cannot be had is `skipped` with why. Results keep the order of `runtimes`.
- * @throws UserError from unpackLayers (a refused layer), or when a runtime's binary is missing.
+ * argv[0] (relative to WorkingDir when not absolute) is followed inside the rootfs as the kernel would
+ * (`resolveInRootfs`), and the file it names must hash to `moduleSha256`: what runs is what verify checked.
+ * A runtime whose tool cannot be had is `skipped` with why. Results keep the order of `runtimes`. The temp dir is
+ * removed afterwards, read-only directories included; a failure to remove it is a warning, never the result.
+ * @throws UserError from unpackLayers (a refused layer); when argv[0] leads outside the rootfs, is missing or is not
+ * a regular file; when its bytes are not the verified module's; or when a runtime's binary is missing.
  */
 export async function smokeImage(p: SmokePlan, log: Log): Promise<SmokeResult[]> {
   const dir = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'wasm-build-smoke-'));
@@ -68,7 +77,7 @@ export async function smokeImage(p: SmokePlan, log: Log): Promise<SmokeResult[]>
     const e = p.expectations;
     const argv = e.args?.length ? [...p.image.entrypoint, ...e.args] : [...p.image.entrypoint, ...p.image.cmd];
     const env = [...p.image.env, ...Object.entries(e.env ?? {}).map(([k, v]) => `${k}=${v}`)];
-    const module = join(rootfs, argv[0] ?? '');
+    const module = await verifiedModule(p, rootfs, argv[0]);
     const results: SmokeResult[] = [];
     for (const id of p.runtimes) {
       const fit = p.report.runtimes.find((f) => f.runtime === id)!;
@@ -79,8 +88,41 @@ export async function smokeImage(p: SmokePlan, log: Log): Promise<SmokeResult[]>
     }
     return results;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      removeTree(dir);
+    } catch (e) {
+      log.warn(`smoke-test: could not remove the temp dir ${dir}: ${errorLine(e)}`);
+    }
   }
+}
+
+/**
+ * The host path of the module argv[0] names in the unpacked rootfs (symlinks followed inside it, as the container's
+ * kernel would), after checking that its bytes are the ones verify checked.
+ * @throws UserError when there is no argv[0], it cannot be followed to a regular file inside the rootfs, or its
+ * sha256 differs from `p.moduleSha256` (default: that of `entrypointModule(p.image)`).
+ */
+async function verifiedModule(p: SmokePlan, rootfs: string, argv0: string | undefined): Promise<string> {
+  if (!argv0) {
+    throw new UserError(`Image ${p.image.digest} has no Entrypoint or Cmd: nothing to run`, {
+      fix: 'Build the image with wasm-build image (Entrypoint /<name>.wasm)',
+    });
+  }
+  // A relative argv[0] is looked up from WorkingDir, as the engine's exec would; never normalised lexically.
+  const path = argv0.startsWith('/') ? argv0 : `${p.image.workingDir ?? '/'}/${argv0}`;
+  const what = `Image ${p.image.digest} runs ${JSON.stringify(argv0)}`;
+  const module = resolveInRootfs(rootfs, path, what);
+  const want = p.moduleSha256 ?? sha256(await entrypointModule(p.image));
+  const got = sha256(readFileSync(module));
+  if (got !== want) {
+    throw new UserError(
+      `${what}, whose bytes (${got}, at /${module.slice(rootfs.length + 1)}) are not the module verify checked (${want})`,
+      {
+        fix: 'A symlink or a later layer replaces the verified module; rebuild the image with wasm-build image, whose only layer holds the module',
+      },
+    );
+  }
+  return module;
 }
 
 async function runOne(

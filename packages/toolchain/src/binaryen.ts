@@ -29,7 +29,7 @@ export function binaryenAsset(r: BinaryenRelease): {
   root: string;
 } {
   const n = r.version.replace(/^version_/, '');
-  if (!/^\d+$/.test(n)) {
+  if (!/^\d{1,6}$/.test(n)) {
     throw new UserError(`Invalid binaryen version "${r.version}": expected a release number such as 132`, {
       fix: 'Use the N of a binaryen release tag version_N',
     });
@@ -47,7 +47,8 @@ export function binaryenAsset(r: BinaryenRelease): {
 /**
  * Installs binaryen from its official release through the tool cache (a second run downloads nothing), checked
  * against the release's `.sha256`. Returns the path of `wasm-opt` and what `installTool` reports.
- * @throws UserError as `installTool` does (download failure, sha256 mismatch with both digests).
+ * @throws UserError as `installTool` does (download failure, a checksum file answering an HTTP error, sha256
+ *   mismatch with both digests, an archive tar cannot read).
  */
 export async function installBinaryen(r: BinaryenRelease, log: Log): Promise<InstalledTool & { wasmOpt: string }> {
   const a = binaryenAsset(r);
@@ -56,7 +57,16 @@ export async function installBinaryen(r: BinaryenRelease, log: Log): Promise<Ins
       tool: 'binaryen',
       version: a.semver,
       url: a.url,
-      sha256: async () => parseChecksums(await downloadText(a.sha256Url), a.fileName, a.sha256Url),
+      sha256: async () =>
+        parseChecksums(
+          await downloadText(
+            a.sha256Url,
+            `the binaryen ${a.root.replace('binaryen-', '')} checksum file`,
+            'Check that the binaryen release exists and that binaryen-base-url serves its .sha256 next to the archive',
+          ),
+          a.fileName,
+          a.sha256Url,
+        ),
       root: a.root,
       arch: r.arch,
     },

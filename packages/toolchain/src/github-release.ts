@@ -20,6 +20,41 @@ export interface ReleaseAsset {
   arch?: string;
 }
 
+/** How long one releases-API request may take, headers and body, ms. */
+export const RELEASES_API_TIMEOUT_MS = 30_000;
+/** The largest releases-API document read, bytes (a release with hundreds of assets is well under 1 MiB). */
+export const RELEASES_API_MAX_BYTES = 8 << 20;
+
+/**
+ * The body of a response, at most `max` bytes, as text.
+ * @throws UserError when it is larger, or the transfer fails (cut off, timed out), naming the URL.
+ */
+async function boundedText(res: Response, url: string, max: number, fix: string): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body ?? []) {
+      size += chunk.byteLength;
+      if (size > max) {
+        await res.body?.cancel().catch(() => {});
+        throw new UserError(`${url} answered more than ${max} bytes`, { fix });
+      }
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`The answer of ${url} was cut off: ${transferError(e)}`, { fix, cause: e });
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function transferError(e: unknown): string {
+  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError'))
+    return `no answer within ${RELEASES_API_TIMEOUT_MS / 1000} s`;
+  const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
+  return e instanceof Error ? `${e.message}${cause}` : String(e);
+}
+
 /** Where GitHub is: the runner's GITHUB_API_URL and GITHUB_SERVER_URL (set on GHES too), else github.com. */
 export function githubUrls(env: NodeJS.ProcessEnv = process.env): { api: string; server: string } {
   return {
@@ -32,7 +67,9 @@ export function githubUrls(env: NodeJS.ProcessEnv = process.env): { api: string;
  * The download URL and sha256 of a release asset: from the releases API (`GET /repos/{repo}/releases/tags/{tag}`,
  * each asset's `browser_download_url` and `digest`), or, with a pinned sha256, the release download URL without
  * asking the API.
- * @throws UserError when the release or the asset does not exist, or the release gives the asset no digest.
+ * Each request has a timeout (`RELEASES_API_TIMEOUT_MS`) and a size bound (`RELEASES_API_MAX_BYTES`).
+ * @throws UserError when the API cannot be reached or answers late, cut off, too large or not JSON; when the release
+ *   or the asset does not exist; or when the release gives the asset no digest.
  * Source: GitHub REST API docs, "Get a release by tag name" (assets[].digest, "sha256:…").
  */
 export async function resolveReleaseAsset(
@@ -48,23 +85,38 @@ export async function resolveReleaseAsset(
     'X-GitHub-Api-Version': '2022-11-28',
   };
   if (env.GITHUB_TOKEN) headers.Authorization = `Bearer ${env.GITHUB_TOKEN}`;
-  const res = await fetch(url, { headers }).catch((e: Error) => {
-    throw new UserError(`GitHub's releases API is unreachable (${url}): ${e.message}`, {
-      fix: `Pin the ${a.tool} sha256 so no API call is needed, or check the runner's network`,
-      cause: e,
-    });
-  });
+  const fix = `Pin the ${a.tool} sha256 so no API call is needed, or check the runner's network`;
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(RELEASES_API_TIMEOUT_MS) }).catch(
+    (e: unknown) => {
+      throw new UserError(`GitHub's releases API is unreachable (${url}): ${transferError(e)}`, { fix, cause: e });
+    },
+  );
   if (!res.ok) {
+    await res.body?.cancel().catch(() => {});
     throw new UserError(`No ${a.repo} release ${a.tag}: ${url} answered HTTP ${res.status}`, {
-      fix: `Check that ${a.tool} ${a.version} exists at ${server}/${a.repo}/releases`,
+      fix:
+        res.status >= 500 || res.status === 403 || res.status === 429
+          ? `Retry later (GitHub's API failed or limited the rate), or ${fix[0].toLowerCase()}${fix.slice(1)}`
+          : `Check that ${a.tool} ${a.version} exists at ${server}/${a.repo}/releases`,
     });
   }
-  const body = (await res.json()) as {
-    assets?: { name: string; browser_download_url: string; digest?: string | null }[];
-  };
-  const hit = body.assets?.find((x) => x.name === a.asset);
+  const text = await boundedText(res, url, RELEASES_API_MAX_BYTES, fix);
+  let body: { assets?: unknown };
+  try {
+    body = JSON.parse(text) as { assets?: unknown };
+  } catch (e) {
+    throw new UserError(`${url} did not answer a release as JSON (${(e as Error).message})`, { fix, cause: e });
+  }
+  type Asset = { name: string; browser_download_url: string; digest?: string | null };
+  const isAsset = (x: unknown): x is Asset =>
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as Asset).name === 'string' &&
+    typeof (x as Asset).browser_download_url === 'string';
+  const assets: Asset[] = Array.isArray(body?.assets) ? body.assets.filter(isAsset) : [];
+  const hit = assets.find((x) => x.name === a.asset);
   if (!hit) {
-    const names = (body.assets ?? []).map((x) => x.name).join(', ');
+    const names = assets.map((x) => x.name).join(', ');
     throw new UserError(`${a.repo} release ${a.tag} has no asset ${a.asset} (it has: ${names || 'none'})`, {
       fix: `Pick a ${a.tool} version that publishes ${a.asset}`,
     });

@@ -43,7 +43,8 @@ export function orasAsset(r: OrasRelease): { url: string; checksumsUrl: string; 
 /**
  * Installs the oras CLI from its release through the tool cache, checked against the release's checksums file.
  * The archive holds `oras` at its root. Returns the path of `oras`.
- * @throws UserError as `installTool` does (download failure, sha256 mismatch with both digests).
+ * @throws UserError as `installTool` does (download failure, a checksums file answering an HTTP error, sha256
+ *   mismatch with both digests, an archive tar cannot read).
  */
 export async function installOras(r: OrasRelease, log: Log): Promise<InstalledTool & { oras: string }> {
   const a = orasAsset(r);
@@ -52,7 +53,16 @@ export async function installOras(r: OrasRelease, log: Log): Promise<InstalledTo
       tool: 'oras',
       version: r.version.replace(/^v/, ''),
       url: a.url,
-      sha256: async () => parseChecksums(await downloadText(a.checksumsUrl), a.fileName, a.checksumsUrl),
+      sha256: async () =>
+        parseChecksums(
+          await downloadText(
+            a.checksumsUrl,
+            `the oras ${r.version.replace(/^v/, '')} checksums file`,
+            'Check that the oras release exists and publishes its checksums file (a mirror must serve it too)',
+          ),
+          a.fileName,
+          a.checksumsUrl,
+        ),
       arch: r.arch,
     },
     log,

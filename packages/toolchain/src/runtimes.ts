@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tc from '@actions/tool-cache';
-import { type Command, type InstalledTool, type Log, runOk, sha256File, UserError } from '@wasm-build/kit';
+import { type Command, download, type InstalledTool, type Log, runOk, sha256File, UserError } from '@wasm-build/kit';
 import { installReleaseAsset, resolveReleaseAsset } from './github-release.ts';
 
 /** Runtime releases installed when none is given or on PATH. */
@@ -170,9 +170,10 @@ export async function buildCrunWithWasmEdge(
     tag: o.version,
     asset: `crun-${o.version}.tar.gz`,
   });
-  const tarball = await tc.downloadTool(asset.url);
-  const workDir = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'crun-build-'));
+  const tarball = await download(asset.url, `crun ${o.version}`);
+  let workDir = '';
   try {
+    workDir = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'crun-build-'));
     const got = await sha256File(tarball);
     if (got !== asset.sha256) {
       throw new UserError(`sha256 mismatch for ${asset.url}: expected ${asset.sha256}, got ${got}`, {
@@ -193,7 +194,7 @@ export async function buildCrunWithWasmEdge(
     log.info(`crun ${o.version} with WasmEdge ${o.wasmedge.version} built and cached in ${dir}`);
     return { crun: join(dir, 'bin', 'crun'), cached: false };
   } finally {
-    rmSync(workDir, { recursive: true, force: true });
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
     rmSync(tarball, { force: true });
   }
 }

@@ -65,6 +65,70 @@ export interface WasmOptOptions {
   extraArgs?: string[];
 }
 
+// wasm-opt options that name a file to write or read, run a command, or replace what is written, by every name they
+// have (long and short). Source: binaryen src/tools/wasm-opt.cpp (version_108 to version_132), and
+// src/passes/PrintFunctionMap.cpp (the `symbolmap` pass argument is the file it writes).
+const REFUSED_OPTIONS: [names: string[], why: string][] = [
+  [['--output', '-o'], 'sets the output file, which wasm-build chooses in the work dir'],
+  [['--emit-text', '-S'], 'writes text instead of the binary module verify reads'],
+  [['--output-source-map', '-osm'], 'writes a source map file'],
+  [['--input-source-map', '-ism'], 'reads a file'],
+  [['--emit-js-wrapper', '-ejw'], 'writes a file'],
+  [['--emit-spec-wrapper', '-esw'], 'writes a file'],
+  [['--emit-wasm2c-wrapper'], 'writes a file'],
+  [['--extra-fuzz-command', '-efc'], 'runs a shell command'],
+  [['--translate-to-fuzz', '-ttf'], 'replaces the module with generated code'],
+  [['--initial-fuzz', '-if'], 'reads a file'],
+];
+const REFUSED = new Map(REFUSED_OPTIONS.flatMap(([names, why]) => names.map((n) => [n, why] as const)));
+/** Passes whose argument (`--symbolmap=FILE`, `--pass-arg=symbolmap@FILE`) is a file they write. */
+const FILE_PASSES = new Set(['--symbolmap', '--print-function-map']);
+const FILE_PASS_ARGS = new Set(['symbolmap', 'print-function-map']);
+
+/**
+ * Which extra wasm-opt argument cannot be run and why, or undefined when all can. wasm-build runs wasm-opt on its
+ * own input and output in the work dir, so no argument may name another file or a command: the options that write
+ * or read files or run commands (`-o`, `--output-source-map`, `--emit-text`, `--extra-fuzz-command`, ... in both
+ * spellings, as `--opt=value` or `--opt value`), a file-writing pass argument (`--symbolmap=FILE`,
+ * `--pass-arg=symbolmap@FILE`), a value read from a file (binaryen's `@file` lists), and any argument holding a
+ * `/` (a path, whatever option takes it). Feature flags, passes, levels and pass arguments pass. `index` is the
+ * argument's position in `args`.
+ * Source: binaryen src/support/command-line.cpp (how `--opt=value`, `--opt value` and `-pa KEY@VALUE` parse).
+ */
+export function wasmOptArgsProblem(args: readonly string[]): { index: number; why: string } | undefined {
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg : arg.slice(0, eq);
+    const value = eq < 0 ? undefined : arg.slice(eq + 1);
+    const refused = REFUSED.get(name);
+    if (refused) return { index, why: `${name} ${refused}` };
+    if (FILE_PASSES.has(name) && value) return { index, why: `${name} with a value writes that file` };
+    if (name === '--pass-arg' || name === '-pa') {
+      const pa = value ?? args[index + 1] ?? '';
+      const key = pa.includes('@') ? pa.slice(0, pa.indexOf('@')) : pa;
+      if (FILE_PASS_ARGS.has(key)) return { index, why: `the ${key} pass argument is a file it writes` };
+      if (pa.slice(key.length + 1).startsWith('@')) return { index, why: 'a pass argument of @FILE is read from FILE' };
+    }
+    if (value?.startsWith('@')) return { index, why: 'a value of @FILE is read from FILE' };
+    if (arg.includes('/')) return { index, why: 'an argument holding "/" names a file' };
+  }
+  return undefined;
+}
+
+/**
+ * Refuses extra wasm-opt arguments that name a file or a command (see `wasmOptArgsProblem`).
+ * @throws UserError naming the argument and why.
+ */
+export function checkWasmOptArgs(args: readonly string[]): void {
+  const problem = wasmOptArgsProblem(args);
+  if (problem) {
+    throw new UserError(`Refused wasm-opt argument ${JSON.stringify(args[problem.index])}: ${problem.why}`, {
+      fix: 'Pass only passes, levels, feature flags and pass arguments in wasm-opt-args: wasm-build chooses the input and output files',
+    });
+  }
+}
+
 /** The wasm-opt command, as data: input, `-o` output, `-O<level>`, feature flags, extra args. */
 export function wasmOptCommand(input: string, output: string, flags: string[], o: WasmOptOptions = {}): Command {
   return {
@@ -86,7 +150,8 @@ export interface OptimizeResult {
 
 /**
  * Runs wasm-opt on a module with feature flags derived from verify's report.
- * @throws UserError when wasm-opt is missing (with how to install it) or rejects the module (its last stderr lines).
+ * @throws UserError for extra arguments that name a file or a command (`checkWasmOptArgs`), before running anything;
+ *   when wasm-opt is missing (with how to install it) or rejects the module (its last stderr lines).
  * Source: binaryen README (wasm-opt usage); binaryen#5833 (features without target_features).
  */
 export async function optimize(
@@ -96,6 +161,7 @@ export async function optimize(
   o: WasmOptOptions,
   log: Log,
 ): Promise<OptimizeResult> {
+  checkWasmOptArgs(o.extraArgs ?? []);
   const bin = o.path ?? 'wasm-opt';
   const fix = 'Install binaryen (apt-get install binaryen, or the setup action) or pass its path (--wasm-opt)';
   const version = (await runOk({ command: bin, args: ['--version'] }, 'wasm-opt --version', { fix })).stdout.trim();

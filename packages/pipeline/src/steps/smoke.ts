@@ -105,6 +105,8 @@ export interface SmokeStepOptions {
   expectations: SmokeExpectations;
   preopen?: string;
   tools: RuntimeTools;
+  /** `sha256:<hex>` of the module verify checked: the file the smoke test runs must hash to it. */
+  moduleSha256?: string;
 }
 
 /** True when a result belongs to runtime `id` (the node runner labels itself `node vX.Y.Z`). */
@@ -149,6 +151,7 @@ export async function smokeStep(
       expectations: o.expectations,
       preopen: parsePreopen(o.preopen),
       tools: o.tools,
+      moduleSha256: o.moduleSha256,
     },
     log,
   );
