@@ -152,6 +152,12 @@ const RUNTIMES = {
     'Path of a wasmtime to use. Empty: wasmtime on PATH, else its release is installed.',
   ),
   'wasmtime-version': I('wasmtimeVersion', 'string', 'wasmtime release to install.', { default: '36.0.0' }),
+  'github-token': I(
+    'githubToken',
+    'string',
+    "Token for GitHub's releases API when a runtime is installed (its rate limit is far higher with one). Never passed to child processes.",
+    { default: '${{ github.token }}' },
+  ),
 };
 const SMOKE = {
   args: I('smokeArgs', 'lines', 'Arguments for the module in the smoke test, one per line.'),

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseImageRef, RegistryClient } from '@wasm-build/oci';
+import { stripAnsi } from '@wasm-build/toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FileServer, serveFiles } from './helpers/http-server.ts';
 import { useLocalRegistry } from './helpers/registry.ts';
@@ -106,7 +107,7 @@ describe.runIf(all)('actions as the runner runs them', () => {
     expect(r.stdout).toContain('expected `u32`, found `&str`');
     // cargo's own progress, line by line: never a lone fragment such as "error" or ":".
     expect(r.stdout.split('\n').filter((l) => /^(error|:|warning)$/.test(l.trim()))).toEqual([]);
-    expect(r.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/^ +Compiling broken v0.1.0/m);
+    expect(stripAnsi(r.stdout)).toMatch(/^ +Compiling broken v0.1.0/m);
     expect(r.stdout).toMatch(
       /^::error::cargo build failed for .*: error\[E0308\]: mismatched types --> src\/main.rs:3:18/m,
     );

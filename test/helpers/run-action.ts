@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
+/** What `${{ github.token }}` input defaults become under runAction (the runner gives the job's token). */
+export const GITHUB_TOKEN_STAND_IN = 'ghs_runActionStandInToken0123456789';
 
 export interface ActionRun {
   code: number | null;
@@ -59,8 +61,10 @@ export async function runAction(
     env[name] = join(tmp, f);
     writeFileSync(env[name], '');
   }
+  // The runner evaluates `${{ github.token }}` defaults to the job's token: here a stand-in token.
+  const evaluate = (d?: string) => (d === '${{ github.token }}' ? GITHUB_TOKEN_STAND_IN : d);
   for (const [name, spec] of Object.entries(yml.inputs))
-    env[`INPUT_${name.toUpperCase()}`] = inputs[name] ?? spec.default ?? '';
+    env[`INPUT_${name.toUpperCase()}`] = inputs[name] ?? evaluate(spec.default) ?? '';
   Object.assign(env, {
     GITHUB_ACTIONS: 'true',
     RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'runner-temp-')),

@@ -1,11 +1,12 @@
 // Starts an action's dist/index.cjs as the runner does (see run-action.ts) and hands back the process, so a test can
 // signal it mid-run (the runner cancels a step with SIGINT, then SIGTERM), and the files the action writes to.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { type ActionRun, parseOutputFile, ROOT } from './run-action.ts';
+import { type ActionRun, GITHUB_TOKEN_STAND_IN, parseOutputFile, ROOT } from './run-action.ts';
 
 export interface StartedAction {
   child: ChildProcess;
@@ -43,7 +44,8 @@ export function startAction(
     writeFileSync(env[name], '');
   }
   for (const [name, spec] of Object.entries(yml.inputs))
-    env[`INPUT_${name.toUpperCase()}`] = inputs[name] ?? spec.default ?? '';
+    env[`INPUT_${name.toUpperCase()}`] =
+      inputs[name] ?? (spec.default === '${{ github.token }}' ? GITHUB_TOKEN_STAND_IN : spec.default) ?? '';
   Object.assign(env, {
     GITHUB_ACTIONS: 'true',
     RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'runner-temp-')),

@@ -1,7 +1,5 @@
 // smoke-test: pull the image back (or read its layout, or pack a module alone) and run it under each runtime.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import * as core from '@actions/core';
 import { actionsLog, runAction } from '@wasm-build/kit';
 import {
@@ -31,8 +29,8 @@ void runAction(async () => {
   const image = await core.group('Get the image', async () => {
     if (i.image) {
       const ref = parseImageRef(i.image);
-      const dir = join(mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'wasm-build-pull-')), 'layout');
-      return pullImage(ref, new RegistryClient(ref, { insecure: i.insecure, credentials: credentials(i) }), dir);
+      // Pulled into memory (bounded), checked, and handed to the smoke test: no layout is written to disk.
+      return pullImage(ref, new RegistryClient(ref, { insecure: i.insecure, credentials: credentials(i) }));
     }
     if (i.layoutDir) return readLayoutImage(i.layoutDir);
     const name = basename(i.wasm!).replace(/\.wasm$/, '');

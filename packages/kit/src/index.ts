@@ -2,6 +2,7 @@ export * from './action.ts';
 export * from './env.ts';
 export * from './errors.ts';
 export * from './exec.ts';
+export * from './http.ts';
 export * from './inputs.ts';
 export * from './install.ts';
 export * from './lifecycle.ts';

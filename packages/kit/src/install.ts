@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tc from '@actions/tool-cache';
 import { UserError } from './errors.ts';
 import { exec, lastLines } from './exec.ts';
+import { type DownloadOptions, downloadFile } from './http.ts';
 import type { Log } from './log.ts';
 
 /** Where a tool's release archive is and how to check it. */
@@ -63,19 +64,13 @@ export function parseChecksums(text: string, fileName: string, source: string): 
 export const MAX_TEXT_DOWNLOAD_BYTES = 1 << 20;
 
 /**
- * Downloads `url` into RUNNER_TEMP through the tool cache's downloader (which retries 5xx, 408 and 429 three times)
- * and returns the file's path. Nothing is left behind on a failure.
- * @throws UserError `Download of WHAT failed: URL (HTTP status)` (or the network error), with `fix`.
+ * Downloads `url` into RUNNER_TEMP (`downloadFile`: streamed, an idle timeout of 60 s, retries of 5xx, 429,
+ * timeouts and failed connections, through the runner's proxy) and returns the file's path. Nothing is left behind
+ * on a failure.
+ * @throws UserError `Download of WHAT failed: URL (HTTP status)` (or the network error, or the timeout), with `fix`.
  */
-export async function download(url: string, what: string, fix?: string): Promise<string> {
-  return tc.downloadTool(url).catch((e: unknown) => {
-    const status = (e as { httpStatusCode?: number }).httpStatusCode;
-    const detail = status ? ` (HTTP ${status})` : `: ${e instanceof Error ? e.message : String(e)}`;
-    throw new UserError(`Download of ${what} failed: ${url}${detail}`, {
-      fix: fix ?? 'Check the version exists for this platform, and that the runner can reach the host',
-      cause: e,
-    });
-  });
+export async function download(url: string, what: string, fix?: string, o?: DownloadOptions): Promise<string> {
+  return downloadFile(url, what, fix, o);
 }
 
 /**

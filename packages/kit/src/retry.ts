@@ -52,7 +52,8 @@ export async function retry<T>(
     },
     {
       retries: (p.attempts ?? 4) - 1,
-      minTimeout: p.minTimeoutMs ?? 500,
+      // WASM_BUILD_RETRY_MIN_MS shortens every backoff (tests), as @actions/tool-cache's TEST_DOWNLOAD_TOOL_RETRY_*.
+      minTimeout: Number(process.env.WASM_BUILD_RETRY_MIN_MS) || (p.minTimeoutMs ?? 500),
       factor: 2,
       randomize: false,
       onFailedAttempt: (e) => {

@@ -1,12 +1,26 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { join, posix, sep } from 'node:path';
 import { UserError } from '@wasm-build/kit';
+import { checkDigest, type DigestAlgorithm, digestOf } from './digest.ts';
 import { type BuiltImage, type Descriptor, writeLayout } from './layout.ts';
-import { MEDIA_TYPE_DOCKER_LIST, MEDIA_TYPE_INDEX, REF_NAME_ANNOTATION, WASM_PLATFORM } from './media-types.ts';
+import { LIMITS } from './limits.ts';
+import {
+  checkDescriptor,
+  checkManifestDescriptors,
+  type ParsedIndex,
+  parseImageConfig,
+  parseManifest,
+} from './manifest.ts';
+import {
+  IMAGE_MANIFEST_TYPES,
+  INDEX_TYPES,
+  MEDIA_TYPE_INDEX,
+  REF_NAME_ANNOTATION,
+  WASM_PLATFORM,
+} from './media-types.ts';
 import { formatImageRef, type ImageRef } from './reference.ts';
 import type { RegistryClient } from './registry.ts';
-import { layerTar, tarEntries } from './tar.ts';
+import { entryPath, forEachTarEntry, layerTarStream } from './tar.ts';
 
 /** An image as a runtime needs it: its layers, the process from its config, and the manifest's annotations. */
 export interface RunnableImage {
@@ -21,30 +35,53 @@ export interface RunnableImage {
   env: string[];
   workingDir?: string;
   annotations: Record<string, string>;
-  /** Layer blobs in order, compressed as stored, each checked against its digest. */
+  /** Layer blobs in order, compressed as stored, each checked against its digest and size. */
   layers: { mediaType: string; digest: string; bytes: Buffer }[];
 }
 
-interface ImageManifest {
-  mediaType?: string;
-  manifests?: Descriptor[];
-  config: Descriptor;
-  layers: Descriptor[];
-  annotations?: Record<string, string>;
+/**
+ * Where `runnableFromManifest` gets an image's parts: an index's child manifest (`/manifests/<digest>` of a
+ * registry) and blobs (config, layers), each by its descriptor.
+ */
+export interface ImageSource {
+  manifest(d: Descriptor): Promise<Buffer>;
+  blob(d: Descriptor): Promise<Buffer>;
 }
 
-function digestOf(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+/** A registry as an `ImageSource`: child manifests from `/manifests/`, blobs from `/blobs/`, each of its size. */
+export function registrySource(client: RegistryClient): ImageSource {
+  return {
+    manifest: async (d) => (await client.manifest(d.digest, { size: d.size })).bytes,
+    blob: (d) => client.blob(d.digest, d.size),
+  };
 }
 
-/** Picks the `wasi/wasm` manifest of an index. @throws UserError listing the platforms when there is none. */
-function pickWasm(index: ImageManifest, where: string): Descriptor {
-  const all = index.manifests ?? [];
-  const hit = all.find(
+/** Checks that `bytes` are what `d` describes (size, then digest), whatever source served them. */
+function checkAgainst(bytes: Buffer, d: Descriptor, what: string, where: string): Buffer {
+  if (bytes.length !== d.size) {
+    throw new UserError(`The ${what} ${d.digest} of ${where} is ${bytes.length} bytes, its descriptor says ${d.size}`, {
+      fix: 'The image is corrupt or was tampered with; push or write it again',
+    });
+  }
+  const got = digestOf(bytes, d.digest.slice(0, d.digest.indexOf(':')) as DigestAlgorithm);
+  if (got !== d.digest) {
+    throw new UserError(`The ${what} ${d.digest} of ${where} hashes to ${got}`, {
+      fix: 'The image is corrupt or was tampered with; push or write it again',
+    });
+  }
+  return bytes;
+}
+
+/** Picks the first `wasi/wasm` manifest of an index. @throws UserError listing the platforms when there is none. */
+function pickWasm(index: ParsedIndex, where: string): Descriptor {
+  const hit = index.manifests.find(
     (m) => m.platform?.os === WASM_PLATFORM.os && m.platform.architecture === WASM_PLATFORM.architecture,
   );
   if (!hit) {
-    const seen = all.map((m) => `${m.platform?.os ?? '?'}/${m.platform?.architecture ?? '?'}`).join(', ');
+    const seen = index.manifests
+      .slice(0, 20)
+      .map((m) => `${m.platform?.os ?? '?'}/${m.platform?.architecture ?? '?'}`)
+      .join(', ');
     throw new UserError(`${where} is an index with no wasi/wasm image (platforms: ${seen || 'none'})`, {
       fix: 'Build with --platform wasi/wasm, and with provenance and SBOM off',
     });
@@ -53,34 +90,56 @@ function pickWasm(index: ImageManifest, where: string): Descriptor {
 }
 
 /**
- * Builds a `RunnableImage` from a manifest and a blob getter: config (Entrypoint, Cmd, Env, WorkingDir), layers,
- * annotations; what a pull, a layout read and the push's read-back share. An index is resolved to its `wasi/wasm`
- * manifest. `blobs`, when given, collects every blob fetched (to write a layout).
- * @throws UserError for an index with no wasi/wasm image, and what `get` throws.
+ * Builds a `RunnableImage` from a manifest (`served`: its Content-Type or descriptor media type) and a source:
+ * config (Entrypoint, Cmd, Env, WorkingDir), layers, annotations; what a pull, a layout read and the push's
+ * read-back share. An index is resolved to its `wasi/wasm` manifest (fetched as a manifest; a nested index is
+ * refused). Before anything is fetched every descriptor is checked (`checkManifestDescriptors`: media types for
+ * each position, digests, sizes, layer count); whatever the source returns must have its descriptor's size and
+ * digest. `blobs`, when given, collects every manifest and blob read (to write a layout).
+ * @throws UserError naming `where`: see `parseManifest`, `checkManifestDescriptors`, `parseImageConfig`, and what
+ *   the source throws.
  */
 export async function runnableFromManifest(
   manifestBytes: Buffer,
-  get: (digest: string) => Promise<Buffer>,
+  source: ImageSource,
   where: string,
   blobs?: Map<string, Uint8Array>,
+  served?: string,
 ): Promise<RunnableImage> {
   let bytes = manifestBytes;
-  let m = JSON.parse(bytes.toString()) as ImageManifest;
-  if (m.manifests || m.mediaType === MEDIA_TYPE_INDEX || m.mediaType === MEDIA_TYPE_DOCKER_LIST) {
-    bytes = await get(pickWasm(m, where).digest);
-    m = JSON.parse(bytes.toString()) as ImageManifest;
+  let m = parseManifest(bytes, where, served);
+  if (m.kind === 'index') {
+    const d = pickWasm(m, where);
+    checkDescriptor(
+      d,
+      `the wasi/wasm entry of the index of ${where}`,
+      IMAGE_MANIFEST_TYPES,
+      LIMITS.manifestBytes,
+      'image manifest',
+    );
+    bytes = checkAgainst(await source.manifest(d), d, 'manifest', where);
+    const child = parseManifest(bytes, `${where} (wasi/wasm ${d.digest})`, d.mediaType);
+    if (child.kind !== 'manifest') {
+      throw new UserError(`The wasi/wasm entry of ${where} is another index`, {
+        fix: 'Point the reference at an image or at an index of images; nested indexes are not read',
+      });
+    }
+    if (child.mediaType !== d.mediaType) {
+      throw new UserError(
+        `The wasi/wasm manifest of ${where} is ${child.mediaType}, but the index says ${d.mediaType}`,
+        { fix: 'The index is inconsistent; push the image again' },
+      );
+    }
+    m = child;
   }
+  checkManifestDescriptors(m, where);
   blobs?.set(digestOf(bytes), bytes);
-  const configBytes = await get(m.config.digest);
+  const configBytes = checkAgainst(await source.blob(m.config), m.config, 'config', where);
   blobs?.set(m.config.digest, configBytes);
-  const config = JSON.parse(configBytes.toString()) as {
-    os?: string;
-    architecture?: string;
-    config?: { Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[] | null; WorkingDir?: string };
-  };
+  const config = parseImageConfig(configBytes, where);
   const layers: RunnableImage['layers'] = [];
   for (const l of m.layers) {
-    const b = await get(l.digest);
+    const b = checkAgainst(await source.blob(l), l, 'layer', where);
     blobs?.set(l.digest, b);
     layers.push({ mediaType: l.mediaType, digest: l.digest, bytes: b });
   }
@@ -91,73 +150,155 @@ export async function runnableFromManifest(
     cmd: config.config?.Cmd ?? [],
     env: config.config?.Env ?? [],
     workingDir: config.config?.WorkingDir || undefined,
-    annotations: m.annotations ?? {},
+    annotations: m.annotations,
     layers,
   };
 }
 
 /**
- * Pulls `ref` (by its digest when it has one, else its tag) into an OCI layout at `layoutDir` (tagged `tag`) and
- * returns it ready to run. Every blob is checked against its digest by the client.
- * @throws UserError from the registry client (unreachable, 401/403, not found) or for an index with no wasi/wasm.
+ * Pulls `ref` (by its digest when it has one, else its tag) and returns it ready to run; with `layoutDir`, also
+ * writes it to an OCI layout there (tagged `tag`, by `writeLayout`) once everything has been read and checked.
+ * Without `layoutDir` nothing is written to disk. The manifest must hash to the digest asked for and to
+ * `Docker-Content-Digest`; an index's `wasi/wasm` child is fetched from `/manifests/`; every blob must have its
+ * descriptor's size and digest (`RegistryClient`, `runnableFromManifest`).
+ * @throws UserError from the registry client (unreachable, timeout, 401/403, not found, wrong digest or size,
+ *   oversized) or for the manifest (see `runnableFromManifest`), naming the registry and the reference.
  * Source: OCI distribution-spec v1.1 "Pulling manifests"/"Pulling blobs"; image-spec image-layout.md.
  */
 export async function pullImage(
   ref: ImageRef,
   client: RegistryClient,
-  layoutDir: string,
+  layoutDir?: string,
   tag = 'latest',
 ): Promise<RunnableImage> {
+  const name = formatImageRef(ref);
   const m = await client.manifest(ref.digest ?? ref.tag ?? 'latest');
-  const blobs = new Map<string, Uint8Array>();
-  const img = await runnableFromManifest(m.bytes, (d) => client.blob(d), formatImageRef(ref), blobs);
-  const bytes = blobs.get(img.digest)!;
-  writeLayout(
-    {
-      blobs,
-      manifest: {
-        mediaType: JSON.parse(Buffer.from(bytes).toString()).mediaType,
-        digest: img.digest,
-        size: bytes.length,
-      },
-    },
-    layoutDir,
-    tag,
-  );
+  const blobs = layoutDir ? new Map<string, Uint8Array>() : undefined;
+  const img = await runnableFromManifest(m.bytes, registrySource(client), name, blobs, m.mediaType);
+  if (layoutDir && blobs) {
+    const bytes = blobs.get(img.digest)!;
+    const mediaType = parseManifest(bytes, name).mediaType;
+    writeLayout({ blobs, manifest: { mediaType, digest: img.digest, size: bytes.length } }, layoutDir, tag);
+  }
   return img;
 }
 
+function notLayout(layoutDir: string, why: string, cause?: unknown): UserError {
+  return new UserError(`Not an OCI image layout: "${layoutDir}" ${why}`, {
+    fix: 'Pass the layout-dir output of the image action',
+    cause,
+  });
+}
+
 /**
- * Reads the image tagged `tag` (else the only one) from an OCI layout, checking each blob's digest.
- * @throws UserError when the directory is not a layout, the tag is missing, or a blob is corrupt.
- * Source: OCI image-spec v1.1 image-layout.md (index.json, blobs/sha256/…).
+ * Reads `rel` under the layout's real path `root` as a regular file of at most `max` bytes (exactly `size` when
+ * given): a symlink, FIFO, device or directory is refused, as is a parent that resolves outside the layout; the read
+ * never goes past the limit, so `/dev/zero` or a huge file cannot exhaust memory.
+ */
+function readLayoutFile(
+  root: string,
+  rel: string[],
+  layoutDir: string,
+  o: { max: number; size?: number; what: string },
+): Buffer {
+  const shown = posix.join(...rel);
+  const corrupt = (why: string, cause?: unknown) =>
+    new UserError(`Refusing ${o.what} in "${layoutDir}": ${shown} ${why}`, {
+      fix: 'The layout is corrupt or crafted; write it again with the image action',
+      cause,
+    });
+  let parent: string;
+  try {
+    parent = realpathSync(join(root, ...rel.slice(0, -1)));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw corrupt('is missing', e);
+    throw corrupt(`cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, e);
+  }
+  if (parent !== root && !parent.startsWith(root + sep)) throw corrupt('resolves outside the layout');
+  let fd: number;
+  try {
+    // O_NOFOLLOW: no symlink as the file itself; O_NONBLOCK: opening a FIFO must not wait for a writer.
+    fd = openSync(join(parent, rel[rel.length - 1]), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw corrupt('is missing', e);
+    if (code === 'ELOOP') throw corrupt('is a symlink', e);
+    throw corrupt(`cannot be read (${code ?? (e as Error).message})`, e);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw corrupt('is not a regular file');
+    if (o.size !== undefined && st.size !== o.size) throw corrupt(`is ${st.size} bytes, its descriptor says ${o.size}`);
+    if (st.size > o.max) throw corrupt(`is ${st.size} bytes, more than the ${o.max} allowed`);
+    const buf = Buffer.allocUnsafe(st.size);
+    let at = 0;
+    while (at < buf.length) {
+      const n = readSync(fd, buf, at, buf.length - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    if (at !== buf.length) throw corrupt(`shrank while being read (${at} of ${st.size} bytes)`);
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads the image tagged `tag` (else the only one) from an OCI layout. index.json and every blob are read as
+ * regular files inside the layout (no symlink, FIFO or device; no parent resolving outside it), each at most its
+ * limit and exactly its descriptor's size, and checked against its digest; every digest is checked before it becomes
+ * a path.
+ * @throws UserError when the directory is not a layout, index.json is invalid, the tag is missing, or a descriptor
+ *   or blob is invalid, oversized, missing or corrupt (see `runnableFromManifest`).
+ * Source: OCI image-spec v1.1 image-layout.md (index.json, blobs/<alg>/<hex>).
  */
 export async function readLayoutImage(layoutDir: string, tag?: string): Promise<RunnableImage> {
-  const indexFile = join(layoutDir, 'index.json');
-  if (!existsSync(indexFile)) {
-    throw new UserError(`Not an OCI image layout: "${layoutDir}" has no index.json`, {
-      fix: 'Pass the layout-dir output of the image action',
-    });
+  let root: string;
+  try {
+    root = realpathSync(layoutDir);
+    if (!statSync(root).isDirectory()) throw notLayout(layoutDir, 'is not a directory');
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw notLayout(layoutDir, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, e);
   }
-  const index = JSON.parse(readFileSync(indexFile, 'utf8')) as { manifests: Descriptor[] };
+  if (!lstatSync(join(root, 'index.json'), { throwIfNoEntry: false })) throw notLayout(layoutDir, 'has no index.json');
+  const indexBytes = readLayoutFile(root, ['index.json'], layoutDir, { max: LIMITS.manifestBytes, what: 'the index' });
+  const where = `layout "${layoutDir}"`;
+  const index = parseManifest(indexBytes, `${where} (index.json)`, MEDIA_TYPE_INDEX);
+  if (index.kind !== 'index') throw notLayout(layoutDir, 'has an index.json that is not an image index');
   const d = tag
     ? index.manifests.find((m) => m.annotations?.[REF_NAME_ANNOTATION] === tag)
     : index.manifests.length === 1
       ? index.manifests[0]
       : undefined;
   if (!d) {
-    const tags = index.manifests.map((m) => m.annotations?.[REF_NAME_ANNOTATION] ?? m.digest).join(', ');
+    const tags = index.manifests
+      .slice(0, 20)
+      .map((m) => m.annotations?.[REF_NAME_ANNOTATION] ?? m.digest)
+      .join(', ');
     throw new UserError(`No image ${tag ? `tagged "${tag}" ` : ''}in ${layoutDir} (it holds: ${tags || 'nothing'})`, {
       fix: 'Pass the tag the image action wrote',
     });
   }
-  const get = async (digest: string) => {
-    const bytes = readFileSync(join(layoutDir, 'blobs', ...digest.split(':')));
-    if (digestOf(bytes) !== digest)
-      throw new UserError(`Blob ${digest} in ${layoutDir} is corrupt`, { fix: 'Write the layout again' });
-    return bytes;
+  checkDescriptor(
+    d,
+    `index.json of ${where}`,
+    [...IMAGE_MANIFEST_TYPES, ...INDEX_TYPES],
+    LIMITS.manifestBytes,
+    'manifest',
+  );
+  const read = async (desc: Descriptor): Promise<Buffer> => {
+    const digest = checkDigest(desc.digest, where);
+    const [alg, hex] = digest.split(':');
+    return readLayoutFile(root, ['blobs', alg, hex], layoutDir, {
+      max: Math.max(LIMITS.layerBytes, LIMITS.manifestBytes),
+      size: desc.size,
+      what: `blob ${digest}`,
+    });
   };
-  return runnableFromManifest(await get(d.digest), get, layoutDir);
+  const source: ImageSource = { manifest: read, blob: read };
+  return runnableFromManifest(checkAgainst(await read(d), d, 'manifest', where), source, where, undefined, d.mediaType);
 }
 
 /** An image built in memory (`buildImage`) as a `RunnableImage`, for smoke-testing a module without a registry. */
@@ -179,17 +320,90 @@ export function builtToRunnable(img: BuiltImage): RunnableImage {
   };
 }
 
+const WHITEOUT = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+
+/** True when `dir` is a strict ancestor of `path` ('' is the root). */
+function isAncestor(dir: string, path: string): boolean {
+  return dir === '' ? path !== '' : path.startsWith(`${dir}/`);
+}
+
 /**
- * The bytes of the module the image runs (Entrypoint[0]) from its layers, the topmost layer holding it winning.
- * @throws UserError when the image has no Entrypoint or no layer holds it.
+ * The bytes of the module the image runs (`Entrypoint[0]`), as unpacking the layers in order leaves it: each layer
+ * is streamed (capped, see `layerTarStream`) and only that path's bytes are kept. Entries apply in order as
+ * `unpackLayers` applies them: a later file replaces it, a whiteout of it or of a parent (`.wh.NAME`, or an opaque
+ * `.wh..wh..opq` in a parent) removes it, and a parent that becomes a non-directory (a symlink, a file) leaves
+ * it unreachable. The result must be a regular file: a symlink, hard link or device at the path is refused, so what
+ * verify checks is the file that runs.
+ * @throws UserError when the image has no Entrypoint, the Entrypoint is not a clean absolute path, a layer entry
+ *   climbs out with `..` or is a whiteout of no name, no layer leaves a regular file there, or a layer is
+ *   refused by `layerTarStream`/`forEachTarEntry`.
  */
 export async function entrypointModule(img: RunnableImage): Promise<Buffer> {
-  const path = img.entrypoint[0]?.replace(/^\//, '');
-  if (!path)
+  const raw = img.entrypoint[0];
+  if (!raw)
     throw new UserError(`Image ${img.digest} has no Entrypoint`, { fix: 'Build the image with wasm-build image' });
-  for (const l of [...img.layers].reverse()) {
-    const hit = (await tarEntries(layerTar(l))).get(path);
-    if (hit?.type === 'file') return hit.bytes;
+  const path = raw.startsWith('/') && !raw.includes('\0') ? entryPath(raw) : undefined;
+  if (!path || raw.split('/').includes('..')) {
+    throw new UserError(`Image ${img.digest} runs ${JSON.stringify(raw.slice(0, 200))}, not a clean absolute path`, {
+      fix: 'The Entrypoint must be an absolute path inside the image, e.g. /app.wasm; rebuild the image',
+    });
+  }
+  type State = { kind: 'absent' } | { kind: 'file'; bytes: Buffer } | { kind: 'other'; why: string; via?: string };
+  let state = { kind: 'absent' } as State;
+  for (const l of img.layers) {
+    const what = `Layer ${l.digest} of ${img.digest}`;
+    await forEachTarEntry(
+      layerTarStream(l),
+      async (e, read) => {
+        const name = entryPath(e.name);
+        if (name === undefined) {
+          throw new UserError(
+            `Refusing layer ${l.digest}: entry ${JSON.stringify(e.name.slice(0, 200))} climbs out of the rootfs with ".."`,
+            {
+              fix: 'The image was not built by wasm-build or was tampered with; rebuild it from the crate',
+            },
+          );
+        }
+        if (name === '') return;
+        const base = posix.basename(name);
+        const dir = posix.dirname(name) === '.' ? '' : posix.dirname(name);
+        if (base === OPAQUE) {
+          if (isAncestor(dir, path)) state = { kind: 'absent' };
+          return;
+        }
+        if (base.startsWith(WHITEOUT)) {
+          const target = base.slice(WHITEOUT.length);
+          if (target === '' || target === '.' || target === '..' || target.startsWith(WHITEOUT)) {
+            throw new UserError(
+              `Refusing layer ${l.digest}: entry ${JSON.stringify(e.name.slice(0, 200))} is a whiteout of no file`,
+              {
+                fix: 'The image was not built by wasm-build or was tampered with; rebuild it from the crate',
+              },
+            );
+          }
+          const gone = dir ? `${dir}/${target}` : target;
+          if (gone === path || isAncestor(gone, path)) state = { kind: 'absent' };
+          return;
+        }
+        if (name === path) {
+          if (e.type === 'file' || e.type === 'contiguous-file') state = { kind: 'file', bytes: await read() };
+          else state = { kind: 'other', why: `a ${e.type}${e.linkname ? ` (to ${e.linkname})` : ''}` };
+          return;
+        }
+        if (isAncestor(name, path)) {
+          if (e.type !== 'directory') state = { kind: 'other', why: `under /${name}, a ${e.type}`, via: name };
+          else if (state.kind === 'other' && state.via === name) state = { kind: 'absent' };
+        }
+      },
+      { what },
+    );
+  }
+  if (state.kind === 'file') return state.bytes;
+  if (state.kind === 'other') {
+    throw new UserError(`Image ${img.digest} runs /${path}, which is ${state.why}, not a regular file`, {
+      fix: 'wasm-build verifies and runs a regular file entrypoint only; rebuild the image with wasm-build image',
+    });
   }
   throw new UserError(`Image ${img.digest} runs /${path}, but no layer holds it`, { fix: 'Rebuild the image' });
 }

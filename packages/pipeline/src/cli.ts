@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { errorLine, handleInterrupts, terminalLog, UserError } from '@wasm-build/kit';
+import { errorLine, handleInterrupts, terminalLog, UserError, useProxyFromEnv } from '@wasm-build/kit';
 import { parseImageRef, startLocalRegistry } from '@wasm-build/oci';
 import { isThreadsTarget } from '@wasm-build/toolchain';
 import { type CliCommand, parseCli, USAGE } from './cli-args.ts';
@@ -63,6 +63,7 @@ async function pipelineCommand(cmd: CliCommand): Promise<number> {
  */
 export async function main(argv: string[]): Promise<number> {
   handleInterrupts();
+  useProxyFromEnv();
   let cmd: CliCommand;
   try {
     cmd = parseCli(argv);

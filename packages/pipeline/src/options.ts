@@ -194,6 +194,12 @@ export const runtimeToolsSchema = z.object({
     .string()
     .regex(/^\d{1,6}\.\d{1,6}(\.\d{1,6})?$/, 'expected a crun release such as 1.27.1')
     .optional(),
+  /** For GitHub's releases API (rate limits); the actions default it to the job's token. */
+  githubToken: z
+    .string()
+    .max(4096)
+    .regex(/^[\x21-\x7e]+$/, 'expected a token (printable ASCII, no spaces)')
+    .optional(),
 });
 
 /** The fields `checkOptionPairs` compares; each schema that has them gets the check. */

@@ -1,4 +1,12 @@
-import { type InstalledTool, installTool, type Log, UserError } from '@wasm-build/kit';
+import {
+  type InstalledTool,
+  installTool,
+  type Log,
+  type RetryPolicy,
+  retry,
+  TransientError,
+  UserError,
+} from '@wasm-build/kit';
 
 /** One asset of a GitHub release, to install through the tool cache. */
 export interface ReleaseAsset {
@@ -14,6 +22,8 @@ export interface ReleaseAsset {
   asset: string;
   /** A pinned sha256 (hex): then the API is not asked, and the asset comes from the download URL. */
   sha256?: string;
+  /** Token for the releases API (the `github-token` input, default the job's token); else GITHUB_TOKEN. */
+  token?: string;
   /** Directory of the extracted archive to cache (see `ToolRelease.root`). */
   root?: string | ((extracted: string) => string);
   tarFlags?: string;
@@ -55,6 +65,51 @@ function transferError(e: unknown): string {
   return e instanceof Error ? `${e.message}${cause}` : String(e);
 }
 
+/**
+ * GETs a releases API URL, retrying a rate limit (403 with `x-ratelimit-remaining: 0`, or 429) and 5xx with backoff
+ * (4 attempts, 2 s doubling); returns any other answer.
+ * @throws UserError naming the rate limit as such (with when it resets and the token fix), or the API's failure.
+ * Source: GitHub REST API docs, "Rate limits for the REST API" (x-ratelimit-remaining, x-ratelimit-reset, retry-after).
+ */
+async function releasesApiGet(
+  url: string,
+  headers: Record<string, string>,
+  fix: string,
+  policy: RetryPolicy,
+): Promise<Response> {
+  let limited: string | undefined;
+  const attempt = async () => {
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(RELEASES_API_TIMEOUT_MS) }).catch(
+      (e: unknown) => {
+        throw new UserError(`GitHub's releases API is unreachable (${url}): ${transferError(e)}`, { fix, cause: e });
+      },
+    );
+    const rateLimited = res.status === 429 || (res.status === 403 && res.headers.get('x-ratelimit-remaining') === '0');
+    if (rateLimited || res.status >= 500) {
+      await res.body?.cancel().catch(() => {});
+      const reset = Number(res.headers.get('x-ratelimit-reset'));
+      limited = rateLimited
+        ? `HTTP ${res.status}, x-ratelimit-remaining: ${res.headers.get('x-ratelimit-remaining') ?? '?'}${reset ? `, resets at ${new Date(reset * 1000).toISOString()}` : ''}`
+        : undefined;
+      throw new TransientError(`HTTP ${res.status}`);
+    }
+    return res;
+  };
+  try {
+    return (await retry(attempt, { attempts: 4, minTimeoutMs: 2000, ...policy })).value;
+  } catch (e) {
+    if (!(e instanceof TransientError)) throw e;
+    if (limited) {
+      throw new UserError(`GitHub's releases API rate limit was hit for ${url} (${limited})`, {
+        fix: `Pass a token (the github-token input; its default is the job's github.token), wait for the reset, or ${fix[0].toLowerCase()}${fix.slice(1)}`,
+      });
+    }
+    throw new UserError(`GitHub's releases API kept failing for ${url} (${e.message}, 4 attempts)`, {
+      fix: `Retry later, or ${fix[0].toLowerCase()}${fix.slice(1)}`,
+    });
+  }
+}
+
 /** Where GitHub is: the runner's GITHUB_API_URL and GITHUB_SERVER_URL (set on GHES too), else github.com. */
 export function githubUrls(env: NodeJS.ProcessEnv = process.env): { api: string; server: string } {
   return {
@@ -75,6 +130,7 @@ export function githubUrls(env: NodeJS.ProcessEnv = process.env): { api: string;
 export async function resolveReleaseAsset(
   a: ReleaseAsset,
   env: NodeJS.ProcessEnv = process.env,
+  retryPolicy: RetryPolicy = {},
 ): Promise<{ url: string; sha256: string }> {
   const { api, server } = githubUrls(env);
   if (a.sha256)
@@ -84,13 +140,10 @@ export async function resolveReleaseAsset(
     Accept: 'application/vnd.github+json',
     'X-GitHub-Api-Version': '2022-11-28',
   };
-  if (env.GITHUB_TOKEN) headers.Authorization = `Bearer ${env.GITHUB_TOKEN}`;
+  const token = a.token || env.GITHUB_TOKEN;
+  if (token) headers.Authorization = `Bearer ${token}`;
   const fix = `Pin the ${a.tool} sha256 so no API call is needed, or check the runner's network`;
-  const res = await fetch(url, { headers, signal: AbortSignal.timeout(RELEASES_API_TIMEOUT_MS) }).catch(
-    (e: unknown) => {
-      throw new UserError(`GitHub's releases API is unreachable (${url}): ${transferError(e)}`, { fix, cause: e });
-    },
-  );
+  const res = await releasesApiGet(url, headers, fix, retryPolicy);
   if (!res.ok) {
     await res.body?.cancel().catch(() => {});
     throw new UserError(`No ${a.repo} release ${a.tag}: ${url} answered HTTP ${res.status}`, {

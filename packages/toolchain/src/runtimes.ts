@@ -39,7 +39,7 @@ export function wasmedgeLibDir(dir: string): string {
  * @throws UserError for an architecture WasmEdge does not publish, and from installReleaseAsset.
  */
 export async function installWasmEdge(
-  o: { version: string; sha256?: string; arch?: string },
+  o: { version: string; sha256?: string; arch?: string /** for the releases API */; token?: string },
   log: Log,
 ): Promise<WasmEdgeInstall> {
   const arch = WASMEDGE_ARCH[o.arch ?? process.arch];
@@ -55,6 +55,7 @@ export async function installWasmEdge(
       tag: o.version,
       asset: `WasmEdge-${o.version}-manylinux_2_28_${arch}.tar.gz`,
       sha256: o.sha256,
+      token: o.token,
       root: wasmedgeRoot,
       arch: o.arch,
     },
@@ -73,7 +74,7 @@ export async function installWasmEdge(
  * against the API's digest or a pinned sha256. Returns the path of `wasmtime`.
  */
 export async function installWasmtime(
-  o: { version: string; sha256?: string; arch?: string },
+  o: { version: string; sha256?: string; arch?: string /** for the releases API */; token?: string },
   log: Log,
 ): Promise<InstalledTool & { wasmtime: string }> {
   const arch = WASMEDGE_ARCH[o.arch ?? process.arch];
@@ -90,6 +91,7 @@ export async function installWasmtime(
       tag: `v${o.version}`,
       asset: `${folder}.tar.xz`,
       sha256: o.sha256,
+      token: o.token,
       root: folder,
       tarFlags: 'xJ',
       arch: o.arch,

@@ -29,6 +29,8 @@ export interface ToolSources {
   crun?: string;
   wasmedgeVersion?: string;
   wasmedgeSha256?: string;
+  /** Token for GitHub's releases API (the github-token input). */
+  githubToken?: string;
   wasmtimeVersion?: string;
   crunVersion?: string;
   /** Download runtimes that are not on the machine (true under GitHub Actions; the CLI only uses what is there). */
@@ -55,7 +57,7 @@ export function machineTools(s: ToolSources, log: Log): RuntimeTools {
       if (!s.install)
         return { skip: `no ${path} on PATH (the GitHub action installs WasmEdge; here install it or pass its path)` };
       const version = s.wasmedgeVersion ?? WASMEDGE_DEFAULT_VERSION;
-      const i = await installWasmEdge({ version, sha256: s.wasmedgeSha256 }, log);
+      const i = await installWasmEdge({ version, sha256: s.wasmedgeSha256, token: s.githubToken }, log);
       return { path: i.wasmedge, libDir: i.libDir, release: { ...i, version } };
     })();
     return wasmedge;
@@ -68,7 +70,10 @@ export function machineTools(s: ToolSources, log: Log): RuntimeTools {
       if (await versionOf(path)) return { path };
       if (!s.install)
         return { skip: `no ${path} on PATH (the GitHub action installs wasmtime; here install it or pass its path)` };
-      const i = await installWasmtime({ version: s.wasmtimeVersion ?? WASMTIME_DEFAULT_VERSION }, log);
+      const i = await installWasmtime(
+        { version: s.wasmtimeVersion ?? WASMTIME_DEFAULT_VERSION, token: s.githubToken },
+        log,
+      );
       return { path: i.wasmtime };
     },
     crun: async (): Promise<Resolved<CrunHost>> => {
