@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { downloadFile, memoryLog } from '@wasm-build/kit';
 import { installReleaseAsset } from '@wasm-build/toolchain';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { collect } from './helpers/child.ts';
 import { tarGz } from './helpers/http-server.ts';
 import { sha256Hex } from './helpers/releases.ts';
 
@@ -206,25 +207,20 @@ await downloadFile(${JSON.stringify(`${target.url}/f`)}, 'f');
     );
     // Asynchronously: the proxy and the target serve from this process.
     const run = (env: Record<string, string>) =>
-      new Promise<{ status: number | null; stderr: string }>((done) => {
-        const child = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', script], {
+      collect(
+        spawn(process.execPath, ['--no-warnings', '--import', 'tsx', script], {
           cwd: ROOT,
           env: { ...process.env, GITHUB_API_URL: target.url, WASM_BUILD_RETRY_MIN_MS: '5', ...env },
           timeout: 60_000,
-        });
-        let stderr = '';
-        child.stderr.on('data', (b) => {
-          stderr += b;
-        });
-        child.on('close', (status) => done({ status, stderr }));
-      });
+        }),
+      );
     const via = await run({ HTTP_PROXY: proxy.url, NO_PROXY: '' });
-    expect(via.status, via.stderr).toBe(0);
+    expect(via.code, via.stderr).toBe(0);
     const paths = ['/v2/r/app/tags/list', '/repos/o/t/releases/tags/v1', '/f'];
     expect(seen).toEqual(paths.map((path) => ({ path, proxied: true })));
     seen.length = 0;
     const direct = await run({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' });
-    expect(direct.status, direct.stderr).toBe(0);
+    expect(direct.code, direct.stderr).toBe(0);
     expect(seen).toEqual(paths.map((path) => ({ path, proxied: false })));
   });
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, type ExpectStatic, expect, it } from 'vi
 
 const globalExpect = expect;
 
+import { collect } from './helpers/child.ts';
 import { type ActionRun, ROOT, runAction } from './helpers/run-action.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
 
@@ -158,19 +159,9 @@ describe('the CLI refuses a bad flag before any stage', () => {
   function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       // Asynchronous, so this process's server keeps answering (a run that did push would show in `requests`).
-      const child = spawn(process.execPath, [join(ROOT, 'bin/wasm-build.js'), ...args], {
-        cwd: ROOT,
-        timeout: 170_000,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c) => {
-        stdout += c;
-      });
-      child.stderr.on('data', (c) => {
-        stderr += c;
-      });
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      collect(
+        spawn(process.execPath, [join(ROOT, 'bin/wasm-build.js'), ...args], { cwd: ROOT, timeout: 170_000 }),
+      ).then(resolve);
     });
   }
 

@@ -12,6 +12,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeModule, type RuntimeFit, type Validity, verifyBinary, WasmParseError } from '@wasm-build/wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rng } from './helpers/child.ts';
 import { CORPUS, corpusPresent, readTsv } from './helpers/corpus.ts';
 import { requireTools, toolWorks } from './helpers/tools.ts';
 
@@ -132,18 +133,6 @@ async function pool<T, R>(items: T[], limit: number, f: (x: T) => Promise<R>): P
 }
 
 // ---- mutants (the approach of packages/wasm/test/fuzz.test.ts, plus LEB-boundary and section-aware tweaks) --------
-
-/** mulberry32: a small, well-known seeded PRNG (as in packages/wasm/test/fuzz.test.ts). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Section {
   id: number;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RegistryOptions } from '@wasm-build/oci';
 import { build } from 'esbuild';
+import { collect } from './child.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -68,20 +69,13 @@ export async function pullInChild(
   env: Record<string, string> = {},
   timeoutMs = 60_000,
 ): Promise<PullOutcome> {
-  const child = spawn(process.execPath, [await bundle(), JSON.stringify(job)], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    timeout: timeoutMs,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => {
-    stdout += c;
-  });
-  child.stderr.on('data', (c) => {
-    stderr += c;
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const { code, stdout, stderr } = await collect(
+    spawn(process.execPath, [await bundle(), JSON.stringify(job)], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      timeout: timeoutMs,
+    }),
+  );
   const lines = stdout.trim().split('\n');
   const output = `${lines.slice(0, -1).join('\n')}${stderr}`;
   try {

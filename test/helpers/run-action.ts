@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { collect } from './child.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 /** What `${{ github.token }}` input defaults become under runAction (the runner gives the job's token). */
@@ -71,16 +72,9 @@ export async function runAction(
     RUNNER_TOOL_CACHE: o.toolCache ?? mkdtempSync(join(tmpdir(), 'tool-cache-')),
     ...o.env,
   });
-  const child = spawn(process.execPath, [main], { cwd: o.cwd ?? ROOT, env, timeout: 170_000 });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => {
-    stdout += c;
-  });
-  child.stderr.on('data', (c) => {
-    stderr += c;
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const { code, stdout, stderr } = await collect(
+    spawn(process.execPath, [main], { cwd: o.cwd ?? ROOT, env, timeout: 170_000 }),
+  );
   return {
     code,
     stdout,

@@ -3,23 +3,12 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../../test/helpers/child.ts';
 import { CORPUS, corpusFile } from '../../../test/helpers/corpus.ts';
 import { decodeModule, WasmParseError } from '../src/index.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 const INPUTS = Number(process.env.FUZZ_INPUTS ?? 20_000);
-
-/** mulberry32: a small, well-known seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MUTATIONS = ['flip', 'set', 'leb', 'truncate', 'delete', 'insert', 'splice'] as const;
 
