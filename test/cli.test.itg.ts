@@ -1,7 +1,7 @@
 // The README's main job, end to end through the real CLI: Debian Rust, wasm-opt, docker-registry, skopeo, node:wasi.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, parseImageRef, RegistryClient } from '@wasm-build/oci';
@@ -86,6 +86,14 @@ describe('wasm-build verify', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(message);
     expect(r.all).not.toMatch(NO_STACK);
+  });
+
+  it('leaves nothing in the temp dir, not even the docker toolkit directory', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'cli-tmp-'));
+    const r = cli(['verify', join(CORPUS, 'binaries/wasi-testsuite_as_fd_write-to-stdout.wasm')], { TMPDIR: tmp });
+    expect(r.code).toBe(0);
+    // tsx (which runs the CLI from a checkout) keeps its compile cache there; nothing else may remain.
+    expect(readdirSync(tmp).filter((f) => !f.startsWith('tsx-'))).toEqual([]);
   });
 
   it('fails --forbid simd on a component, naming the check', () => {

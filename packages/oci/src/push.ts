@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Build } from '@docker/actions-toolkit/lib/buildx/build.js';
+import { Context } from '@docker/actions-toolkit/lib/context.js';
 import {
   type Command,
   checkInterrupted,
@@ -23,7 +24,11 @@ import { orasCopyCommand } from './push-oras.ts';
 import { skopeoCopyCommand } from './push-skopeo.ts';
 import type { PushBackend } from './push-types.ts';
 import { formatImageRef, type ImageRef } from './reference.ts';
-import { type ReadBackProof, RegistryClient, readBack } from './registry.ts';
+import { type ReadBackExpectation, type ReadBackProof, RegistryClient, readBack } from './registry.ts';
+
+// @docker/actions-toolkit makes its temp dir as its module loads (Context._tmpDir, under RUNNER_TEMP or the OS's
+// temp dir), whether or not buildx is used: remove it when the process exits, so no run leaves one behind.
+process.once('exit', () => rmSync(Context.tmpDir(), { recursive: true, force: true }));
 
 /** Maps a push tool's stderr to a cause and a fix a user can act on. */
 export function explainPushFailure(stderr: string, registry: string): { cause: string; fix: string } {
@@ -142,7 +147,8 @@ export interface PushResult {
 /**
  * Pushes an image and proves it: the push tool copies it by digest (retrying 429, 5xx and reset connections with
  * backoff, a bounded number of times), the registry's copy is read back by digest (digest, `wasi/wasm`, the
- * compat-smart annotation, the module's sha256), and only then is each tag PUT to that manifest. A push that fails
+ * compat-smart annotation, the module's sha256), and only then is each tag PUT to that manifest. With `tags: []`
+ * the image is pushed by digest only, to be tagged by `tagImage` once it passed its smoke tests. A push that fails
  * or does not prove leaves no tag; credentials given as options live in a 0600 file deleted afterwards.
  *
  * @throws UserError naming the registry and the cause: unreachable, 401 (check the credentials), 403 (may not push),
@@ -235,11 +241,7 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
       { digest, wasmDigest: o.image.wasmDigest, entrypoint: o.image.entrypoint },
       client,
     );
-    for (const tag of o.tags) {
-      // A signal during the read-back must not be followed by a tag.
-      checkInterrupted();
-      await client.putManifest(tag, proof.manifest.bytes, proof.manifest.mediaType);
-    }
+    await writeTags(client, proof, o.tags);
     return {
       backend: o.backend,
       digest,
@@ -256,4 +258,45 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
     auth?.remove();
     scratchDir?.remove();
   }
+}
+
+/** PUTs the proven manifest bytes under each tag; a signal between proof and tag stops before the next tag. */
+async function writeTags(client: RegistryClient, proof: ReadBackProof, tags: string[]): Promise<void> {
+  for (const tag of tags) {
+    checkInterrupted();
+    await client.putManifest(tag, proof.manifest.bytes, proof.manifest.mediaType);
+  }
+}
+
+export interface TagOptions {
+  /** The repository; its tag, if any, is ignored (the image is read by `expected.digest`). */
+  ref: ImageRef;
+  /** What the read-back must find: the manifest digest, the module's sha256 and its path in the image. */
+  expected: ReadBackExpectation;
+  /** Tags to write, in order; each must be a valid tag. */
+  tags: string[];
+  insecure?: boolean;
+  /** Login; without it the runner's docker config is used. */
+  credentials?: Credentials;
+  retry?: RetryPolicy;
+}
+
+/**
+ * Promotes an image that was pushed by digest: reads it back by digest and proves it again (digest, `wasi/wasm`,
+ * the compat-smart annotation, a single layer holding the module with the expected sha256), then PUTs the served
+ * manifest bytes under each tag. This is the last step of a release, after the smoke tests passed: until it runs,
+ * no tag points at the image. Returns the proof and the tags written.
+ *
+ * @throws UserError from the read-back (what differed, or the registry's error) or for an invalid tag; no tag is
+ *   written when the proof fails.
+ * Source: OCI distribution-spec v1.1 (PUT /v2/NAME/manifests/TAG with the manifest's bytes); docker/build-push-action's
+ * push-by-digest then `imagetools create` pattern for multi-job releases.
+ */
+export async function tagImage(o: TagOptions, log: Log): Promise<{ proof: ReadBackProof; tags: string[] }> {
+  const repo: ImageRef = { registry: o.ref.registry, repository: o.ref.repository };
+  const client = new RegistryClient(repo, { insecure: o.insecure, credentials: o.credentials, retry: o.retry });
+  const proof = await readBack(repo, o.expected, client);
+  log.debug(`Push.tagImage: ${proof.ref} proved; tagging ${o.tags.join(', ') || '(none)'}`);
+  await writeTags(client, proof, o.tags);
+  return { proof, tags: o.tags };
 }
