@@ -90,7 +90,10 @@ describe('wasm-build verify', () => {
 
   it('leaves nothing in the temp dir, not even the docker toolkit directory', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'cli-tmp-'));
-    const r = cli(['verify', join(CORPUS, 'binaries/wasi-testsuite_as_fd_write-to-stdout.wasm')], { TMPDIR: tmp });
+    const r = cli(['verify', join(CORPUS, 'binaries/wasi-testsuite_as_fd_write-to-stdout.wasm')], {
+      TMPDIR: tmp,
+      RUNNER_TEMP: tmp,
+    });
     expect(r.code).toBe(0);
     // tsx (which runs the CLI from a checkout) keeps its compile cache there; nothing else may remain.
     expect(readdirSync(tmp).filter((f) => !f.startsWith('tsx-'))).toEqual([]);
