@@ -78,8 +78,12 @@ const CHECKS = {
 };
 const IMAGE = {
   image: I('image', 'string', 'Image reference to push to (registry/repository[:tag]). Empty: no push.'),
-  annotations: I('annotations', 'lines', 'Manifest annotations, KEY=value, one per line.'),
-  labels: I('labels', 'lines', 'Config labels, KEY=value, one per line.'),
+  annotations: I(
+    'annotations',
+    'lines',
+    "Manifest annotations, KEY=value, one per line; docker/metadata-action's annotations output as it is (manifest: keys kept, index: keys left out with a notice).",
+  ),
+  labels: I('labels', 'lines', "Config labels, KEY=value, one per line (docker/metadata-action's labels output too)."),
   insecure: I(
     'insecure',
     'boolean',
@@ -96,7 +100,7 @@ const PUSH = {
   tags: I(
     'tags',
     'list',
-    'More tags for the image, comma or newline separated; written only after the read-back proves the push.',
+    "More tags for the image, comma or newline separated, or docker/metadata-action's tags output (full references of the same repository); written only after the read-back (and the smoke test) prove the push.",
   ),
   username: I('username', 'string', "Registry username. Empty: the runner's docker config (docker/login-action)."),
   password: I('password', 'string', 'Registry password or token (masked in logs).'),
@@ -204,7 +208,12 @@ export const ACTIONS: ActionDef[] = [
       ...SMOKE,
       ...RUNTIMES,
       ...WORK,
-      cache: I('cache', 'boolean', 'Cache ~/.cargo and target/ with Swatinem/rust-cache.', { default: 'true' }),
+      cache: I(
+        'cache',
+        'boolean',
+        "Cache cargo's registry, git checkouts and the target directory (@actions/cache), keyed by the toolchain setup installed (rustc -vV), the target, Cargo.lock, build variables (RUSTFLAGS, CARGO_*) and cargo's target_directory; restored after setup, saved by the post step when the key was not an exact hit.",
+        { default: 'true' },
+      ),
     },
     outputs: {
       'wasm-path': 'Path of the optimized module.',

@@ -6,7 +6,6 @@ import { parse, stringify } from 'yaml';
 import { ACTIONS, type ActionDef } from '../actions/definitions.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const RUST_CACHE = 'Swatinem/rust-cache@9d47c6ad4b02e050fd481d890b2ea34778fd09d6'; // v2.7.8
 
 function inputsYaml(a: ActionDef) {
   return Object.fromEntries(
@@ -40,33 +39,19 @@ function stageAction(a: ActionDef) {
   };
 }
 
-// The root action composes Swatinem/rust-cache (a node action cannot call another action) with our bundle, passing
-// every input as the INPUT_<NAME> variable @actions/core reads, through env: (never interpolated into the script).
+// The root action is a node24 action, not a composite over Swatinem/rust-cache: its main step resolves and
+// installs the toolchain first and only then computes the cargo cache key (rust-cache keys on the rustc on PATH,
+// which the toolchain is not yet), and it runs on the runner's own node24, also in `container:` jobs. The post
+// step saves the cache (`post-if: success()`, as rust-cache saves only after a passing job).
 function rootAction(a: ActionDef) {
-  const env = Object.fromEntries(Object.keys(a.inputs).map((n) => [`INPUT_${n.toUpperCase()}`, `\${{ inputs.${n} }}`]));
   return {
     ...header(a),
-    outputs: Object.fromEntries(
-      Object.entries(a.outputs).map(([n, d]) => [n, { description: d, value: `\${{ steps.run.outputs.${n} }}` }]),
-    ),
+    outputs: Object.fromEntries(Object.entries(a.outputs).map(([n, d]) => [n, { description: d }])),
     runs: {
-      using: 'composite',
-      steps: [
-        {
-          name: 'Cache cargo registry and target/',
-          if: "inputs.cache == 'true'",
-          uses: RUST_CACHE,
-          // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not JS
-          with: { workspaces: '${{ inputs.manifest-path }} -> target', 'prefix-key': 'wasm-build-v1' },
-        },
-        {
-          name: 'wasm-build',
-          id: 'run',
-          shell: 'bash',
-          env,
-          run: 'node "$GITHUB_ACTION_PATH/actions/wasm-build/dist/index.cjs"',
-        },
-      ],
+      using: 'node24',
+      main: 'actions/wasm-build/dist/index.cjs',
+      post: 'actions/wasm-build/dist/post.cjs',
+      'post-if': 'success()',
     },
   };
 }

@@ -23,37 +23,48 @@ function licenseText(dir: string): string {
   return `License: ${pkg.license ?? 'UNKNOWN'} (no license file in the package)`;
 }
 
+// Each action's main step, and the post step of an action that has one (the root action's cargo cache save).
+const ENTRIES = [
+  ['main.ts', 'index.cjs'],
+  ['post.ts', 'post.cjs'],
+] as const;
+
 for (const name of readdirSync(join(ROOT, 'actions')).sort()) {
-  const entry = join(ROOT, 'actions', name, 'src', 'main.ts');
-  if (!existsSync(entry)) continue;
+  if (!existsSync(join(ROOT, 'actions', name, 'src', 'main.ts'))) continue;
   const dist = join(ROOT, 'actions', name, 'dist');
   mkdirSync(dist, { recursive: true });
-  const r = await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    outfile: join(dist, 'index.cjs'),
-    sourcemap: false,
-    // ESM-only dependencies (the docker toolkit) read import.meta.url, which a CommonJS bundle lacks.
-    define: { 'import.meta.url': 'importMetaUrl' },
-    banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    metafile: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-    absWorkingDir: ROOT,
-  });
-  // Only inputs that put bytes into the bundle: tree-shaken modules are in metafile.inputs but not in the output.
-  const output = Object.values(r.metafile.outputs)[0];
-  const packages = bundledPackages(
-    Object.entries(output.inputs)
-      .filter(([, i]) => i.bytesInOutput > 0)
-      .map(([f]) => f),
-  );
+  const bundled: string[] = [];
+  for (const [source, out] of ENTRIES) {
+    const entry = join(ROOT, 'actions', name, 'src', source);
+    if (!existsSync(entry)) continue;
+    const r = await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      outfile: join(dist, out),
+      sourcemap: false,
+      // ESM-only dependencies (the docker toolkit) read import.meta.url, which a CommonJS bundle lacks.
+      define: { 'import.meta.url': 'importMetaUrl' },
+      banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+      metafile: true,
+      legalComments: 'none',
+      logLevel: 'warning',
+      absWorkingDir: ROOT,
+    });
+    // Only inputs that put bytes into the bundle: tree-shaken modules are in metafile.inputs but not in the output.
+    const output = Object.values(r.metafile.outputs)[0];
+    bundled.push(
+      ...Object.entries(output.inputs)
+        .filter(([, i]) => i.bytesInOutput > 0)
+        .map(([f]) => f),
+    );
+  }
+  const packages = bundledPackages(bundled);
   writeFileSync(
     join(dist, 'licenses.txt'),
     `${[...packages].map(([pkg, dir]) => `${pkg}\n${licenseText(dir)}\n`).join('\n')}`,
   );
-  console.log(`actions/${name}/dist/index.cjs: ${packages.size} npm packages bundled`);
+  console.log(`actions/${name}/dist: ${packages.size} npm packages bundled`);
 }

@@ -64,7 +64,7 @@ describe.runIf(all)('actions as the runner runs them', () => {
     expect(r.summary).toMatch(/<tr><td>push<\/td><td>ok<\/td>/);
     expect(r.outputs.backend).toBe('skopeo');
     expect(r.summary).toContain(
-      '<tr><td>skopeo</td><td>no docker buildx, no oras; skopeo found on PATH</td><td>25719 bytes in 2 blobs (0 already there)</td><td>1</td><td>v1</td></tr>',
+      '<tr><td>skopeo</td><td>no docker buildx, no oras; skopeo found on PATH</td><td>25727 bytes in 2 blobs (0 already there)</td><td>1</td><td>v1</td></tr>',
     );
     expect(r.summary).toMatch(/<h3>build: hello.wasm<\/h3>\n<table>.*<td>wasm-opt version \d+<\/td>/);
     expect(r.summary).toContain('<h3>verify: ');
@@ -261,8 +261,8 @@ describe.runIf(all)('actions as the runner runs them', () => {
     ['.', { threads: 'maybe' }, /^::error::Invalid input "threads": "maybe": expected true or false/m],
     [
       '.',
-      { image: 'ghcr.io/Org/app' },
-      /^::error::Invalid input "image": "ghcr.io\/Org\/app": "Org" is not a valid repository path component/m,
+      { image: 'ghcr.io/org/a..pp' },
+      /^::error::Invalid input "image": "ghcr.io\/org\/a\.\.pp": "a\.\.pp" is not a valid repository path component/m,
     ],
     ['.', { timeout: '-5' }, /^::error::Invalid input "timeout": "-5": Too small/m],
     ['.', { 'max-size': '1kb' }, /^::error::Invalid input "max-size": "1kb": expected a whole number/m],

@@ -190,7 +190,7 @@ describe.runIf(all)('wasm-build CLI', () => {
       ),
       1,
     ],
-    [['examples/hello', '--image', 'Bad/Ref'], /^wasm-build: Invalid --image "Bad\/Ref"/m, 2],
+    [['examples/hello', '--image', 'bad/re..f'], /^wasm-build: Invalid --image "bad\/re\.\.f"/m, 2],
     [
       ['examples/hello', '--toolchain', 'no-such-toolchain'],
       /^wasm-build: rustup toolchain install no-such-toolchain failed \(exit code 1\): .*invalid toolchain name.*Name a channel \(stable, beta, nightly\)/m,

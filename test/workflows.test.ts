@@ -8,12 +8,28 @@ import { parse } from 'yaml';
 import { ROOT } from './helpers/run-action.ts';
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
-type Job = { permissions?: unknown; steps?: Step[]; uses?: string; with?: Record<string, unknown> };
+type Job = {
+  permissions?: unknown;
+  steps?: Step[];
+  uses?: string;
+  with?: Record<string, unknown>;
+  needs?: string | string[];
+  if?: string;
+  outputs?: Record<string, string>;
+};
 type Doc = {
-  on?: { workflow_call?: { inputs?: Record<string, { required?: boolean; default?: unknown }> } };
+  on?: {
+    workflow_call?: {
+      inputs?: Record<string, { required?: boolean; default?: unknown }>;
+      outputs?: Record<string, { value: string }>;
+    };
+  };
   jobs?: Record<string, Job>;
   runs?: { steps?: Step[] };
 };
+
+/** `${{ X }}`, written without a literal placeholder in a string. */
+const expr = (x: string) => ['$', '{{ ', x, ' }}'].join('');
 
 const ymlIn = (dir: string) =>
   existsSync(join(ROOT, dir))
@@ -54,13 +70,43 @@ function ownWorkflow(uses: string): string | undefined {
   return m?.[1];
 }
 
-/** A job pushes when it runs the root or image action with an image, or calls the reusable release workflow. */
+/** A step that runs our CLI from a checkout (`node …/bin/wasm-build.js` or `tsx …/packages/pipeline/src/cli.ts`). */
+const cliRun = (st: Step) => /(bin\/wasm-build\.js|packages\/pipeline\/src\/cli\.ts)\b/.test(st.run ?? '');
+/** A CLI step running `wasm-build promote` (read back, then tag). */
+const cliPromote = (st: Step) => cliRun(st) && /(\(|\.(js|ts)\s+)promote\b/.test(st.run ?? '');
+
+/** A job pushes when it runs the root or image action, or our CLI, with an image, or calls the release workflow. */
 function pushes(j: Job): boolean {
   if (j.uses && ownWorkflow(j.uses)?.endsWith('release.yml')) return true;
   return (j.steps ?? []).some((st) => {
     const file = st.uses && ownAction(st.uses);
+    if (cliRun(st)) return /--image\b/.test(st.run ?? '');
     return (file === 'action.yml' || file === 'actions/image/action.yml') && !!st.with?.image;
   });
+}
+
+/**
+ * A job writes a tag when it runs the root or image action with an image (they tag after the read-back or the smoke
+ * test), our CLI's pipeline with an image and without `--no-tag`, or `wasm-build promote`.
+ */
+function writesTags(j: Job): boolean {
+  return (j.steps ?? []).some((st) => {
+    const file = st.uses && ownAction(st.uses);
+    if (cliPromote(st)) return true;
+    if (cliRun(st)) return /--image\b/.test(st.run ?? '') && !/--no-tag\b/.test(st.run ?? '');
+    return (file === 'action.yml' || file === 'actions/image/action.yml') && !!st.with?.image;
+  });
+}
+
+/** The job names `name` needs, directly or through the jobs it needs. */
+function needsOf(jobs: Record<string, Job & { needs?: string | string[] }>, name: string, seen = new Set<string>()) {
+  const direct = jobs[name]?.needs;
+  for (const n of typeof direct === 'string' ? [direct] : (direct ?? [])) {
+    if (seen.has(n)) continue;
+    seen.add(n);
+    needsOf(jobs, n, seen);
+  }
+  return seen;
 }
 
 /**
@@ -70,7 +116,12 @@ function pushes(j: Job): boolean {
 function buildsCrate(j: Job): boolean {
   return (j.steps ?? []).some((st) => {
     const file = st.uses && (ownAction(st.uses) ?? localAction(st.uses));
-    return file === 'action.yml' || file === 'actions/build/action.yml' || /(^|[\s;&|(])cargo\s/m.test(st.run ?? '');
+    return (
+      file === 'action.yml' ||
+      file === 'actions/build/action.yml' ||
+      (cliRun(st) && !cliPromote(st)) ||
+      /(^|[\s;&|(])cargo\s/m.test(st.run ?? '')
+    );
   });
 }
 
@@ -81,9 +132,10 @@ function localAction(uses: string): string | undefined {
   return m[1] ? `actions/${m[1]}/action.yml` : 'action.yml';
 }
 
-/** `org/wasm-build[/actions/NAME]@v1` → the action.yml it names in this repo. */
+/** `org/wasm-build[/actions/NAME]@v1`, or `./.wasm-build[/actions/NAME]` (this repository checked out at the
+ * reusable workflow's own commit) → the action.yml it names in this repo. */
 function ownAction(uses: string): string | undefined {
-  const m = /^[\w.-]+\/wasm-build(?:\/actions\/([\w-]+))?@/.exec(uses);
+  const m = /^(?:[\w.-]+\/wasm-build|\.\/\.wasm-build)(?:\/actions\/([\w-]+))?(?:@|\/?$)/.exec(uses);
   if (!m) return undefined;
   return m[1] ? `actions/${m[1]}/action.yml` : 'action.yml';
 }
@@ -193,5 +245,113 @@ describe('workflows, templates and action.yml files', () => {
         if (i.required && !(k in (s.with ?? {}))) problems.push(`${s.uses}: required input ${k} missing`);
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe('release.yml: tags only what passed (issue 14, item 7)', () => {
+  const release = docs.find(([f]) => f === '.github/workflows/release.yml')![1];
+  const jobs = release.jobs ?? {};
+  const smokeJobs = Object.entries(jobs)
+    .filter(([, j]) => (j.steps ?? []).some((st) => st.uses && ownAction(st.uses) === 'actions/smoke-test/action.yml'))
+    .map(([n]) => n);
+
+  it('has a promote job that is the only job writing a tag', () => {
+    expect(Object.keys(jobs)).toContain('promote');
+    expect(smokeJobs.length).toBeGreaterThan(0);
+    const writers = Object.entries(jobs)
+      .filter(([, j]) => writesTags(j))
+      .map(([n]) => n);
+    expect(writers).toEqual(['promote']);
+    // The build job still pushes, by digest only.
+    expect(pushes(jobs.build)).toBe(true);
+    expect(writesTags(jobs.build)).toBe(false);
+  });
+
+  it('runs no job that writes a tag before every smoke job: promote needs them all, and the build', () => {
+    for (const [name, j] of Object.entries(jobs)) {
+      if (!writesTags(j)) continue;
+      const before = needsOf(jobs, name);
+      for (const smoke of smokeJobs) expect(before, `${name} must need ${smoke}`).toContain(smoke);
+      expect(before).toContain('build');
+      // No `if: always()`/`failure()`: a failed or cancelled smoke job must skip it.
+      expect(j.if ?? '').not.toMatch(/always\(\)|failure\(\)|cancelled\(\)/);
+    }
+  });
+
+  it('smoke-tests the pushed digest, and promotes that digest with the read-back inputs', () => {
+    const smoke = (jobs['smoke-test'].steps ?? []).find((st) => st.uses && ownAction(st.uses))!;
+    expect(smoke.with?.image).toBe(expr('needs.build.outputs.image-ref'));
+    const promote = (jobs.promote.steps ?? []).find(cliPromote) as Step & { env?: Record<string, string> };
+    expect(promote.env).toMatchObject({
+      IMAGE_REF: expr('needs.build.outputs.image-ref'),
+      MODULE_SHA256: expr('needs.build.outputs.module-sha256'),
+      ENTRYPOINT: expr('needs.build.outputs.entrypoint'),
+    });
+    expect(promote.run).toMatch(/--module-sha256 "\$MODULE_SHA256" --entrypoint "\$ENTRYPOINT"/);
+  });
+
+  it('outputs digest, image-ref and tags from promote', () => {
+    const outputs = release.on?.workflow_call?.outputs ?? {};
+    expect(Object.keys(outputs).sort()).toEqual(['digest', 'image-ref', 'tags']);
+    for (const o of Object.values(outputs)) expect(o.value).toMatch(/^\$\{\{ jobs\.promote\.outputs\.[\w-]+ \}\}$/);
+  });
+});
+
+describe('reusable workflows run the actions of their own commit (issue 14, item 8)', () => {
+  const reusable = docs.filter(([, d]) => d.on?.workflow_call !== undefined);
+
+  it('finds the reusable workflows', () => {
+    expect(reusable.map(([f]) => f).sort()).toEqual([
+      '.github/workflows/pr-check.yml',
+      '.github/workflows/release.yml',
+    ]);
+  });
+
+  it('never refers to this repository at a ref (no org/wasm-build…@v1 in a step or a job)', () => {
+    const byRef = reusable.flatMap(([f, d]) =>
+      [...steps(d).map((st) => st.uses), ...Object.values(d.jobs ?? {}).map((j) => j.uses)]
+        .filter((u): u is string => !!u && /^[\w.-]+\/wasm-build(\/|@)/.test(u))
+        .map((u) => `${f}: ${u}`),
+    );
+    expect(byRef).toEqual([]);
+  });
+
+  it('checks out wasm-build at the job_workflow_sha of its OIDC token before any ./.wasm-build step', () => {
+    const problems: string[] = [];
+    let local = 0;
+    for (const [f, d] of reusable) {
+      for (const [name, j] of Object.entries(d.jobs ?? {})) {
+        const st = j.steps ?? [];
+        const uses = st.findIndex(
+          (s) => (s.uses?.startsWith('./.wasm-build') ?? false) || /\.wasm-build\/(bin|packages)\//.test(s.run ?? ''),
+        );
+        if (uses < 0) continue;
+        local++;
+        const self = st.findIndex((s) => /job_workflow_sha/.test(s.run ?? '') && /job_workflow_ref/.test(s.run ?? ''));
+        const checkout = st.findIndex(
+          (s) =>
+            s.uses?.startsWith('actions/checkout@') &&
+            s.with?.path === '.wasm-build' &&
+            s.with?.ref === expr('steps.self.outputs.sha') &&
+            s.with?.repository === expr('steps.self.outputs.repository') &&
+            s.with?.['persist-credentials'] === false,
+        );
+        if (self < 0 || checkout < 0 || !(self < checkout && checkout < uses))
+          problems.push(`${f}: ${name} runs ./.wasm-build without checking out its own commit first`);
+        if ((j.permissions as Record<string, string>)?.['id-token'] !== 'write')
+          problems.push(`${f}: ${name} needs id-token: write to read job_workflow_sha`);
+      }
+    }
+    expect(local).toBeGreaterThanOrEqual(4);
+    expect(problems).toEqual([]);
+  });
+
+  it('is called with id-token: write by every caller here (templates, e2e.yml, README)', () => {
+    const callers = allJobs.filter(([, j]) => j.uses && ownWorkflow(j.uses));
+    expect(callers.length).toBeGreaterThanOrEqual(3);
+    const missing = callers
+      .filter(([, j]) => (j.permissions as Record<string, string> | undefined)?.['id-token'] !== 'write')
+      .map(([n]) => n);
+    expect(missing).toEqual([]);
   });
 });

@@ -42,6 +42,7 @@ void runAction(async () => {
       labels: keyValues(i.labels),
       layoutDir,
       tag,
+      log,
     }),
   );
   core.setOutput('layout-dir', layoutDir);

@@ -10,16 +10,20 @@ import {
   runPipeline,
   runtimeToolsSchema,
 } from '@wasm-build/pipeline';
+import { restoreHook } from './cache.ts';
 import { getInputs } from './inputs.ts';
 
 void runAction(async () => {
   const i = getInputs();
-  const { binaryenVersion, binaryenBaseUrl, cache: _cache, ...options } = i;
+  const { binaryenVersion, binaryenBaseUrl, cache, ...options } = i;
   const binaryen =
     options.optimize && !options.wasmOpt ? { version: binaryenVersion, baseUrl: binaryenBaseUrl } : undefined;
   // The runtime inputs (paths, versions, pinned sha256) as the smoke step takes them; zod keeps only those keys.
   const tools = { ...runtimeToolsSchema.parse(i), install: true };
-  const r = await runPipeline(options, actionsLog(), { binaryen, tools });
+  const log = actionsLog();
+  // The cache is restored between setup and build: its key is the toolchain setup installed, not PATH's rustc.
+  const afterSetup = cache ? restoreHook(log) : undefined;
+  const r = await runPipeline(options, log, { binaryen, tools, afterSetup });
 
   if (r.wasmPath) {
     core.setOutput('wasm-path', r.wasmPath);

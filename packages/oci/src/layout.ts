@@ -42,11 +42,18 @@ export interface ImageOptions {
   cmd?: string[];
   /** `KEY=value` pairs for the image config `Env`. */
   env?: string[];
-  /** Manifest annotations beyond the wasm variant and `org.opencontainers.image.created`. */
+  /**
+   * Manifest annotations beyond the wasm variant and `org.opencontainers.image.created` (which one given here
+   * overrides). Level prefixes are routed by `routeAnnotations`: `manifest:` is stripped, index-level keys dropped.
+   */
   annotations?: Record<string, string>;
   /** Image config labels. */
   labels?: Record<string, string>;
-  /** Creation time, seconds since the epoch: `SOURCE_DATE_EPOCH`, else 0, so the digest is reproducible. */
+  /**
+   * Creation time, seconds since the epoch (`org.opencontainers.image.created`, config `created`, layer mtimes); default
+   * 0. The pipeline gives `SOURCE_DATE_EPOCH`, else the commit time of the crate's checkout (`imageCreated`): either
+   * keeps the digest reproducible.
+   */
   created?: number;
 }
 
@@ -64,6 +71,60 @@ export interface BuiltImage {
   blobs: Map<string, Uint8Array>;
   manifestJson: Record<string, unknown>;
   configJson: Record<string, unknown>;
+}
+
+/** Where a buildx-style annotation key prefix puts the annotation (docker buildx build `--annotation` reference). */
+export type AnnotationLevel = 'manifest' | 'index' | 'manifest-descriptor' | 'index-descriptor';
+
+/** An annotation left out of the image because of its level or platform, and why. */
+export interface IgnoredAnnotation {
+  /** The key as given, prefix included, e.g. `index:org.opencontainers.image.title`. */
+  key: string;
+  why: string;
+}
+
+const LEVEL = String.raw`(?:manifest|index|manifest-descriptor|index-descriptor)(?:\[[^\]]*\])?`;
+const LEVEL_PREFIX = new RegExp(`^(${LEVEL}(?:,${LEVEL})*):(.+)$`, 's');
+const ONE_LEVEL = /^([a-z-]+)(?:\[([^\]]*)\])?$/;
+
+/**
+ * Routes annotations given with buildx's level prefixes, as docker/metadata-action's `annotations` output writes them
+ * (`manifest:org.opencontainers.image.title=app`, and also `index:…` with `DOCKER_METADATA_ANNOTATIONS_LEVELS=
+ * manifest,index`), into what a single-manifest wasm image can carry. A key with no prefix, or whose levels include
+ * `manifest` or `manifest[wasi/wasm]` (`manifest:`, `index,manifest:`), is a manifest annotation, prefix stripped.
+ * `index:`, `index-descriptor:` and `manifest-descriptor:` alone need an image index, which we never push (the image
+ * is one manifest, pushed by digest, and the layout's index.json is local): those are returned in `ignored`, as is a
+ * `manifest[<other platform>]:` key. A later value for the same stripped key wins, as with repeated `--annotation`.
+ * Source: docker buildx build reference ("--annotation": type prefixes, comma-separated levels, `[platform]`);
+ * docker/metadata-action README ("Annotations", `DOCKER_METADATA_ANNOTATIONS_LEVELS`, default `manifest`).
+ */
+export function routeAnnotations(given: Record<string, string>): {
+  manifest: Record<string, string>;
+  ignored: IgnoredAnnotation[];
+} {
+  const manifest: Record<string, string> = {};
+  const ignored: IgnoredAnnotation[] = [];
+  for (const [key, value] of Object.entries(given)) {
+    const m = LEVEL_PREFIX.exec(key);
+    if (!m) {
+      manifest[key] = value;
+      continue;
+    }
+    const levels = m[1].split(',').map((l) => ONE_LEVEL.exec(l)!);
+    const onManifest = levels.some(
+      ([, level, platform]) =>
+        level === 'manifest' && (platform === undefined || ['', 'wasi/wasm'].includes(platform.trim())),
+    );
+    if (onManifest) manifest[m[2]] = value;
+    else if (levels.some(([, level]) => level === 'manifest'))
+      ignored.push({ key, why: 'it is for another platform, and the image is wasi/wasm' });
+    else
+      ignored.push({
+        key,
+        why: `${levels.map(([, level]) => level).join(', ')} annotations need an image index, and the wasm image is a single manifest`,
+      });
+  }
+  return { manifest, ignored };
 }
 
 export function sha256(bytes: Uint8Array): string {
@@ -152,7 +213,8 @@ export async function buildImage(o: ImageOptions): Promise<BuiltImage> {
   const layer: Descriptor = { mediaType: MEDIA_TYPE_LAYER_GZIP, digest: sha256(layerBytes), size: layerBytes.length };
   const annotations = sortKeys({
     'org.opencontainers.image.created': createdIso,
-    ...o.annotations,
+    // Level prefixes never become key names (`manifest:org.opencontainers…`): see routeAnnotations.
+    ...routeAnnotations(o.annotations ?? {}).manifest,
     [WASM_VARIANT_ANNOTATION]: WASM_VARIANT,
   });
   const manifestJson = { schemaVersion: 2, mediaType: MEDIA_TYPE_MANIFEST, config, layers: [layer], annotations };

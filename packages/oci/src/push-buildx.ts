@@ -1,5 +1,6 @@
 import { Buildx } from '@docker/actions-toolkit/lib/buildx/buildx.js';
 import { type Command, UserError } from '@wasm-build/kit';
+import { routeAnnotations } from './layout.ts';
 import { WASM_VARIANT, WASM_VARIANT_ANNOTATION } from './media-types.ts';
 import { type ImageRef, isLoopbackRegistry } from './reference.ts';
 
@@ -20,7 +21,7 @@ export interface BuildxPushOptions {
   dockerfile: string;
   /** Destination repository; the push is by digest, tags come after the read-back. */
   ref: ImageRef;
-  /** Manifest annotations beyond compat-smart. */
+  /** Manifest annotations beyond compat-smart; level prefixes are routed as `routeAnnotations` says. */
   annotations?: Record<string, string>;
   /** Image config labels. */
   labels?: Record<string, string>;
@@ -40,7 +41,8 @@ export interface BuildxPushOptions {
  */
 export function buildxBuildArgs(o: BuildxPushOptions): string[] {
   const args = ['build', '--file', o.dockerfile, '--platform', 'wasi/wasm', '--provenance=false', '--sbom=false'];
-  const annotations = { ...o.annotations, [WASM_VARIANT_ANNOTATION]: WASM_VARIANT };
+  // Keys arrive as metadata-action writes them (`manifest:K`) or bare; buildx gets each once as `manifest:K`.
+  const annotations = { ...routeAnnotations(o.annotations ?? {}).manifest, [WASM_VARIANT_ANNOTATION]: WASM_VARIANT };
   for (const [k, v] of Object.entries(annotations)) args.push('--annotation', `manifest:${k}=${v}`);
   for (const [k, v] of Object.entries(o.labels ?? {})) args.push('--label', `${k}=${v}`);
   const insecure = o.insecure ?? isLoopbackRegistry(o.ref.registry);

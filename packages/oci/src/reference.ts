@@ -8,6 +8,11 @@ export interface ImageRef {
   repository: string;
   tag?: string;
   digest?: string;
+  /**
+   * The registry and repository as given when they had uppercase letters, which were lowercased (as
+   * docker/metadata-action does for `ghcr.io/${{ github.repository }}`); absent when nothing was changed.
+   */
+  lowercasedFrom?: string;
 }
 
 // Grammar of distribution/reference (reference.go): path components, tag, digest.
@@ -19,9 +24,12 @@ const HOST =
 
 /**
  * Parses an image reference as docker does. The first path part is a registry when it has a `.` or `:` or is
- * `localhost`.
+ * `localhost`. Uppercase letters in the registry and repository are lowercased and the original kept in
+ * `lowercasedFrom` (docker refuses them; docker/metadata-action lowercases image names the same way, so
+ * `ghcr.io/${{ github.repository }}` works for an owner such as `MyOrg`). Tags keep their case.
  * @throws UserError naming the bad part and the expected shape.
- * Source: github.com/distribution/reference, reference.go and normalize.go.
+ * Source: github.com/distribution/reference, reference.go and normalize.go; docker/metadata-action src/meta.ts
+ * (`image.name.toLowerCase()`).
  */
 export function parseImageRef(input: string): ImageRef {
   const fail = (why: string): never => {
@@ -47,6 +55,8 @@ export function parseImageRef(input: string): ImageRef {
     if (!TAG.test(tag))
       fail(`"${tag}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`);
   }
+  const named = rest;
+  rest = rest.toLowerCase();
   const parts = rest.split('/');
   let registry = 'docker.io';
   if (parts.length > 1 && (/[.:]/.test(parts[0]) || parts[0] === 'localhost')) {
@@ -58,7 +68,18 @@ export function parseImageRef(input: string): ImageRef {
       fail(`"${p}" is not a valid repository path component (lowercase letters, digits, separators . _ __ -)`);
   }
   if (registry === 'docker.io' && parts.length === 1) parts.unshift('library');
-  return { registry, repository: parts.join('/'), tag, digest };
+  return {
+    registry,
+    repository: parts.join('/'),
+    tag,
+    digest,
+    ...(named !== rest ? { lowercasedFrom: named } : {}),
+  };
+}
+
+/** True when two references name the same repository on the same registry (tags and digests aside). */
+export function sameRepository(a: ImageRef, b: ImageRef): boolean {
+  return a.registry === b.registry && a.repository === b.repository;
 }
 
 /** Renders a reference; with `digest` the result pins that digest instead of the tag. */

@@ -15,7 +15,6 @@ describe('parseImageRef', () => {
 
   it.each([
     ['', /it is empty/],
-    ['Org/App', /"Org" is not a valid repository path component/],
     ['ghcr.io/org/app:-bad', /"-bad" is not a valid tag/],
     ['ghcr.io/org/app@sha256:xyz', /"sha256:xyz" is not a sha256 digest/],
     ['ghcr.io/org//app', /"" is not a valid repository path component/],
@@ -37,5 +36,19 @@ describe('parseImageRef', () => {
     ['10.0.0.1:5000', false],
   ])('isLoopbackRegistry(%s) = %s', (r, want) => {
     expect(isLoopbackRegistry(r)).toBe(want);
+  });
+});
+
+describe('parseImageRef lowercases as docker/metadata-action does', () => {
+  it.each([
+    ['ghcr.io/MyOrg/App', { registry: 'ghcr.io', repository: 'myorg/app', lowercasedFrom: 'ghcr.io/MyOrg/App' }],
+    [
+      'GHCR.io/MyOrg/App:V1',
+      { registry: 'ghcr.io', repository: 'myorg/app', tag: 'V1', lowercasedFrom: 'GHCR.io/MyOrg/App' },
+    ],
+    ['Org/App', { registry: 'docker.io', repository: 'org/app', lowercasedFrom: 'Org/App' }],
+    ['ghcr.io/myorg/app', { registry: 'ghcr.io', repository: 'myorg/app' }],
+  ])('%s', (input, ref) => {
+    expect(parseImageRef(input)).toEqual(ref);
   });
 });

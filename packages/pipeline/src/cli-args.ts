@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '@wasm-build/kit';
+import { type ImageRef, parseImageRef } from '@wasm-build/oci';
 import type { z } from 'zod';
 import {
   type PipelineOptions,
@@ -12,6 +13,8 @@ import {
 
 export const USAGE = `Usage:
   wasm-build [options] <crate-dir | Cargo.toml>     build, optimize, verify, image, push, smoke-test
+  wasm-build promote --image REPO@DIGEST --module-sha256 HEX --entrypoint /NAME.wasm --tag TAG [--tag TAG]
+                    [--insecure] [--username USER]    read the pushed image back, prove it, then write the tags
   wasm-build verify [--require F] [--forbid F] [--max-size BYTES] [--entrypoint /NAME.wasm] [--target TRIPLE]
                     [--json] <module.wasm>
 
@@ -30,6 +33,7 @@ Image and push:
   --local-registry       start a registry on 127.0.0.1 for this run and push there (REF defaults to wasm-build/<crate>)
   --layout DIR           --annotation K=V    --label K=V     --insecure      --tag TAG (more tags)
   --backend auto|buildx|oras|skopeo          push tool (auto: buildx >= 0.12, else oras, else skopeo on PATH)
+  --no-tag               push by digest only and write no tag (tag it later with wasm-build promote)
   --username USER        with the password in WASM_BUILD_PASSWORD (default: the docker config's login)
 Smoke test:
   --no-smoke             --arg ARG           --env K=V       --expect-stdout TEXT
@@ -94,9 +98,24 @@ function toNumber(flag: string, v: string | undefined): number | undefined {
   return Number(v);
 }
 
+/** `wasm-build promote`: the image pushed by digest, what its read-back must prove, and the tags to write. */
+export interface PromoteCommand {
+  ref: ImageRef;
+  digest: string;
+  wasmSha256: string;
+  entrypoint: string;
+  tags: string[];
+  insecure?: boolean;
+  username?: string;
+  password?: string;
+}
+
 export interface CliCommand {
-  kind: 'pipeline' | 'verify' | 'help';
+  kind: 'pipeline' | 'verify' | 'promote' | 'help';
   options?: PipelineOptions;
+  /** `--no-tag`: push by digest only. */
+  noTag?: boolean;
+  promote?: PromoteCommand;
   verify?: VerifyOptions;
   localRegistry?: boolean;
   file?: string;
@@ -135,6 +154,7 @@ export function parseCli(argv: string[]): CliCommand {
     if (!r.success) throw optionError(r.error, raw);
     return { kind: 'verify', file: positionals[1], verify: r.data, json, verbose };
   }
+  if (positionals[0] === 'promote') return { kind: 'promote', promote: promoteCommand(v, positionals), json, verbose };
   if (positionals.length !== 1) {
     throw new UserError(
       positionals.length ? `Expected one crate, got ${positionals.length}: ${positionals.join(' ')}` : 'No crate given',
@@ -189,7 +209,49 @@ export function parseCli(argv: string[]): CliCommand {
   };
   const r = pipelineOptionsSchema.safeParse(raw);
   if (!r.success) throw optionError(r.error, raw);
-  return { kind: 'pipeline', options: r.data, localRegistry: !!v['local-registry'], json, verbose };
+  return {
+    kind: 'pipeline',
+    options: r.data,
+    noTag: !!v['no-tag'],
+    localRegistry: !!v['local-registry'],
+    json,
+    verbose,
+  };
+}
+
+const SHA256_HEX = /^(?:sha256:)?([0-9a-f]{64})$/;
+
+/** `wasm-build promote`'s flags, checked before any request. @throws UserError naming the flag and the value. */
+function promoteCommand(v: ReturnType<typeof parse>['values'], positionals: string[]): PromoteCommand {
+  const fix = 'wasm-build promote --image REPO@sha256:... --module-sha256 HEX --entrypoint /NAME.wasm --tag TAG';
+  if (positionals.length !== 1) throw new UserError(`Unexpected ${JSON.stringify(positionals[1])}`, { fix });
+  if (!v.image) throw new UserError('wasm-build promote needs --image REPO@DIGEST', { fix });
+  const ref = parseImageRef(v.image);
+  if (!ref.digest)
+    throw new UserError(`Invalid --image ${JSON.stringify(v.image)}: promote takes a reference pinned by digest`, {
+      fix: 'Pass the image-ref output of the push (registry/repository@sha256:...)',
+    });
+  const wasm = SHA256_HEX.exec(v['module-sha256'] ?? '');
+  if (!wasm)
+    throw new UserError(`Invalid --module-sha256 ${JSON.stringify(v['module-sha256'] ?? '')}: expected 64 hex digits`, {
+      fix,
+    });
+  const entrypoint = v.entrypoint ?? '';
+  if (!/^\/[\w.-]+\.wasm$/.test(entrypoint))
+    throw new UserError(`Invalid --entrypoint ${JSON.stringify(entrypoint)}: expected /NAME.wasm`, { fix });
+  const tags = list(v.tag);
+  if (!tags.length) throw new UserError('wasm-build promote needs at least one --tag', { fix });
+  return {
+    ref,
+    digest: ref.digest,
+    wasmSha256: `sha256:${wasm[1]}`,
+    entrypoint,
+    tags: [...new Set(tags)],
+    // Unset rather than false: a loopback registry is then spoken to over plain HTTP, as the push does.
+    insecure: v.insecure ? true : undefined,
+    username: v.username,
+    password: v.username ? process.env.WASM_BUILD_PASSWORD : undefined,
+  };
 }
 
 function parse(argv: string[]) {
@@ -224,6 +286,8 @@ function parse(argv: string[]) {
       insecure: b,
       backend: s,
       tag: m,
+      'no-tag': b,
+      'module-sha256': s,
       username: s,
       'no-smoke': b,
       runtime: m,

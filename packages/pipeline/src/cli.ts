@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { errorLine, handleInterrupts, terminalLog, UserError, useProxyFromEnv } from '@wasm-build/kit';
-import { parseImageRef, startLocalRegistry } from '@wasm-build/oci';
+import { formatImageRef, parseImageRef, startLocalRegistry, tagImage } from '@wasm-build/oci';
 import { isThreadsTarget } from '@wasm-build/toolchain';
 import { type CliCommand, parseCli, USAGE } from './cli-args.ts';
 import { runPipeline } from './pipeline.ts';
@@ -35,10 +35,11 @@ async function pipelineCommand(cmd: CliCommand): Promise<number> {
       options.image = `${registry.address}/${options.image}`;
       log.info(`Local registry on ${registry.address}: pushing to ${options.image}`);
     }
-    const result = await runPipeline(options, log);
+    const result = await runPipeline(options, log, { writeTags: !cmd.noTag });
     if (cmd.json) {
       const { image: _image, ...printable } = result;
-      console.log(JSON.stringify(printable, null, 2));
+      // The entrypoint is what `wasm-build promote --entrypoint` needs to prove the image again.
+      console.log(JSON.stringify({ ...printable, entrypoint: result.image?.entrypoint }, null, 2));
     } else {
       if (result.rows.length) console.log(renderStageTable(result.rows));
       if (result.digest)
@@ -55,6 +56,29 @@ async function pipelineCommand(cmd: CliCommand): Promise<number> {
   } finally {
     await registry?.stop();
   }
+}
+
+/** `wasm-build promote`: proves the image pushed by digest once more, then writes its tags (the release's last job). */
+async function promoteCommand(cmd: CliCommand): Promise<number> {
+  const p = cmd.promote!;
+  const log = terminalLog({ verbose: cmd.verbose });
+  const r = await tagImage(
+    {
+      ref: p.ref,
+      expected: { digest: p.digest, wasmDigest: p.wasmSha256, entrypoint: p.entrypoint },
+      tags: p.tags,
+      insecure: p.insecure,
+      credentials: p.username && p.password ? { username: p.username, password: p.password } : undefined,
+    },
+    log,
+  );
+  const tagged = r.tags.map((t) => formatImageRef({ registry: p.ref.registry, repository: p.ref.repository, tag: t }));
+  if (cmd.json) console.log(JSON.stringify({ digest: r.proof.digest, imageRef: r.proof.ref, tags: tagged }, null, 2));
+  else {
+    console.log(`read back ${r.proof.ref}: digest, ${r.proof.platform}, compat-smart, layer sha256 match`);
+    for (const t of tagged) console.log(`tagged ${t}`);
+  }
+  return 0;
 }
 
 /**
@@ -76,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    if (cmd.kind === 'promote') return await promoteCommand(cmd);
     return cmd.kind === 'verify' ? await verifyCommand(cmd) : await pipelineCommand(cmd);
   } catch (e) {
     console.error(`wasm-build: ${errorLine(e)}`);

@@ -1,3 +1,4 @@
+export * from './cargo-cache.ts';
 export * from './cli-args.ts';
 export * from './metadata.ts';
 export * from './options.ts';

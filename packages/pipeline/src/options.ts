@@ -2,7 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, posix, resolve } from 'node:path';
 import { pathProblem, UserError } from '@wasm-build/kit';
-import { PUSH_BACKENDS, parseImageRef } from '@wasm-build/oci';
+import { formatImageRef, type ImageRef, PUSH_BACKENDS, parseImageRef, sameRepository } from '@wasm-build/oci';
 import { SMOKE_RUNTIMES, type SmokeExpectations } from '@wasm-build/smoke';
 import {
   BINARYEN_DEFAULT_VERSION,
@@ -113,8 +113,21 @@ export const pipelineSchema = z.object({
   insecure: z.boolean().optional(),
   /** Push tool: auto (buildx ≥ 0.12, else oras on PATH, else skopeo on PATH, else oras installed), or one by name. */
   backend: z.enum(['auto', ...PUSH_BACKENDS]).default('auto'),
-  /** More tags for the pushed image, written after the read-back proves it. */
-  tags: z.array(z.string().regex(/^[\w][\w.-]{0,127}$/, 'expected a tag (letters, digits, _ . -)')).default([]),
+  /**
+   * More tags for the pushed image, written after the read-back proves it: tags, or full references of the image's
+   * repository with a tag, one per line, as docker/metadata-action's `tags` output gives them (`pushTags`).
+   */
+  tags: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .superRefine((v, ctx) => {
+          const problem = tagEntryProblem(v);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+    )
+    .default([]),
   /** Registry login; without it the runner's docker config is used. */
   username: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
@@ -347,6 +360,55 @@ function stdoutPattern(source: string): RegExp {
     });
   }
   return new Re2RegExp(source);
+}
+
+const TAG = /^[\w][\w.-]{0,127}$/;
+
+/** Why a `tags` entry is neither a tag nor an image reference with a tag, or undefined when it is one of them. */
+function tagEntryProblem(entry: string): string | undefined {
+  if (TAG.test(entry)) return undefined;
+  let ref: ImageRef;
+  try {
+    ref = parseImageRef(entry);
+  } catch {
+    return 'expected a tag (letters, digits, _ . -) or an image reference with a tag, e.g. ghcr.io/org/app:1.0';
+  }
+  return ref.tag ? undefined : `expected a tag, or a reference with one: "${entry}" has none`;
+}
+
+/**
+ * The tags to write for `ref` from `tags` entries: each is a tag (`v1`) or a full reference of the same repository
+ * (`ghcr.io/org/app:v1`, one line of docker/metadata-action's `tags` output), whose tag is taken. References are
+ * compared after lowercasing, as `parseImageRef` does, so `ghcr.io/MyOrg/App` matches metadata-action's
+ * `ghcr.io/myorg/app:v1`. Order kept, each tag once.
+ * @throws UserError naming an entry of another repository (metadata-action lists every image of its `images`
+ *   input: pass one image per step, or `images` with a single entry), or an entry without a tag.
+ * Source: docker/metadata-action README ("tags" output: `<image>:<tag>` per line).
+ */
+export function pushTags(ref: ImageRef, tags: string[]): string[] {
+  const out: string[] = [];
+  for (const entry of tags.map((t) => t.trim()).filter(Boolean)) {
+    let tag = entry;
+    if (!TAG.test(entry)) {
+      const other = parseImageRef(entry);
+      if (!sameRepository(other, ref)) {
+        throw new UserError(
+          `Tag "${entry}" names another repository than the image ${formatImageRef({ ...ref, tag: undefined, digest: undefined })}`,
+          {
+            fix: 'Give tags of the image being pushed: plain tags, or references of the same repository (with docker/metadata-action, set its images input to this image only)',
+          },
+        );
+      }
+      if (!other.tag) {
+        throw new UserError(`Tag "${entry}" has no tag after the repository`, {
+          fix: 'Write it as registry/repository:tag, or give the tag alone',
+        });
+      }
+      tag = other.tag;
+    }
+    if (!out.includes(tag)) out.push(tag);
+  }
+  return out;
 }
 
 /** `["a=1", "b=2"]` → `{ a: "1", b: "2" }`. */

@@ -17,7 +17,7 @@ import type { VerifyDocument } from '@wasm-build/wasm';
 import { keyValues, type PipelineOptions, smokeExpectations } from './options.ts';
 import { StageFailed, type StageRow, StageRunner } from './stages.ts';
 import { buildStep, copyModule, optimizeStep } from './steps/build.ts';
-import { imageStep, type PushSummary, pushOptions, pushStep } from './steps/image.ts';
+import { imageStep, type PushStepOptions, type PushSummary, pushOptions, pushStep, tagStep } from './steps/image.ts';
 import { setupStep } from './steps/setup.ts';
 import { machineTools, smokeStep, type ToolSources } from './steps/smoke.ts';
 import { enforceChecks, verifyDetail, verifyModule } from './steps/verify.ts';
@@ -46,13 +46,21 @@ export interface PipelineResult {
 
 /**
  * Runs the whole job: setup (toolchain and target), build (cargo), optimize (wasm-opt), verify (decode, report,
- * checks), image (OCI layout), push (skopeo) with read-back, and a smoke test of the module as the registry
- * serves it. Never throws for a user problem: the failing stage's row and `error` say what went wrong.
+ * checks), image (OCI layout), push by digest with read-back, a smoke test of the module as the registry serves
+ * it, and only then the tags (read back again, then PUT; with the smoke test off, right after the push). A failing
+ * stage leaves no tag. `extra.writeTags: false` skips the tags (a release's promote job writes them later). Never
+ * throws for a user problem: the failing stage's row and `error` say what went wrong.
  */
 export async function runPipeline(
   o: PipelineOptions,
   log: Log,
-  extra: { binaryen?: BinaryenRelease; tools?: Partial<ToolSources> } = {},
+  extra: {
+    binaryen?: BinaryenRelease;
+    tools?: Partial<ToolSources>;
+    writeTags?: boolean;
+    /** Runs after setup and before build, with the toolchain and target setup resolved (the root action's cache). */
+    afterSetup?: (setup: import('./steps/setup.ts').SetupResult, manifestPath: string) => Promise<void>;
+  } = {},
 ): Promise<PipelineResult> {
   const stages = new StageRunner(log);
   const result: PipelineResult = { ok: false, rows: stages.rows, smoke: [] };
@@ -70,6 +78,7 @@ export async function runPipeline(
         log,
       ),
     );
+    await extra.afterSetup?.(setup, manifestPath);
     const { tc, target } = setup;
     const built = await stages.run('build', () =>
       buildStep(
@@ -115,6 +124,7 @@ export async function runPipeline(
         labels: keyValues(o.labels),
         layoutDir,
         tag,
+        log,
       }),
     );
     result.layoutDir = layoutDir;
@@ -122,10 +132,15 @@ export async function runPipeline(
     result.digest = image.manifest.digest;
 
     let servedImage: RunnableImage | undefined;
+    // Push by digest only: the tags are written after the smoke test passed (release.yml's promote job does the same),
+    // so a failing smoke test leaves no tag on a broken image.
+    let push: PushStepOptions | undefined;
     if (ref) {
-      const { image: served, ...proof } = await stages.run('push', () =>
-        pushStep(pushOptions(o, { layoutDir, tag, ref, image, wasm, name: built.name }), log),
-      );
+      const { image: served, ...proof } = await stages.run('push', () => {
+        // Inside the stage: a tag of another repository fails the push row, before any upload.
+        push = pushOptions(o, { layoutDir, tag, ref, image, wasm, name: built.name });
+        return pushStep({ ...push, tags: [] }, log);
+      });
       result.pushed = proof;
       servedImage = served;
     } else stages.skip('push', 'no image reference given');
@@ -160,6 +175,27 @@ export async function runPipeline(
         return step;
       });
     } else stages.skip('smoke-test', 'smoke is off');
+
+    const pushed = result.pushed;
+    const made = push as PushStepOptions | undefined;
+    if (ref && made && pushed) {
+      if (extra.writeTags === false) stages.skip('tag', `pushed by digest only; promote ${pushed.ref} to tag it`);
+      else {
+        pushed.tags = await stages.run('tag', () =>
+          tagStep(
+            {
+              ref,
+              expected: { digest: pushed.digest, wasmDigest: image.wasmDigest, entrypoint: image.entrypoint },
+              tags: made.tags,
+              insecure: made.insecure,
+              username: made.username,
+              password: made.password,
+            },
+            log,
+          ),
+        );
+      }
+    }
     result.ok = true;
   } catch (e) {
     if (!(e instanceof StageFailed)) {

@@ -46,8 +46,8 @@ describe('parseCli', () => {
     [['x', '--timeout', 'soon'], /^Invalid --timeout "soon": expected a whole number/],
     [['x', '--opt-level', '9'], /^Invalid --opt-level "9"/],
     [
-      ['x', '--image', 'ghcr.io/Org/app'],
-      /^Invalid --image "ghcr.io\/Org\/app": "Org" is not a valid repository path component/,
+      ['x', '--image', 'ghcr.io/Org/a..pp'],
+      /^Invalid --image "ghcr.io\/Org\/a..pp": "a..pp" is not a valid repository path component/,
     ],
     [['x', '--env', 'novalue'], /^Invalid --env "novalue": expected KEY=value/],
     [['x', '--bogus'], /Unknown option '--bogus'/],

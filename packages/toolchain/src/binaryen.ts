@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { downloadText, type InstalledTool, installTool, type Log, parseChecksums, UserError } from '@wasm-build/kit';
+import { manifestSha256, shippedToolsManifest, type ToolsManifest } from './tools-manifest.ts';
 
-/** binaryen release this project pins by default (`version_N`); N as a string, e.g. "132". */
-export const BINARYEN_DEFAULT_VERSION = '132';
+/** binaryen release this project pins by default (`version_N`); N as a string, e.g. "132": from tools-manifest.json. */
+export const BINARYEN_DEFAULT_VERSION: string = shippedToolsManifest().tools.binaryen.version;
 export const BINARYEN_RELEASES = 'https://github.com/WebAssembly/binaryen/releases/download';
 
 export interface BinaryenRelease {
@@ -12,6 +13,8 @@ export interface BinaryenRelease {
   baseUrl?: string;
   /** Node's `process.arch`; default the runner's. */
   arch?: string;
+  /** Where pinned digests come from; default the shipped `tools-manifest.json`. */
+  manifest?: ToolsManifest;
 }
 
 const ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64' };
@@ -46,27 +49,31 @@ export function binaryenAsset(r: BinaryenRelease): {
 
 /**
  * Installs binaryen from its official release through the tool cache (a second run downloads nothing), checked
- * against the release's `.sha256`. Returns the path of `wasm-opt` and what `installTool` reports.
+ * against the sha256 `tools-manifest.json` pins for that version and archive, else the release's `.sha256`. Returns the path of `wasm-opt` and what `installTool` reports.
  * @throws UserError as `installTool` does (download failure, a checksum file answering an HTTP error, sha256
  *   mismatch with both digests, an archive tar cannot read).
  */
 export async function installBinaryen(r: BinaryenRelease, log: Log): Promise<InstalledTool & { wasmOpt: string }> {
   const a = binaryenAsset(r);
+  const pinned = manifestSha256('binaryen', a.semver.replace(/\.0\.0$/, ''), a.fileName, r.manifest);
+  if (pinned) log.debug(`Binaryen.install: sha256 of ${a.fileName} from tools-manifest.json`);
   const installed = await installTool(
     {
       tool: 'binaryen',
       version: a.semver,
       url: a.url,
-      sha256: async () =>
-        parseChecksums(
-          await downloadText(
+      sha256:
+        pinned ??
+        (async () =>
+          parseChecksums(
+            await downloadText(
+              a.sha256Url,
+              `the binaryen ${a.root.replace('binaryen-', '')} checksum file`,
+              'Check that the binaryen release exists and that binaryen-base-url serves its .sha256 next to the archive',
+            ),
+            a.fileName,
             a.sha256Url,
-            `the binaryen ${a.root.replace('binaryen-', '')} checksum file`,
-            'Check that the binaryen release exists and that binaryen-base-url serves its .sha256 next to the archive',
-          ),
-          a.fileName,
-          a.sha256Url,
-        ),
+          )),
       root: a.root,
       arch: r.arch,
     },

@@ -7,4 +7,5 @@ export * from './runtimes.ts';
 export * from './rust.ts';
 export * from './targets.ts';
 export * from './toolchain-file.ts';
+export * from './tools-manifest.ts';
 export * from './wasm-opt.ts';

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { downloadText, type InstalledTool, installTool, type Log, parseChecksums, UserError } from '@wasm-build/kit';
+import { manifestSha256, shippedToolsManifest, type ToolsManifest } from './tools-manifest.ts';
 
-/** oras release installed when none is on PATH. */
-export const ORAS_DEFAULT_VERSION = '1.3.0';
+/** oras release installed when none is on PATH: from tools-manifest.json. */
+export const ORAS_DEFAULT_VERSION: string = shippedToolsManifest().tools.oras.version;
 export const ORAS_RELEASES = 'https://github.com/oras-project/oras/releases/download';
 
 export interface OrasRelease {
@@ -12,6 +13,8 @@ export interface OrasRelease {
   baseUrl?: string;
   /** Node's `process.arch`; default the runner's. */
   arch?: string;
+  /** Where pinned digests come from; default the shipped `tools-manifest.json`. */
+  manifest?: ToolsManifest;
 }
 
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' };
@@ -41,28 +44,33 @@ export function orasAsset(r: OrasRelease): { url: string; checksumsUrl: string; 
 }
 
 /**
- * Installs the oras CLI from its release through the tool cache, checked against the release's checksums file.
+ * Installs the oras CLI from its release through the tool cache, checked against the sha256 `tools-manifest.json`
+ * pins for that version and archive, else the release's checksums file.
  * The archive holds `oras` at its root. Returns the path of `oras`.
  * @throws UserError as `installTool` does (download failure, a checksums file answering an HTTP error, sha256
  *   mismatch with both digests, an archive tar cannot read).
  */
 export async function installOras(r: OrasRelease, log: Log): Promise<InstalledTool & { oras: string }> {
   const a = orasAsset(r);
+  const pinned = manifestSha256('oras', r.version, a.fileName, r.manifest);
+  if (pinned) log.debug(`Oras.install: sha256 of ${a.fileName} from tools-manifest.json`);
   const installed = await installTool(
     {
       tool: 'oras',
       version: r.version.replace(/^v/, ''),
       url: a.url,
-      sha256: async () =>
-        parseChecksums(
-          await downloadText(
+      sha256:
+        pinned ??
+        (async () =>
+          parseChecksums(
+            await downloadText(
+              a.checksumsUrl,
+              `the oras ${r.version.replace(/^v/, '')} checksums file`,
+              'Check that the oras release exists and publishes its checksums file (a mirror must serve it too)',
+            ),
+            a.fileName,
             a.checksumsUrl,
-            `the oras ${r.version.replace(/^v/, '')} checksums file`,
-            'Check that the oras release exists and publishes its checksums file (a mirror must serve it too)',
-          ),
-          a.fileName,
-          a.checksumsUrl,
-        ),
+          )),
       arch: r.arch,
     },
     log,

@@ -1,14 +1,26 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as cache from '@actions/cache';
 import * as tc from '@actions/tool-cache';
-import { type Command, download, type InstalledTool, type Log, runOk, sha256File, UserError } from '@wasm-build/kit';
+import {
+  type Command,
+  download,
+  formatCommand,
+  type InstalledTool,
+  type Log,
+  runOk,
+  sha256File,
+  UserError,
+} from '@wasm-build/kit';
+import { lineSplitter } from './cargo-diagnostics.ts';
 import { installReleaseAsset, resolveReleaseAsset } from './github-release.ts';
+import { manifestSha256, shippedToolsManifest, type ToolsManifest } from './tools-manifest.ts';
 
-/** Runtime releases installed when none is given or on PATH. */
-export const WASMEDGE_DEFAULT_VERSION = '0.17.1';
-export const WASMTIME_DEFAULT_VERSION = '36.0.0';
-export const CRUN_DEFAULT_VERSION = '1.27.1';
+/** Runtime releases installed when none is given or on PATH: from tools-manifest.json (scripts/refresh-tools.ts). */
+export const WASMEDGE_DEFAULT_VERSION: string = shippedToolsManifest().tools.wasmedge.version;
+export const WASMTIME_DEFAULT_VERSION: string = shippedToolsManifest().tools.wasmtime.version;
+export const CRUN_DEFAULT_VERSION: string = shippedToolsManifest().tools.crun.version;
 
 const WASMEDGE_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64' };
 
@@ -34,8 +46,8 @@ export function wasmedgeLibDir(dir: string): string {
 }
 
 /**
- * Installs WasmEdge from its release (`WasmEdge-V-manylinux_2_28_<arch>.tar.gz`), checked against the digest the
- * releases API reports or a pinned sha256.
+ * Installs WasmEdge from its release (`WasmEdge-V-manylinux_2_28_<arch>.tar.gz`), checked against a pinned sha256:
+ * `o.sha256`, else the one `tools-manifest.json` ships for that version, else the digest the releases API reports.
  * @throws UserError for an architecture WasmEdge does not publish, and from installReleaseAsset.
  */
 export async function installWasmEdge(
@@ -54,7 +66,7 @@ export async function installWasmEdge(
       repo: 'WasmEdge/WasmEdge',
       tag: o.version,
       asset: `WasmEdge-${o.version}-manylinux_2_28_${arch}.tar.gz`,
-      sha256: o.sha256,
+      sha256: o.sha256 ?? manifestSha256('wasmedge', o.version, `WasmEdge-${o.version}-manylinux_2_28_${arch}.tar.gz`),
       token: o.token,
       root: wasmedgeRoot,
       arch: o.arch,
@@ -71,7 +83,7 @@ export async function installWasmEdge(
 
 /**
  * Installs wasmtime from its release (`wasmtime-vV-<arch>-linux.tar.xz`, top folder of the same name), checked
- * against the API's digest or a pinned sha256. Returns the path of `wasmtime`.
+ * against `o.sha256`, else the sha256 `tools-manifest.json` ships for that version, else the API's digest. Returns the path of `wasmtime`.
  */
 export async function installWasmtime(
   o: { version: string; sha256?: string; arch?: string /** for the releases API */; token?: string },
@@ -90,7 +102,7 @@ export async function installWasmtime(
       repo: 'bytecodealliance/wasmtime',
       tag: `v${o.version}`,
       asset: `${folder}.tar.xz`,
-      sha256: o.sha256,
+      sha256: o.sha256 ?? manifestSha256('wasmtime', o.version, `${folder}.tar.xz`),
       token: o.token,
       root: folder,
       tarFlags: 'xJ',
@@ -152,25 +164,113 @@ export function crunHasWasmEdge(versionOutput: string): boolean {
 }
 
 /**
- * Builds crun `--with-wasmedge` from its release tarball (sha256 from the releases API) and caches the result in the
- * tool cache under `crun-wasmedge`, keyed by both versions (`1.27.1+wasmedge.0.17.1`): a second run builds nothing.
- * Returns the path of `crun`.
+ * Where a crun built against one WasmEdge release is kept. The tool cache goes through `semver.clean`, which drops
+ * build metadata (`1.27.1+wasmedge.0.17.1` → `1.27.1`), so the WasmEdge version is part of the tool name instead:
+ * `crun-wasmedge-0.17.1` at version `1.27.1`. `cacheKey` is the `@actions/cache` key across jobs and runs: crun
+ * version, WasmEdge version, OS and arch.
+ * Source: @actions/tool-cache `find`/`cacheDir` (semver.clean of the version); semver.org §10 (build metadata is
+ * ignored in precedence).
+ */
+export function crunCacheKey(o: { version: string; wasmedgeVersion: string; platform?: string; arch?: string }): {
+  tool: string;
+  version: string;
+  cacheKey: string;
+} {
+  const platform = o.platform ?? process.platform;
+  const arch = o.arch ?? process.arch;
+  return {
+    tool: `crun-wasmedge-${o.wasmedgeVersion}`,
+    version: o.version,
+    cacheKey: `wasm-build-crun-${o.version}-wasmedge-${o.wasmedgeVersion}-${platform}-${arch}`,
+  };
+}
+
+/** The tool-cache directory of a crun built for this crun and WasmEdge version, if one is there. */
+export function findCachedCrun(o: { version: string; wasmedgeVersion: string; arch?: string }): string | undefined {
+  const k = crunCacheKey(o);
+  return tc.find(k.tool, k.version, o.arch) || undefined;
+}
+
+/** The `@actions/cache` calls `buildCrunWithWasmEdge` makes; replaced in tests. */
+export interface CrunActionsCache {
+  /** False when the runner has no cache service (outside Actions, GHES without it). */
+  isAvailable(): boolean;
+  /** Restores `paths` saved under `key`; true on a hit. */
+  restore(paths: string[], key: string): Promise<boolean>;
+  save(paths: string[], key: string): Promise<void>;
+}
+
+/** `@actions/cache` (the service GitHub's runners provide). */
+export const actionsCache: CrunActionsCache = {
+  isAvailable: () => cache.isFeatureAvailable(),
+  restore: async (paths, key) => (await cache.restoreCache(paths, key)) !== undefined,
+  save: async (paths, key) => {
+    await cache.saveCache(paths, key);
+  },
+};
+
+/**
+ * A build command run with its stdout sent to stderr (`sh -c 'exec "$@" 1>&2'`), so `onStderr` sees every line as
+ * it is written: exec.run streams only stderr.
+ */
+export function streamedCommand(cmd: Command): Command {
+  return { ...cmd, command: 'sh', args: ['-c', 'exec "$@" 1>&2', 'sh', cmd.command, ...cmd.args] };
+}
+
+/**
+ * Builds crun `--with-wasmedge` from its release tarball (sha256 from the releases API), streaming apt, configure
+ * and make line by line in a log group. The result is kept in the tool cache (`crunCacheKey`: a crun built for
+ * WasmEdge 0.16 is never found for 0.17) and in `@actions/cache` across jobs and runs, keyed by crun version,
+ * WasmEdge version, OS and arch; without a cache service that is skipped with a notice. A second run builds nothing.
+ * Returns the path of `crun` and where it came from.
  * @throws UserError from the download, the digest check, or a build command (command, exit code, last lines).
- * Source: containers/crun README ("Build", `--with-wasmedge`).
+ *   A failing cache restore or save is only reported: the build goes on.
+ * Source: containers/crun README ("Build", `--with-wasmedge`); @actions/cache README (restoreCache, saveCache,
+ * isFeatureAvailable).
  */
 export async function buildCrunWithWasmEdge(
-  o: { version: string; wasmedge: WasmEdgeInstall & { version: string }; sudo: boolean },
+  o: {
+    version: string;
+    wasmedge: WasmEdgeInstall & { version: string };
+    sudo: boolean;
+    /** default `actionsCache` */
+    cache?: CrunActionsCache;
+    /** Where a pinned tarball digest comes from; default the shipped `tools-manifest.json`. */
+    manifest?: ToolsManifest;
+  },
   log: Log,
-): Promise<{ crun: string; cached: boolean }> {
-  const key = `${o.version}+wasmedge.${o.wasmedge.version}`;
-  const hit = tc.find('crun-wasmedge', key);
-  if (hit) return { crun: join(hit, 'bin', 'crun'), cached: true };
+): Promise<{ crun: string; cached: boolean; from: 'tool-cache' | 'actions-cache' | 'build' }> {
+  const key = crunCacheKey({ version: o.version, wasmedgeVersion: o.wasmedge.version });
+  const hit = findCachedCrun({ version: o.version, wasmedgeVersion: o.wasmedge.version });
+  if (hit) return { crun: join(hit, 'bin', 'crun'), cached: true, from: 'tool-cache' };
+  const actions = o.cache ?? actionsCache;
+  const available = actions.isAvailable();
+  // A fixed path: @actions/cache versions an entry by its paths, so restore must name the path save named.
+  const staging = join(process.env.RUNNER_TEMP || tmpdir(), 'wasm-build-crun', key.cacheKey);
+  if (!available) {
+    log.info(`Notice: no Actions cache service here: crun ${o.version} is built and kept in the tool cache only`);
+  } else {
+    try {
+      if (await actions.restore([staging], key.cacheKey)) {
+        const dir = await tc.cacheDir(staging, key.tool, key.version);
+        rmSync(staging, { recursive: true, force: true });
+        log.info(
+          `crun ${o.version} with WasmEdge ${o.wasmedge.version} restored from the Actions cache (${key.cacheKey})`,
+        );
+        return { crun: join(dir, 'bin', 'crun'), cached: true, from: 'actions-cache' };
+      }
+    } catch (e) {
+      log.warn(`Restoring crun from the Actions cache (${key.cacheKey}) failed, building it: ${String(e)}`);
+    }
+  }
   const asset = await resolveReleaseAsset({
     tool: 'crun',
     version: o.version,
     repo: 'containers/crun',
     tag: o.version,
     asset: `crun-${o.version}.tar.gz`,
+    // A digest we ship wins over the API's (tools-manifest.json); without one the API is asked.
+    sha256: manifestSha256('crun', o.version, `crun-${o.version}.tar.gz`, o.manifest),
   });
   const tarball = await download(asset.url, `crun ${o.version}`);
   let workDir = '';
@@ -183,18 +283,43 @@ export async function buildCrunWithWasmEdge(
       });
     }
     const prefix = join(workDir, 'prefix');
-    for (const cmd of crunBuildCommands({
+    const commands = crunBuildCommands({
       version: o.version,
       tarball,
       workDir,
       prefix,
       wasmedge: o.wasmedge,
       sudo: o.sudo,
-    }))
-      await runOk(cmd, `crun build (${cmd.command} ${cmd.args[0] ?? ''})`, { fix: 'See the build output above' });
-    const dir = await tc.cacheDir(prefix, 'crun-wasmedge', key);
+    });
+    await log.group(`Build crun ${o.version} --with-wasmedge (WasmEdge ${o.wasmedge.version})`, async () => {
+      for (const cmd of commands) {
+        log.info(`$ ${formatCommand(cmd)}`);
+        const lines = lineSplitter((line) => log.info(line));
+        try {
+          await runOk(streamedCommand(cmd), `crun build (${cmd.command} ${cmd.args[0] ?? ''})`, {
+            fix: 'See the build output above',
+            onStderr: (chunk) => lines.push(chunk),
+          });
+        } finally {
+          lines.flush();
+        }
+      }
+    });
+    const dir = await tc.cacheDir(prefix, key.tool, key.version);
     log.info(`crun ${o.version} with WasmEdge ${o.wasmedge.version} built and cached in ${dir}`);
-    return { crun: join(dir, 'bin', 'crun'), cached: false };
+    if (available) {
+      try {
+        rmSync(staging, { recursive: true, force: true });
+        cpSync(prefix, staging, { recursive: true });
+        await actions.save([staging], key.cacheKey);
+        log.info(`crun saved to the Actions cache as ${key.cacheKey}`);
+      } catch (e) {
+        log.warn(`Saving crun to the Actions cache (${key.cacheKey}) failed: ${String(e)}`);
+      } finally {
+        rmSync(staging, { recursive: true, force: true });
+      }
+    }
+    return { crun: join(dir, 'bin', 'crun'), cached: false, from: 'build' };
   } finally {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
     rmSync(tarball, { force: true });

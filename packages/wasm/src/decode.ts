@@ -1,3 +1,4 @@
+import { decodeBody } from './code.ts';
 import { WasmParseError } from './errors.ts';
 import { decodeExpr, type ExprContext } from './instructions.ts';
 import { ByteReader } from './reader.ts';
@@ -41,7 +42,6 @@ const SECTION_ORDER: Record<number, number> = {
 const EXTERN_KINDS: ExternKind[] = ['func', 'table', 'memory', 'global', 'tag'];
 const MAX_PAGES_32 = 65536;
 const MAX_PAGES_64 = 2 ** 48;
-const MAX_LOCALS = 2 ** 32 - 1;
 
 function readLimits(r: ByteReader, what: 'memory' | 'table'): Limits {
   const at = r.pos;
@@ -136,7 +136,10 @@ export function decodeModule(bytes: Uint8Array, options: { multiMemory?: boolean
   }
 }
 
-function decode(bytes: Uint8Array, multiMemory: boolean): BinaryInfo {
+function decode(input: Uint8Array, multiMemory: boolean): BinaryInfo {
+  // A plain Uint8Array view (no copy), whatever the caller passed (a Buffer, a subclass): every read below then
+  // sees one kind of object, which keeps V8's element loads monomorphic.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const r = new ByteReader(bytes);
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
     r.fail('magic header not detected', 'the bytes 00 61 73 6d ("\\0asm")', 0);
@@ -343,19 +346,10 @@ function decode(bytes: Uint8Array, multiMemory: boolean): BinaryInfo {
           const bodyStart = sr.pos;
           if (bodySize > sr.remaining)
             sr.fail('unexpected end of section or function', `a body of ${bodySize} bytes`, bodyStart);
-          const br = new ByteReader(bytes, bodyStart, bodyStart + bodySize, r.typeUse);
-          const groups = count(br, 'local groups');
-          let locals = 0;
-          for (let g = 0; g < groups; g++) {
-            const lat = br.pos;
-            locals += br.u32();
-            if (locals > MAX_LOCALS) br.fail('too many locals', `at most ${MAX_LOCALS} locals`, lat);
-            readValType(br, info.typeCount);
-          }
+          const bodyEnd = bodyStart + bodySize;
           ctx.counts = info.instructions;
-          decodeExpr(br, ctx);
-          if (!br.eof()) br.fail('section size mismatch', `the function body to end at byte ${br.end}`, br.pos);
-          sr.pos = br.end;
+          decodeBody(bytes, bodyStart, bodyEnd, ctx, r.typeUse);
+          sr.pos = bodyEnd;
         }
         break;
       }

@@ -59,6 +59,12 @@ export class ByteReader {
   /** Unsigned LEB128 of at most 32 bits (5 bytes), as a non-negative number. */
   u32(): number {
     const start = this.pos;
+    // One byte, the common case (a count, an index, a size below 128), without the loop.
+    const first = this.bytes[start];
+    if (first < 0x80 && start < this.end) {
+      this.pos = start + 1;
+      return first;
+    }
     let result = 0;
     let shift = 0;
     for (let i = 0; i < 5; i++) {

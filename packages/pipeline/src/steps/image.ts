@@ -1,4 +1,5 @@
-import { type Log, UserError } from '@wasm-build/kit';
+import { dirname } from 'node:path';
+import { exec, type Log, UserError } from '@wasm-build/kit';
 import {
   type BackendProbe,
   type BuiltImage,
@@ -9,14 +10,17 @@ import {
   type PushBackend,
   type PushResult,
   pushImage,
+  type ReadBackExpectation,
   type ReadBackProof,
   type RunnableImage,
+  routeAnnotations,
   sourceDateEpoch,
+  tagImage,
   writeLayout,
 } from '@wasm-build/oci';
 import { installOras } from '@wasm-build/toolchain';
 import { sourceAnnotations } from '../metadata.ts';
-import { credentials, keyValues, type PipelineOptions } from '../options.ts';
+import { credentials, keyValues, type PipelineOptions, pushTags } from '../options.ts';
 import type { StepOutcome } from './outcome.ts';
 
 export interface ImageStepOptions {
@@ -30,26 +34,55 @@ export interface ImageStepOptions {
   layoutDir: string;
   /** Tag of the image in the layout's index. */
   tag: string;
+  /** Where annotations and labels left out (index-level ones) are reported; they are in `detail` too. */
+  log?: Log;
+}
+
+/**
+ * The image's creation time, seconds since the epoch: `SOURCE_DATE_EPOCH` when set; else the time of the commit
+ * checked out in the crate's directory (`git log -1 --format=%ct`), which is as reproducible and gives a real date;
+ * else (no crate, not a git checkout, no git) 0.
+ * @throws UserError for a malformed SOURCE_DATE_EPOCH.
+ * Source: reproducible-builds.org SOURCE_DATE_EPOCH spec ("the last modification of the source", e.g. the commit
+ * time); git-log(1) `%ct` (committer date, UNIX timestamp).
+ */
+export async function imageCreated(manifestPath?: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (env.SOURCE_DATE_EPOCH !== undefined && env.SOURCE_DATE_EPOCH !== '') return sourceDateEpoch(env);
+  if (!manifestPath) return 0;
+  const r = await exec
+    .run({ command: 'git', args: ['log', '-1', '--format=%ct'], cwd: dirname(manifestPath) })
+    .catch(() => undefined);
+  const out = r?.exitCode === 0 ? r.stdout.trim() : '';
+  return /^\d{1,12}$/.test(out) ? Number(out) : 0;
 }
 
 /**
  * The image step: a FROM-scratch wasm image (wasi/wasm, compat-smart) written as an OCI layout. Bytes = all blobs.
+ * Annotations and labels may carry docker/metadata-action's level prefixes (`manifest:`, `index:`, …): they are
+ * routed by `routeAnnotations`; index-level ones are left out and reported in `detail` and on `log`. The creation
+ * time is `imageCreated(manifestPath)`.
  * @throws UserError for a module name that cannot be an entrypoint, or a bad SOURCE_DATE_EPOCH.
  */
 export async function imageStep(o: ImageStepOptions): Promise<StepOutcome<BuiltImage>> {
   const source = o.manifestPath ? await sourceAnnotations(o.manifestPath) : {};
+  const annotations = routeAnnotations(o.annotations);
+  const labels = routeAnnotations(o.labels);
+  const ignored = [...annotations.ignored, ...labels.ignored];
+  for (const i of ignored) o.log?.info(`Notice: "${i.key}" is left out: ${i.why}`);
   const img = await buildImage({
     wasm: o.wasm,
     name: o.name,
-    annotations: { ...source, ...o.annotations },
-    labels: o.labels,
-    created: sourceDateEpoch(),
+    annotations: { ...source, ...annotations.manifest },
+    labels: labels.manifest,
+    created: await imageCreated(o.manifestPath),
   });
   writeLayout(img, o.layoutDir, o.tag);
   const total = [...img.blobs.values()].reduce((n, b) => n + b.length, 0);
   return {
     value: img,
-    detail: `${img.manifest.digest} (wasi/wasm, ${img.entrypoint}) in ${o.layoutDir}`,
+    detail:
+      `${img.manifest.digest} (wasi/wasm, ${img.entrypoint}) in ${o.layoutDir}` +
+      (ignored.length ? `; left out (no image index): ${ignored.map((i) => i.key).join(', ')}` : ''),
     bytes: total,
   };
 }
@@ -79,7 +112,12 @@ export interface PushStepOptions {
 
 /**
  * The push step's options from the options every front door shares (annotations, labels, insecure, backend, tags,
- * login, oras version) and what the image step made. Tags: the reference's own first, then `o.tags`, each once.
+ * login, oras version) and what the image step made. Tags: the reference's own first, then `o.tags` (tags or
+ * references of the same repository, as docker/metadata-action writes them: `pushTags`), each once. When the
+ * reference has no tag and `o.tags` gives some, only those are written (no implicit `latest`, as build-push-action
+ * with metadata-action's tags). Annotations and labels keep metadata-action's level prefixes for the push backend
+ * to route (`routeAnnotations`).
+ * @throws UserError from pushTags (a reference of another repository).
  */
 export function pushOptions(
   o: Pick<
@@ -94,11 +132,16 @@ export function pushOptions(
     labels: keyValues(o.labels),
     insecure: o.insecure,
     backend: o.backend,
-    tags: [...new Set([made.tag, ...o.tags])],
+    tags: pushedTags(made, pushTags(made.ref, o.tags)),
     username: o.username,
     password: o.password,
     orasVersion: o.orasVersion,
   };
+}
+
+function pushedTags(made: Pick<PushStepOptions, 'tag' | 'ref'>, extra: string[]): string[] {
+  const own = made.ref.tag || extra.length === 0 ? [made.tag] : [];
+  return [...new Set([...own, ...extra])];
 }
 
 /** What the push proved, without the bytes: for results, outputs and JSON. */
@@ -120,6 +163,11 @@ export async function pushStep(
       fix: 'Give both username and password, or neither to use the docker config (docker/login-action)',
     });
   }
+  if (o.ref.lowercasedFrom) {
+    log.info(
+      `Notice: image name "${o.ref.lowercasedFrom}" has uppercase letters, which registries refuse: pushing as ${o.ref.registry}/${o.ref.repository}`,
+    );
+  }
   const probe = o.probe ?? machineProbe();
   const choice = await chooseBackend(o.backend, probe);
   log.info(`push backend: ${choice.backend} (${choice.reason})`);
@@ -136,8 +184,8 @@ export async function pushStep(
       layoutTag: o.tag,
       ref: o.ref,
       tags: o.tags,
-      annotations: o.annotations,
-      labels: o.labels,
+      annotations: routeAnnotations(o.annotations).manifest,
+      labels: routeAnnotations(o.labels).manifest,
       insecure: o.insecure,
       credentials: credentials(o),
       tool,
@@ -154,6 +202,31 @@ export async function pushStep(
     value: { ...rest, ...served, reason: choice.reason, image },
     detail:
       `${r.ref} via ${r.backend}${uploaded}${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}; ` +
-      `read back: digest, ${proof.platform}, compat-smart, layer sha256 match; tagged ${r.tags.join(', ') || '(none)'}`,
+      `read back: digest, ${proof.platform}, compat-smart, layer sha256 match; ` +
+      (r.tags.length ? `tagged ${r.tags.join(', ')}` : 'by digest only, not tagged yet'),
   };
+}
+
+export interface TagStepOptions {
+  ref: ImageRef;
+  /** The digest the push proved, the module's sha256 and its path in the image. */
+  expected: ReadBackExpectation;
+  tags: string[];
+  insecure?: boolean;
+  username?: string;
+  password?: string;
+}
+
+/**
+ * The tag step, run after the smoke test passed (or right after the push with the smoke test off): reads the
+ * image back by digest, proves it again (digest, wasi/wasm, compat-smart, layer sha256) and writes each tag.
+ * Until it runs, no tag points at the pushed image. Returns the tags written.
+ * @throws UserError from tagImage (read-back mismatch, registry error, invalid tag); no tag is written then.
+ */
+export async function tagStep(o: TagStepOptions, log: Log): Promise<StepOutcome<string[]>> {
+  const r = await tagImage(
+    { ref: o.ref, expected: o.expected, tags: o.tags, insecure: o.insecure, credentials: credentials(o) },
+    log,
+  );
+  return { value: r.tags, detail: `${r.proof.ref} read back again; tagged ${r.tags.join(', ') || '(none)'}` };
 }
