@@ -1,7 +1,17 @@
 // A loopback HTTP proxy in front of a registry that answers chosen requests with an error status instead of
 // forwarding them, and records every request: for retry and no-tag-left tests.
-import { createServer, request } from 'node:http';
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** Passes a request on to the registry at host:port and its answer back (502 when the registry cannot be reached). */
+export function forward(req: IncomingMessage, res: ServerResponse, host: string, port: number): void {
+  const up = request({ host, port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+    res.writeHead(r.statusCode ?? 502, r.headers);
+    r.pipe(res);
+  });
+  up.on('error', () => res.writeHead(502).end());
+  req.pipe(up);
+}
 
 export interface FaultProxy {
   /** `127.0.0.1:PORT`, to use as the registry part of a reference. */
@@ -32,12 +42,7 @@ export async function startFaultProxy(
       return;
     }
     log.push({ line, answer: 'forwarded' });
-    const up = request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    up.on('error', () => res.writeHead(502).end());
-    req.pipe(up);
+    forward(req, res, host, Number(port));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port: p } = server.address() as AddressInfo;

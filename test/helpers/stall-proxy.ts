@@ -1,7 +1,8 @@
 // A loopback HTTP proxy in front of a registry that forwards every request except the ones `stall` picks, which it
 // holds unanswered until it is closed: a push caught in the middle, for signal tests.
-import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forward } from './fault-proxy.ts';
 
 export interface StallProxy {
   /** `127.0.0.1:PORT`, to use as the registry part of a reference. */
@@ -39,12 +40,7 @@ export async function startStallProxy(
       }
       return;
     }
-    const up = request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    up.on('error', () => res.writeHead(502).end());
-    req.pipe(up);
+    forward(req, res, host, Number(port));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port: p } = server.address() as AddressInfo;
