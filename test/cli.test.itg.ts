@@ -130,6 +130,21 @@ describe('wasm-build verify', () => {
 describe.runIf(all)('wasm-build CLI', () => {
   const registry = useLocalRegistry();
 
+  it('--json writes only JSON on stdout, on success and on failure (no workflow-command line)', () => {
+    const work = mkdtempSync(join(tmpdir(), 'cli-json-'));
+    for (const [crate, ok] of [
+      ['examples/hello', true],
+      ['test/fixtures/broken-crate', false],
+    ] as const) {
+      const r = cli([crate, '--toolchain', 'debian', '--local-registry', '--json', '--work-dir', work]);
+      expect(r.code, r.stderr).toBe(ok ? 0 : 1);
+      expect(r.stdout.split('\n').filter((l) => l.startsWith('::'))).toEqual([]);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.ok).toBe(ok);
+      if (!ok) expect(doc.error).toMatch(/cargo build failed/);
+    }
+  });
+
   it('runs every stage on examples/hello with its own local registry, twice with the same digest', () => {
     const work = mkdtempSync(join(tmpdir(), 'cli-'));
     const args = [

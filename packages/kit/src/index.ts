@@ -8,3 +8,4 @@ export * from './install.ts';
 export * from './lifecycle.ts';
 export * from './log.ts';
 export * from './retry.ts';
+export * from './terminal.ts';

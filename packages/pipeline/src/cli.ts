@@ -1,5 +1,12 @@
 #!/usr/bin/env node
-import { errorLine, handleInterrupts, terminalLog, UserError, useProxyFromEnv } from '@wasm-build/kit';
+import {
+  errorLine,
+  handleInterrupts,
+  routeWorkflowCommands,
+  terminalLog,
+  UserError,
+  useProxyFromEnv,
+} from '@wasm-build/kit';
 import { formatImageRef, parseImageRef, startLocalRegistry, tagImage } from '@wasm-build/oci';
 import { isThreadsTarget } from '@wasm-build/toolchain';
 import { type CliCommand, parseCli, USAGE } from './cli-args.ts';
@@ -88,9 +95,13 @@ async function promoteCommand(cmd: CliCommand): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   handleInterrupts();
   useProxyFromEnv();
+  let verbose = false;
+  // stdout is ours alone (tables, or only JSON with --json): workflow commands go to stderr, debug only with --verbose.
+  routeWorkflowCommands(() => verbose);
   let cmd: CliCommand;
   try {
     cmd = parseCli(argv);
+    verbose = !!cmd.verbose;
   } catch (e) {
     console.error(`wasm-build: ${errorLine(e)}`);
     return 2;
