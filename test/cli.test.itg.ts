@@ -99,6 +99,26 @@ describe('wasm-build verify', () => {
     expect(readdirSync(tmp).filter((f) => !f.startsWith('tsx-'))).toEqual([]);
   });
 
+  it('--version prints our version and each tool it would use, found or not', () => {
+    const r = cli(['--version']);
+    expect(r.code).toBe(0);
+    const [first, ...tools] = r.stdout.trim().split('\n');
+    expect(first).toMatch(/^wasm-build \d+\.\d+\.\d+ \(node v\d+/);
+    expect(tools.map((l) => l.trim().split(/\s{2,}/)[0])).toEqual([
+      'cargo',
+      'wasm-opt',
+      'skopeo',
+      'oras',
+      'docker buildx',
+      'wasmedge',
+      'wasmtime',
+      'crun',
+    ]);
+    const wasmOpt = spawnSync('wasm-opt', ['--version'], { encoding: 'utf8' });
+    const line = tools.find((l) => l.trim().startsWith('wasm-opt'))!;
+    expect(line).toContain(wasmOpt.status === 0 ? wasmOpt.stdout.trim() : 'not found');
+  });
+
   it('fails --forbid simd on a component, naming the check', () => {
     const module = join(CORPUS, 'binaries/wasi-testsuite_rust_wasip3_cli-exit.component.wasm');
     const r = cli(['verify', '--forbid', 'simd', module]);

@@ -4,7 +4,7 @@
 const COMMAND = /^::([a-z-]+)(?: [^:]*)?::(.*)$/s;
 
 /** Workflow-command escapes undone (`%25`, `%0D`, `%0A`): actions/toolkit core/src/command.ts escapeData. */
-function unescape(data: string): string {
+function unescapeData(data: string): string {
   return data.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
 }
 
@@ -31,8 +31,9 @@ export function routeWorkflowCommands(
     if (!m) return write(chunk, ...rest);
     const [, name, data] = m;
     if (name === 'debug') {
-      if (verbose()) err.write(`debug: ${unescape(data)}\n`);
-    } else if (name === 'warning' || name === 'error' || name === 'notice') err.write(`${name}: ${unescape(data)}\n`);
+      if (verbose()) err.write(`debug: ${unescapeData(data)}\n`);
+    } else if (name === 'warning' || name === 'error' || name === 'notice')
+      err.write(`${name}: ${unescapeData(data)}\n`);
     const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
     cb?.();
     return true;

@@ -45,7 +45,8 @@ Smoke test:
   --runtime R            node (default), wasmedge, crun-wasmedge, wasmtime; repeat or comma-separate
   --allow-incompatible R a runtime whose known incompatibility does not fail the run
 Other:
-  --work-dir DIR (default .wasm-build)       --json (print the result as JSON)     --verbose     -h, --help`;
+  --work-dir DIR (default .wasm-build)       --json (print the result as JSON)     --verbose     -h, --help
+  -V, --version          wasm-build's version and the versions of the tools it would use`;
 
 const FLAG_OF: Record<string, string> = {
   manifestPath: '<crate-dir>',
@@ -111,7 +112,7 @@ export interface PromoteCommand {
 }
 
 export interface CliCommand {
-  kind: 'pipeline' | 'verify' | 'promote' | 'help';
+  kind: 'pipeline' | 'verify' | 'promote' | 'help' | 'version';
   options?: PipelineOptions;
   /** `--no-tag`: push by digest only. */
   noTag?: boolean;
@@ -140,6 +141,7 @@ export function parseCli(argv: string[]): CliCommand {
   const json = !!v.json;
   const verbose = !!v.verbose;
   if (v.help) return { kind: 'help', json, verbose };
+  if (v.version) return { kind: 'version', json, verbose };
   if (positionals[0] === 'verify') {
     if (positionals.length !== 2)
       throw new UserError('wasm-build verify takes one module path', { fix: 'wasm-build verify path/to/module.wasm' });
@@ -304,6 +306,7 @@ function parse(argv: string[]) {
       json: b,
       verbose: b,
       help: { ...b, short: 'h' },
+      version: { ...b, short: 'V' },
     },
   });
 }

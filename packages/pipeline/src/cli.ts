@@ -14,6 +14,7 @@ import { runPipeline } from './pipeline.ts';
 import { enforceChecks, verifyModule } from './steps/verify.ts';
 import { renderStageTable, renderVerify } from './table.ts';
 import { readModule } from './verify-bytes.ts';
+import { versionReport } from './version.ts';
 
 async function verifyCommand(cmd: CliCommand): Promise<number> {
   const file = cmd.file!;
@@ -108,6 +109,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (cmd.kind === 'help') {
     console.log(USAGE);
+    return 0;
+  }
+  if (cmd.kind === 'version') {
+    console.log(await versionReport());
     return 0;
   }
   try {
