@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useLocalRegistry } from './helpers/registry.ts';
-import { ROOT } from './helpers/run-action.ts';
+import { ROOT, startAction } from './helpers/run-action.ts';
 import { type StallProxy, startStallProxy } from './helpers/stall-proxy.ts';
-import { startAction } from './helpers/start-action.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
 
 const USER = { username: 'ci', password: 'signal-S3CRET-pw' };

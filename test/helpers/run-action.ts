@@ -1,11 +1,10 @@
 // Runs an action's dist/index.cjs exactly as the runner does: every input as INPUT_<NAME> (defaults from its
 // action.yml), and the files behind GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_PATH, GITHUB_ENV in a temp dir.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { collect } from './child.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 /** What `${{ github.token }}` input defaults become under runAction (the runner gives the job's token). */
@@ -36,16 +35,26 @@ export function parseOutputFile(text: string): Record<string, string> {
   return out;
 }
 
+export interface StartedAction {
+  child: ChildProcess;
+  /** The environment it runs with: INPUT_*, RUNNER_TEMP, the GITHUB_* files. */
+  env: Record<string, string>;
+  /** Everything printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves when it exits, with what it wrote; `code` is null when a signal killed it. */
+  done: Promise<ActionRun & { signal: NodeJS.Signals | null }>;
+}
+
 /**
- * Runs `action` (a directory under actions/, or '.' for the root action, whose composite step runs
- * actions/wasm-build/dist/index.cjs) with `inputs`, in `cwd` (default the repo root). Asynchronous, so that a
- * loopback server in the test's own process keeps answering while the action runs.
+ * Starts `action` (a directory under actions/, or '.' for the root action) as the runner does, in `cwd` (default the
+ * repo root), and hands back the process, so a test can signal it mid-run (the runner cancels a step with SIGINT,
+ * then SIGTERM). Inputs not given get their action.yml default; `${{ github.token }}` becomes a stand-in token.
  */
-export async function runAction(
+export function startAction(
   action: string,
   inputs: Record<string, string>,
   o: { toolCache?: string; cwd?: string; env?: Record<string, string> } = {},
-): Promise<ActionRun> {
+): StartedAction {
   const dir = join(ROOT, action === '.' ? '' : `actions/${action}`);
   const yml = parse(readFileSync(join(dir, 'action.yml'), 'utf8')) as {
     inputs: Record<string, { default?: string }>;
@@ -57,7 +66,7 @@ export async function runAction(
   const tmp = mkdtempSync(join(tmpdir(), 'action-'));
   const files = { GITHUB_OUTPUT: 'output', GITHUB_STEP_SUMMARY: 'summary', GITHUB_PATH: 'path', GITHUB_ENV: 'env' };
   const env: Record<string, string> = {};
-  for (const [k, key] of Object.entries(process.env)) if (key !== undefined && !k.startsWith('INPUT_')) env[k] = key;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('INPUT_')) env[k] = v;
   for (const [name, f] of Object.entries(files)) {
     env[name] = join(tmp, f);
     writeFileSync(env[name], '');
@@ -72,15 +81,40 @@ export async function runAction(
     RUNNER_TOOL_CACHE: o.toolCache ?? mkdtempSync(join(tmpdir(), 'tool-cache-')),
     ...o.env,
   });
-  const { code, stdout, stderr } = await collect(
-    spawn(process.execPath, [main], { cwd: o.cwd ?? ROOT, env, timeout: 170_000 }),
+  const child = spawn(process.execPath, [main], { cwd: o.cwd ?? ROOT, env, timeout: 170_000 });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr.on('data', (c) => {
+    stderr += c;
+  });
+  const done = new Promise<ActionRun & { signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) =>
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        outputs: parseOutputFile(readFileSync(env.GITHUB_OUTPUT, 'utf8')),
+        summary: readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8'),
+        path: readFileSync(env.GITHUB_PATH, 'utf8').split('\n').filter(Boolean),
+      }),
+    ),
   );
-  return {
-    code,
-    stdout,
-    stderr,
-    outputs: parseOutputFile(readFileSync(env.GITHUB_OUTPUT, 'utf8')),
-    summary: readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8'),
-    path: readFileSync(env.GITHUB_PATH, 'utf8').split('\n').filter(Boolean),
-  };
+  return { child, env, output: () => stdout + stderr, done };
+}
+
+/**
+ * Runs `action` to its end (`startAction`) and returns what it wrote. Asynchronous, so that a loopback server in the
+ * test's own process keeps answering while the action runs.
+ */
+export async function runAction(
+  action: string,
+  inputs: Record<string, string>,
+  o: { toolCache?: string; cwd?: string; env?: Record<string, string> } = {},
+): Promise<ActionRun> {
+  const { signal: _signal, ...run } = await startAction(action, inputs, o).done;
+  return run;
 }
