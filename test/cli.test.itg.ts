@@ -9,6 +9,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { CORPUS } from './helpers/corpus.ts';
 import { useLocalRegistry } from './helpers/registry.ts';
+import { runCli } from './helpers/run-action.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
 
 // A free port on loopback, so nothing listens there (fetch refuses some low ports, such as 1, outright).
@@ -22,15 +23,7 @@ const all = requireTools('CLI end-to-end tests', {
   'docker-registry': HAVE.registry,
 });
 
-function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/wasm-build.js'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    timeout: 170_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr };
-}
+const cli = runCli;
 
 const NO_STACK = /\n\s+at .+:\d+:\d+/;
 

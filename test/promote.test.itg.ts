@@ -1,16 +1,15 @@
 // Tags only what passed (issue 14, item 7), through the real CLI against a real registry on 127.0.0.1: the pipeline
 // pushes by digest, smoke-tests, and only then tags; `--no-tag` and `wasm-build promote` split that across jobs as
 // release.yml does. Debian Rust, wasm-opt, docker-registry, skopeo, node:wasi.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseImageRef, RegistryClient } from '@wasm-build/oci';
 import { describe, expect, it } from 'vitest';
 import { useLocalRegistry } from './helpers/registry.ts';
+import { runCli } from './helpers/run-action.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const all = requireTools('tag-after-smoke tests', {
   'cargo +debian': HAVE.debianRust,
   'wasm-opt': HAVE.wasmOpt,
@@ -18,14 +17,7 @@ const all = requireTools('tag-after-smoke tests', {
   'docker-registry': HAVE.registry,
 });
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/wasm-build.js'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 170_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr };
-}
+const cli = runCli;
 
 const tagsOf = (image: string) => new RegistryClient(parseImageRef(image)).tags();
 

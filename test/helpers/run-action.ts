@@ -1,6 +1,6 @@
 // Runs an action's dist/index.cjs exactly as the runner does: every input as INPUT_<NAME> (defaults from its
 // action.yml), and the files behind GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_PATH, GITHUB_ENV in a temp dir.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -117,4 +117,18 @@ export async function runAction(
 ): Promise<ActionRun> {
   const { signal: _signal, ...run } = await startAction(action, inputs, o).done;
   return run;
+}
+
+/**
+ * Runs the CLI (bin/wasm-build.js) from the repo root to its end, with `env` on top of this process's. Synchronous:
+ * use it only when no server in this process must answer the CLI meanwhile.
+ */
+export function runCli(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/wasm-build.js'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 170_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr };
 }
