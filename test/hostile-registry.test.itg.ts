@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { UserError } from '@wasm-build/kit';
+import { memoryLog, UserError } from '@wasm-build/kit';
 import {
   buildImage,
   entrypointModule,
@@ -18,6 +18,7 @@ import {
   type RegistryOptions,
   readBack,
   readLayoutImage,
+  tagImage,
   writeLayout,
 } from '@wasm-build/oci';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -510,6 +511,99 @@ describe('hostile registry: pullImage', () => {
         `Registry ${s.address} served a manifest for ${s.address}/itg/app@${honest.manifest.digest} that hashes to ${evil.manifest.digest}`,
       );
       expect(s.puts()).toEqual([]);
+    });
+
+    describe('read-back by HEAD: the layer we built is proven without downloading it', () => {
+      const ref: ImageRef = { registry: '', repository: 'itg/app' };
+      const configDigest = () =>
+        (JSON.parse(honest.manifest.bytes.toString()) as { config: { digest: string } }).config.digest;
+      const expected = () => ({
+        digest: honest.manifest.digest,
+        wasmDigest: sha256(WASM),
+        entrypoint: '/app.wasm',
+        layerDigest: layerDigest(),
+        configDigest: configDigest(),
+      });
+      const tag = (s: HostileRegistry) =>
+        tagImage(
+          { ref: { ...ref, registry: s.address }, expected: expected(), tags: ['v2'], retry: FAST.retry },
+          memoryLog(),
+        );
+
+      it('control: an honest registry proves it with a HEAD of the layer and no GET of it, then tags', async () => {
+        const s = await hostile();
+        const r = await tag(s);
+        expect(r.proof.layerProof).toBe('head');
+        const layerRequests = s.log.filter((l) => l.url === blobPath(layerDigest()));
+        expect(layerRequests.map((l) => l.method)).toEqual(['HEAD']);
+        expect(s.puts().map((l) => l.url)).toEqual([manifestPath('v2')]);
+        // The smoke test's fetch is the only GET of the layer, checked as a pull checks it, and done once.
+        const img = await r.proof.runnable();
+        expect(await r.proof.runnable()).toBe(img);
+        expect(sha256(await entrypointModule(img))).toBe(sha256(WASM));
+        expect(s.log.filter((l) => l.url === blobPath(layerDigest())).map((l) => l.method)).toEqual(['HEAD', 'GET']);
+      });
+
+      it.each<[string, (size: number) => Answer, (s: HostileRegistry, size: number) => string]>([
+        [
+          'a wrong Content-Length',
+          (size) => ({ body: honest.blobs.get(layerDigest())!, contentLength: size + 1 }),
+          (s, size) =>
+            `Registry ${s.address} answered HEAD of blob ${layerDigest()} of ${s.address}/itg/app with Content-Length ${size + 1}, but its descriptor says ${size}`,
+        ],
+        [
+          'a wrong Docker-Content-Digest',
+          () => ({
+            body: honest.blobs.get(layerDigest())!,
+            headers: { 'docker-content-digest': sha256(Buffer.from('another layer')) },
+          }),
+          (s) =>
+            `Registry ${s.address} answered HEAD of blob ${layerDigest()} of ${s.address}/itg/app with Docker-Content-Digest ${sha256(Buffer.from('another layer'))}`,
+        ],
+        [
+          'an invalid Docker-Content-Digest',
+          () => ({ body: honest.blobs.get(layerDigest())!, headers: { 'docker-content-digest': 'sha256:../../x' } }),
+          (s) =>
+            `Registry ${s.address} sent an invalid Docker-Content-Digest "sha256:../../x" for blob ${layerDigest()} of ${s.address}/itg/app`,
+        ],
+        [
+          'a 404',
+          () => ({ status: 404, body: '{"errors":[{"code":"BLOB_UNKNOWN"}]}' }),
+          (s) => `Blob ${layerDigest()} of ${s.address}/itg/app not found in the registry`,
+        ],
+      ])('a layer HEAD answering %s fails in one line, and no tag is written', async (_what, lie, message) => {
+        const s = await hostile();
+        const size = honest.blobs.get(layerDigest())!.length;
+        s.fault = (r) => (r.method === 'HEAD' && r.path === blobPath(layerDigest()) ? lie(size) : undefined);
+        const e = await userError(tag(s));
+        expect(e.message).toBe(message(s, size));
+        expect(e.fix).toMatch(/push (it|the image) again/);
+        expect(s.puts()).toEqual([]);
+        expect(s.log.filter((l) => l.method === 'GET' && l.url === blobPath(layerDigest()))).toEqual([]);
+      });
+
+      it('refuses a manifest that names another layer than the one built, before any blob request', async () => {
+        const s = await hostile();
+        const other = sha256(Buffer.from('another layer'));
+        const e = await userError(
+          readBack({ ...ref, registry: s.address }, { ...expected(), layerDigest: other }, FAST),
+        );
+        expect(e.message).toBe(
+          `Read-back of ${s.address}/itg/app: the layer digest is ${layerDigest()}, expected ${other}`,
+        );
+        expect(s.log.filter((l) => l.url === blobPath(layerDigest()))).toEqual([]);
+      });
+
+      it('downloads and hashes the layer when its HEAD gives no Content-Length (no size proven)', async () => {
+        const s = await hostile();
+        s.fault = (r) =>
+          r.method === 'HEAD' && r.path === blobPath(layerDigest())
+            ? { body: honest.blobs.get(layerDigest())!, contentLength: null }
+            : undefined;
+        const proof = await readBack({ ...ref, registry: s.address }, expected(), FAST);
+        expect(proof.layerProof).toBe('download');
+        expect(sha256(proof.wasm!)).toBe(sha256(WASM));
+      });
     });
 
     it('a pull without a layout dir writes nothing; with one, only that dir, and it reads back', async () => {

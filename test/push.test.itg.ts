@@ -1,5 +1,6 @@
 // Pushes to a real docker-registry on 127.0.0.1 with htpasswd auth, through a fault-injecting loopback proxy where a
-// test needs one: credentials, 401, retries on 503, no tag after a failed push, no blob uploaded twice. buildx and
+// test needs one: credentials, 401, retries on 503, no tag after a failed push, no blob uploaded (or layer
+// downloaded) twice. buildx and
 // oras run the same push where they exist (GitHub's runners, e2e.yml); here each says why it skipped.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { memoryLog } from '@wasm-build/kit';
 import { buildImage, type Credentials, parseImageRef, pushImage, RegistryClient, writeLayout } from '@wasm-build/oci';
 import { afterEach, describe, expect, it } from 'vitest';
 import { corpusFile } from './helpers/corpus.ts';
-import { type FaultProxy, startFaultProxy } from './helpers/fault-proxy.ts';
+import { bytesSent, type FaultProxy, startFaultProxy } from './helpers/fault-proxy.ts';
 import { useLocalRegistry } from './helpers/registry.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
 
@@ -131,6 +132,12 @@ describe.runIf(ready)('push to a registry with htpasswd auth', () => {
     expect(first.bytesUploaded).toBeGreaterThan(0);
     expect([second.bytesUploaded, second.blobsUploaded, second.blobsPresent]).toEqual([0, 0, 2]);
     expect(proxy.log.slice(seen).filter((l) => /^POST .*\/blobs\/uploads\//.test(l.line))).toEqual([]);
+    // The read-back proves the layer by a HEAD: the re-push downloads the manifest and config, not the layer.
+    const layer = proxy.log.slice(seen).filter((l) => l.path === `/v2/itg/twice/blobs/${o.img.layer.digest}`);
+    expect(layer.filter((l) => l.method === 'GET')).toEqual([]);
+    expect(layer.filter((l) => l.method === 'HEAD' && l.status === 200).length).toBeGreaterThanOrEqual(2);
+    expect(bytesSent(proxy.log.slice(seen))).toBeLessThan(4096);
+    expect(second.proof.layerProof).toBe('head');
   });
 
   it('reads the docker config for the read-back when no login is given', async () => {

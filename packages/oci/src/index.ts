@@ -12,5 +12,6 @@ export * from './push-oras.ts';
 export * from './push-skopeo.ts';
 export * from './push-types.ts';
 export * from './reference.ts';
+export * from './referrers.ts';
 export * from './registry.ts';
 export * from './tar.ts';

@@ -7,7 +7,9 @@ import { LIMITS } from './limits.ts';
 import {
   checkDescriptor,
   checkManifestDescriptors,
+  type ImageConfig,
   type ParsedIndex,
+  type ParsedManifest,
   parseImageConfig,
   parseManifest,
 } from './manifest.ts';
@@ -90,22 +92,36 @@ function pickWasm(index: ParsedIndex, where: string): Descriptor {
 }
 
 /**
- * Builds a `RunnableImage` from a manifest (`served`: its Content-Type or descriptor media type) and a source:
- * config (Entrypoint, Cmd, Env, WorkingDir), layers, annotations; what a pull, a layout read and the push's
- * read-back share. An index is resolved to its `wasi/wasm` manifest (fetched as a manifest; a nested index is
- * refused). Before anything is fetched every descriptor is checked (`checkManifestDescriptors`: media types for
- * each position, digests, sizes, layer count); whatever the source returns must have its descriptor's size and
- * digest. `blobs`, when given, collects every manifest and blob read (to write a layout).
+ * An image's manifest and config, read and checked, with no layer fetched yet: what the push's read-back proves
+ * from, and what `runnableFromHead` completes into a `RunnableImage` when the layers are needed.
+ */
+export interface ImageHead {
+  /** Digest of the image manifest (the `wasi/wasm` child's when the reference named an index). */
+  digest: string;
+  /** The image manifest's bytes, as served. */
+  manifestBytes: Buffer;
+  manifest: ParsedManifest;
+  /** The config blob's bytes (checked against its descriptor) and the config as read. */
+  configBytes: Buffer;
+  config: ImageConfig;
+}
+
+/**
+ * Reads a manifest (`served`: its Content-Type or descriptor media type) and its config from `source`, without any
+ * layer: an index is resolved to its `wasi/wasm` manifest (fetched as a manifest; a nested index is refused); every
+ * descriptor is checked before anything is fetched (`checkManifestDescriptors`: media types for each position,
+ * digests, sizes, layer count); the config must have its descriptor's size and digest. `blobs`, when given, collects
+ * the manifest and config read (to write a layout).
  * @throws UserError naming `where`: see `parseManifest`, `checkManifestDescriptors`, `parseImageConfig`, and what
  *   the source throws.
  */
-export async function runnableFromManifest(
+export async function readImageHead(
   manifestBytes: Buffer,
   source: ImageSource,
   where: string,
   blobs?: Map<string, Uint8Array>,
   served?: string,
-): Promise<RunnableImage> {
+): Promise<ImageHead> {
   let bytes = manifestBytes;
   let m = parseManifest(bytes, where, served);
   if (m.kind === 'index') {
@@ -133,10 +149,27 @@ export async function runnableFromManifest(
     m = child;
   }
   checkManifestDescriptors(m, where);
-  blobs?.set(digestOf(bytes), bytes);
+  const digest = digestOf(bytes);
+  blobs?.set(digest, bytes);
   const configBytes = checkAgainst(await source.blob(m.config), m.config, 'config', where);
   blobs?.set(m.config.digest, configBytes);
   const config = parseImageConfig(configBytes, where);
+  return { digest, manifestBytes: bytes, manifest: m, configBytes, config };
+}
+
+/**
+ * Completes an `ImageHead` into a `RunnableImage`: fetches each layer from `source` in order, each of which must
+ * have its descriptor's size and digest (what `registrySource` checks while streaming, and `checkAgainst` again
+ * here whatever the source). `blobs`, when given, collects every layer read.
+ * @throws UserError naming `where` for a layer of another size or digest, and what the source throws.
+ */
+export async function runnableFromHead(
+  head: ImageHead,
+  source: ImageSource,
+  where: string,
+  blobs?: Map<string, Uint8Array>,
+): Promise<RunnableImage> {
+  const { manifest: m, config } = head;
   const layers: RunnableImage['layers'] = [];
   for (const l of m.layers) {
     const b = checkAgainst(await source.blob(l), l, 'layer', where);
@@ -144,7 +177,7 @@ export async function runnableFromManifest(
     layers.push({ mediaType: l.mediaType, digest: l.digest, bytes: b });
   }
   return {
-    digest: digestOf(bytes),
+    digest: head.digest,
     platform: `${config.os}/${config.architecture}`,
     entrypoint: config.config?.Entrypoint ?? [],
     cmd: config.config?.Cmd ?? [],
@@ -153,6 +186,27 @@ export async function runnableFromManifest(
     annotations: m.annotations,
     layers,
   };
+}
+
+/**
+ * Builds a `RunnableImage` from a manifest (`served`: its Content-Type or descriptor media type) and a source:
+ * config (Entrypoint, Cmd, Env, WorkingDir), layers, annotations; what a pull, a layout read and the push's
+ * read-back share. `readImageHead` reads and checks the manifest and config, `runnableFromHead` the layers: an
+ * index is resolved to its `wasi/wasm` manifest; every descriptor is checked before anything is fetched; whatever
+ * the source returns must have its descriptor's size and digest. `blobs`, when given, collects every manifest and
+ * blob read (to write a layout).
+ * @throws UserError naming `where`: see `parseManifest`, `checkManifestDescriptors`, `parseImageConfig`, and what
+ *   the source throws.
+ */
+export async function runnableFromManifest(
+  manifestBytes: Buffer,
+  source: ImageSource,
+  where: string,
+  blobs?: Map<string, Uint8Array>,
+  served?: string,
+): Promise<RunnableImage> {
+  const head = await readImageHead(manifestBytes, source, where, blobs, served);
+  return runnableFromHead(head, source, where, blobs);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, rmSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { Build } from '@docker/actions-toolkit/lib/buildx/build.js';
 import { Context } from '@docker/actions-toolkit/lib/context.js';
 import {
@@ -70,17 +70,59 @@ export interface BackendProbe {
   onPath(tool: 'oras' | 'skopeo'): Promise<boolean>;
 }
 
-/** Probes with the toolkit's `Buildx` (isAvailable, version) and `oras version` / `skopeo --version`. */
-export function machineProbe(buildx = new Buildx()): BackendProbe {
+let sharedProbe: BackendProbe | undefined;
+
+/**
+ * Probes with the toolkit's `Buildx` (isAvailable, version) and `oras version` / `skopeo --version`, each at most
+ * once: what a probe learned is kept for the rest of the run (the same promise is answered to every later caller).
+ * Without `buildx` it returns one probe shared by the whole process, so every stage and front door that asks again
+ * runs no second command. Nothing runs until a method is called (`chooseBackend` calls none for an explicit backend).
+ */
+export function machineProbe(buildx?: Buildx): BackendProbe {
+  if (!buildx) {
+    sharedProbe ??= machineProbe(new Buildx());
+    return sharedProbe;
+  }
+  let version: Promise<string | undefined> | undefined;
+  const found = new Map<string, Promise<boolean>>();
   return {
-    buildxVersion: async () => ((await buildx.isAvailable().catch(() => false)) ? buildx.version() : undefined),
-    onPath: async (tool) => {
-      const r = await exec
-        .run({ command: tool, args: [tool === 'oras' ? 'version' : '--version'] })
-        .catch(() => undefined);
-      return r?.exitCode === 0;
+    buildxVersion: () => {
+      version ??= (async () => ((await buildx.isAvailable().catch(() => false)) ? buildx.version() : undefined))();
+      return version;
+    },
+    onPath: (tool) => {
+      let p = found.get(tool);
+      if (!p) {
+        p = exec
+          .run({ command: tool, args: [tool === 'oras' ? 'version' : '--version'] })
+          .then((r) => r.exitCode === 0)
+          .catch(() => false);
+        found.set(tool, p);
+      }
+      return p;
     },
   };
+}
+
+/**
+ * The first executable file named `tool` in `PATH` (a directory list separated by `:`), found by looking at the
+ * file system only: no command runs. For an explicit backend, where no probe should run; a broken binary found
+ * here fails at the push with its own error. Returns its absolute path, or undefined when there is none.
+ */
+export function findOnPath(tool: string, path = process.env.PATH ?? ''): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    if (!dir || !isAbsolute(dir)) continue;
+    const file = join(dir, tool);
+    try {
+      if (statSync(file).isFile()) {
+        accessSync(file, constants.X_OK);
+        return file;
+      }
+    } catch {
+      // Not here (missing, not executable, unreadable directory): look on.
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -122,6 +164,11 @@ export interface PushOptions {
   /** Path of the oras or skopeo binary; default its name. */
   tool?: string;
   buildx?: Buildx;
+  /**
+   * The buildx version a probe already found (`BackendProbe.buildxVersion` for `backend: auto`), so it is not asked
+   * again; default: `buildx version` runs once, to refuse a buildx older than 0.12.
+   */
+  buildxVersion?: string;
   /** Retries of the push command and of each registry request; default 4 attempts, 500 ms doubling. */
   retry?: RetryPolicy;
 }
@@ -147,7 +194,10 @@ export interface PushResult {
 /**
  * Pushes an image and proves it: the push tool copies it by digest (retrying 429, 5xx and reset connections with
  * backoff, a bounded number of times), the registry's copy is read back by digest (digest, `wasi/wasm`, the
- * compat-smart annotation, the module's sha256), and only then is each tag PUT to that manifest. With `tags: []`
+ * compat-smart annotation, and the layer: for skopeo and oras, which copy our layout byte for byte, the manifest must
+ * name the layer we built and a HEAD must answer its size and digest, so nothing but the manifest and config is
+ * downloaded; for buildx, which builds its own layer, the layer is downloaded and the module's sha256 checked), and
+ * only then is each tag PUT to that manifest. `proof.runnable()` fetches the layer for a smoke test, once. With `tags: []`
  * the image is pushed by digest only, to be tagged by `tagImage` once it passed its smoke tests. A push that fails
  * or does not prove leaves no tag; credentials given as options live in a 0600 file deleted afterwards.
  *
@@ -174,7 +224,7 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
     let blobsPresent: number | undefined;
     if (o.backend === 'buildx') {
       const buildx = o.buildx ?? new Buildx();
-      log.info(`docker buildx ${await checkBuildxVersion(buildx)}`);
+      log.info(`docker buildx ${await checkBuildxVersion(buildx, o.buildxVersion)}`);
       build = new Build({ buildx });
       writeFileSync(join(scratch, `${o.name}.wasm`), o.wasm);
       writeFileSync(join(scratch, 'Dockerfile'), wasmDockerfile(o.name));
@@ -236,9 +286,12 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
         fix: 'Use buildx 0.12 or later, or set backend: oras or skopeo',
       });
     }
+    // skopeo and oras copy the layout byte for byte: the layer is the one we built, proven by the manifest naming
+    // it and a HEAD, not downloaded. buildx builds its own layer, so its content is proven by downloading it.
+    const built = build ? {} : { layerDigest: o.image.layer.digest, configDigest: o.image.config.digest };
     const proof = await readBack(
       repo,
-      { digest, wasmDigest: o.image.wasmDigest, entrypoint: o.image.entrypoint },
+      { digest, wasmDigest: o.image.wasmDigest, entrypoint: o.image.entrypoint, ...built },
       client,
     );
     await writeTags(client, proof, o.tags);
@@ -284,7 +337,9 @@ export interface TagOptions {
 /**
  * Promotes an image that was pushed by digest: reads it back by digest and proves it again (digest, `wasi/wasm`,
  * the compat-smart annotation, a single layer holding the module with the expected sha256), then PUTs the served
- * manifest bytes under each tag. This is the last step of a release, after the smoke tests passed: until it runs,
+ * manifest bytes under each tag. With `expected.layerDigest` (the pipeline's tag step: the layer the push proved)
+ * the layer is proven by a HEAD and not downloaded; without it (`promote`, which knows the module's sha256 only)
+ * it is downloaded and the module hashed (`readBack`). This is the last step of a release, after the smoke tests passed: until it runs,
  * no tag points at the image. Returns the proof and the tags written.
  *
  * @throws UserError from the read-back (what differed, or the registry's error) or for an invalid tag; no tag is

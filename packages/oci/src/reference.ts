@@ -1,4 +1,4 @@
-import { UserError } from '@wasm-build/kit';
+import { UserError } from '@wasm-build/kit/errors';
 
 /** A parsed image reference: `registry/repository[:tag][@digest]`. */
 export interface ImageRef {

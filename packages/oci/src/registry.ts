@@ -3,8 +3,14 @@ import { checkDigest, type DigestAlgorithm, digestOf, isDigest } from './digest.
 import { type Credentials, dockerConfigCredentials } from './docker-config.ts';
 import { LIMITS } from './limits.ts';
 import { parseManifest } from './manifest.ts';
-import { MANIFEST_ACCEPT, WASM_PLATFORM, WASM_VARIANT, WASM_VARIANT_ANNOTATION } from './media-types.ts';
-import { type RunnableImage, registrySource, runnableFromManifest } from './pull.ts';
+import {
+  MANIFEST_ACCEPT,
+  MEDIA_TYPE_INDEX,
+  WASM_PLATFORM,
+  WASM_VARIANT,
+  WASM_VARIANT_ANNOTATION,
+} from './media-types.ts';
+import { type RunnableImage, readImageHead, registrySource, runnableFromHead } from './pull.ts';
 import { formatImageRef, type ImageRef, isLoopbackRegistry } from './reference.ts';
 import { forEachTarEntry, layerTarStream } from './tar.ts';
 
@@ -24,7 +30,7 @@ export interface RegistryOptions {
 }
 
 interface Req {
-  method?: 'GET' | 'HEAD' | 'PUT';
+  method?: 'GET' | 'HEAD' | 'PUT' | 'POST';
   accept?: string;
   body?: Uint8Array;
   contentType?: string;
@@ -272,7 +278,7 @@ export class RegistryClient {
         }
         if (res.status === 401 || res.status === 403) {
           await discard(res);
-          const verb = r.method === 'PUT' ? 'push to' : 'read';
+          const verb = r.method === 'PUT' || r.method === 'POST' ? 'push to' : 'read';
           const why =
             res.status === 401
               ? `refused the credentials (401)${this.credentials ? '' : '; none were given'}`
@@ -411,7 +417,9 @@ export class RegistryClient {
     }
     const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     if (!params.realm) return false;
-    const scope = params.scope ?? `repository:${this.ref.repository}:${method === 'PUT' ? 'pull,push' : 'pull'}`;
+    const scope =
+      params.scope ??
+      `repository:${this.ref.repository}:${method === 'PUT' || method === 'POST' ? 'pull,push' : 'pull'}`;
     if (this.token && scope === this.tokenScope) return false;
     const url = checkTokenRealm(this.base, params.realm, this.ref.registry);
     if (params.service) url.searchParams.set('service', params.service);
@@ -579,7 +587,12 @@ export class RegistryClient {
     );
   }
 
-  /** True when the registry already holds the blob (HEAD /blobs/DIGEST answers 200). @throws UserError for an invalid digest. */
+  /**
+   * True when the registry already holds the blob (HEAD /blobs/DIGEST answers 2xx), false otherwise; reads no body.
+   * For what a push may skip uploading; the read-back uses `blobHead`, which also checks size and digest.
+   * @throws UserError for an invalid digest, and what every request may throw (unreachable, timeout, 401/403).
+   * Source: OCI distribution-spec v1.1 spec.md "Checking if content exists in the registry".
+   */
   async blobExists(digest: string): Promise<boolean> {
     checkDigest(digest, `a blob request to ${this.name()}`);
     return this.call(`/blobs/${digest}`, { method: 'HEAD' }, async (res) => {
@@ -589,11 +602,76 @@ export class RegistryClient {
   }
 
   /**
-   * PUTs manifest bytes under `reference` (a tag): how a proven image is tagged after a push by digest.
+   * HEADs a blob and checks what the registry says of it without downloading it: status 200, `Content-Length`
+   * equal to `size` (the descriptor's, bytes), and `Docker-Content-Digest` equal to `digest` when sent. Returns the
+   * size and digest the headers gave; `size` is undefined when the answer carries no usable Content-Length (none,
+   * or a non-identity Content-Encoding), which proves nothing about the size: the caller must then GET the blob.
+   * Redirects (to storage) are followed as for a GET, without the login on another origin.
+   * @throws UserError for an invalid digest, not found (404), another status, an invalid or mismatching
+   *   Content-Length or Docker-Content-Digest (naming the registry, the blob, the value sent and the expected one),
+   *   and what every request may throw (unreachable, timeout, 401/403, 429/5xx after retries).
+   * Source: OCI distribution-spec v1.1 spec.md "Checking if content exists in the registry" (HEAD
+   * /v2/NAME/blobs/DIGEST: 200 when present, 404 when not; `Content-Length` and `Docker-Content-Digest` headers).
+   */
+  async blobHead(digest: string, size: number): Promise<{ size?: number; headerDigest?: string }> {
+    checkDigest(digest, `a blob request to ${this.name()}`);
+    const name = this.name();
+    const registry = this.ref.registry;
+    const fix = 'The registry is serving other content than the image describes; push the image again';
+    return this.call(`/blobs/${digest}`, { method: 'HEAD' }, async (res) => {
+      await discard(res);
+      if (res.status === 404) {
+        throw new UserError(`Blob ${digest} of ${name} not found in the registry`, {
+          fix: 'The image is incomplete in the registry; push it again',
+        });
+      }
+      if (res.status !== 200) {
+        throw new UserError(`Registry ${registry} answered ${res.status} for HEAD of blob ${digest} of ${name}`, {
+          fix: 'A registry answers 200 or 404 here (distribution-spec "Checking if content exists"); check the registry',
+        });
+      }
+      const header = res.headers.get('docker-content-digest') ?? undefined;
+      if (header !== undefined) {
+        if (!isDigest(header)) {
+          throw new UserError(
+            `Registry ${registry} sent an invalid Docker-Content-Digest ${JSON.stringify(header.slice(0, 200))} for blob ${digest} of ${name}`,
+            { fix },
+          );
+        }
+        if (header !== digest) {
+          throw new UserError(
+            `Registry ${registry} answered HEAD of blob ${digest} of ${name} with Docker-Content-Digest ${header}`,
+            { fix },
+          );
+        }
+      }
+      const encoded = (res.headers.get('content-encoding') ?? 'identity') !== 'identity';
+      const declared = encoded ? null : res.headers.get('content-length');
+      if (declared === null) return { headerDigest: header };
+      if (!/^\d{1,16}$/.test(declared)) {
+        throw new UserError(
+          `Registry ${registry} sent an invalid Content-Length ${JSON.stringify(declared.slice(0, 100))} for HEAD of blob ${digest} of ${name}`,
+          { fix },
+        );
+      }
+      const n = Number(declared);
+      if (n !== size) {
+        throw new UserError(
+          `Registry ${registry} answered HEAD of blob ${digest} of ${name} with Content-Length ${n}, but its descriptor says ${size}`,
+          { fix },
+        );
+      }
+      return { size: n, headerDigest: header };
+    });
+  }
+
+  /**
+   * PUTs manifest bytes under `reference` (a tag, or a digest): how a proven image is tagged after a push by digest,
+   * and how a referrer is pushed. Returns the answer's headers (`OCI-Subject`, `Docker-Content-Digest`), unchecked.
    * @throws UserError for an invalid tag, a manifest over `LIMITS.manifestBytes`, and the registry's status when it
    *   refuses.
    */
-  async putManifest(reference: string, bytes: Uint8Array, mediaType: string): Promise<void> {
+  async putManifest(reference: string, bytes: Uint8Array, mediaType: string): Promise<Headers> {
     if (!isDigest(reference) && !TAG.test(reference)) {
       throw new UserError(`Invalid tag ${JSON.stringify(reference.slice(0, 200))} for ${this.name()}`, {
         fix: 'A tag is letters, digits, _ . - (at most 128), not starting with . or -',
@@ -607,13 +685,14 @@ export class RegistryClient {
         },
       );
     }
-    await this.call(`/manifests/${reference}`, { method: 'PUT', body: bytes, contentType: mediaType }, async (res) => {
+    return this.call(`/manifests/${reference}`, { method: 'PUT', body: bytes, contentType: mediaType }, async (res) => {
       await discard(res);
       if (res.status !== 201 && !res.ok) {
         throw new UserError(`Registry ${this.ref.registry} answered ${res.status} when tagging ${reference}`, {
           fix: 'Check that the credentials may push to this repository',
         });
       }
+      return res.headers;
     });
   }
 
@@ -640,6 +719,142 @@ export class RegistryClient {
       return tags as string[];
     });
   }
+
+  /**
+   * True when `reference` (a tag or digest) names a manifest here (HEAD /manifests/REF answers 2xx), false for 404.
+   * @throws UserError for an invalid reference or any other status, and what every request may throw.
+   */
+  async hasManifest(reference: string): Promise<boolean> {
+    if (!isDigest(reference) && !TAG.test(reference)) {
+      throw new UserError(`Invalid tag or digest ${JSON.stringify(reference.slice(0, 200))} for ${this.name()}`, {
+        fix: 'A tag is letters, digits, _ . - (at most 128); a digest is sha256:<64 hex>',
+      });
+    }
+    return this.call(`/manifests/${reference}`, { method: 'HEAD', accept: MANIFEST_ACCEPT }, async (res) => {
+      await discard(res);
+      if (res.status === 404) return false;
+      if (!res.ok) {
+        throw new UserError(
+          `Registry ${this.ref.registry} answered ${res.status} for HEAD of ${this.name(reference)}`,
+          {
+            fix: 'Check the reference and the registry',
+          },
+        );
+      }
+      return true;
+    });
+  }
+
+  /**
+   * Uploads `bytes` as the blob `digest` unless the registry already holds it: POST /blobs/uploads/, then one PUT of
+   * the whole body to the upload URL with `?digest=` (OCI distribution-spec v1.1 "Pushing a blob monolithically").
+   * The upload URL must stay on the registry's origin and under this repository (the login is sent to it).
+   * Returns whether bytes were sent.
+   * @throws UserError when `bytes` do not hash to `digest` or exceed `LIMITS.layerBytes`, for an upload URL elsewhere,
+   *   a status other than 202/201, a `Docker-Content-Digest` other than `digest`, and what every request may throw.
+   */
+  async pushBlob(digest: string, bytes: Uint8Array): Promise<{ uploaded: boolean }> {
+    checkDigest(digest, `a blob upload to ${this.name()}`);
+    const actual = digestOf(bytes, algorithmOf(digest));
+    if (actual !== digest) {
+      throw new UserError(`Blob for ${this.name()} hashes to ${actual}, not ${digest}`, {
+        fix: 'This is a bug in the caller: compute the digest from the bytes being pushed',
+      });
+    }
+    if (bytes.length > LIMITS.layerBytes) {
+      throw new UserError(`Blob ${digest} is ${bytes.length} bytes, more than the ${LIMITS.layerBytes} allowed`, {
+        fix: 'Push a smaller blob',
+      });
+    }
+    if (await this.blobExists(digest)) return { uploaded: false };
+    const registry = this.ref.registry;
+    const repoPath = new URL(this.base).pathname;
+    const uploadPath = await this.call('/blobs/uploads/', { method: 'POST' }, async (res) => {
+      await discard(res);
+      const location = res.headers.get('location');
+      if (res.status !== 202 || !location) {
+        throw new UserError(
+          `Registry ${registry} answered ${res.status}${location ? '' : ' without a Location'} to starting a blob upload in ${this.ref.repository}`,
+          { fix: 'Check that the credentials may push to this repository' },
+        );
+      }
+      let url: URL;
+      try {
+        url = new URL(location, `${this.base}/blobs/uploads/`);
+      } catch (e) {
+        throw new UserError(`Registry ${registry} sent an invalid upload URL`, { fix: 'Check the registry', cause: e });
+      }
+      if (url.origin !== this.origin || !url.pathname.startsWith(`${repoPath}/blobs/uploads/`)) {
+        throw new UserError(
+          `Registry ${registry} sent an upload URL outside ${this.ref.repository} (${url.origin}${url.pathname.slice(0, 100)})`,
+          {
+            fix: 'Refusing to send the blob and the login elsewhere; check the registry address and its proxy settings',
+          },
+        );
+      }
+      url.searchParams.set('digest', digest);
+      return `${url.pathname.slice(repoPath.length)}${url.search}`;
+    });
+    const totalMs = this.timeoutMs + Math.ceil((bytes.length / LIMITS.minBlobRate) * 1000);
+    await this.call(
+      uploadPath,
+      { method: 'PUT', body: bytes, contentType: 'application/octet-stream' },
+      async (res) => {
+        await discard(res);
+        if (res.status !== 201 && !res.ok) {
+          throw new UserError(`Registry ${registry} answered ${res.status} to the upload of blob ${digest}`, {
+            fix: 'Check that the credentials may push to this repository, and retry',
+          });
+        }
+        const header = res.headers.get('docker-content-digest');
+        if (header !== null && header !== digest) {
+          throw new UserError(
+            `Registry ${registry} stored blob ${digest} as ${JSON.stringify(header.slice(0, 200))} (Docker-Content-Digest)`,
+            { fix: 'The registry rewrote the upload; check the registry' },
+          );
+        }
+      },
+      { totalMs },
+    );
+    return { uploaded: true };
+  }
+
+  /**
+   * GETs /referrers/DIGEST (OCI distribution-spec v1.1 "Listing Referrers"), optionally `?artifactType=`. Returns
+   * undefined when the registry has no referrers API (404, or 200 with a Content-Type other than an OCI index, as
+   * oras-go's `pingReferrers` reads it); else the raw index body (at most `LIMITS.manifestBytes`, unparsed) and the
+   * filters the registry says it applied (`OCI-Filters-Applied`). Pagination (`Link`) is not followed.
+   * @throws UserError for an invalid digest, an oversized body, any other status, and what every request may throw.
+   */
+  async referrers(
+    digest: string,
+    artifactType?: string,
+  ): Promise<{ bytes: Buffer; filtersApplied: string[] } | undefined> {
+    checkDigest(digest, `a referrers request to ${this.name()}`);
+    const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
+    return this.call(`/referrers/${digest}${query}`, { accept: MEDIA_TYPE_INDEX }, async (res, dl) => {
+      const type = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+      if (res.status === 404 || (res.status === 200 && type !== MEDIA_TYPE_INDEX)) {
+        await discard(res);
+        return undefined;
+      }
+      if (!res.ok) {
+        await discard(res);
+        throw new UserError(`Registry ${this.ref.registry} answered ${res.status} for the referrers of ${digest}`, {
+          fix: 'Check the registry',
+        });
+      }
+      const bytes = await this.readBody(res, dl, {
+        what: `the referrers of ${this.name(digest)}`,
+        max: LIMITS.manifestBytes,
+      });
+      const filtersApplied = (res.headers.get('oci-filters-applied') ?? '')
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean);
+      return { bytes, filtersApplied };
+    });
+  }
 }
 
 export interface ReadBackExpectation {
@@ -648,6 +863,15 @@ export interface ReadBackExpectation {
   /** sha256 of the module and its path in the image, e.g. `/hello.wasm`. */
   wasmDigest: string;
   entrypoint: string;
+  /**
+   * The layer digest of the image we built, whose content we know (the module of `wasmDigest` at `entrypoint`):
+   * when given, the manifest must name exactly this layer and a HEAD must answer its size and digest, and the layer
+   * is not downloaded. Without it (buildx built the layer itself; `promote` knows only the module's sha256) the
+   * layer is downloaded and the module in it hashed.
+   */
+  layerDigest?: string;
+  /** The config digest of the image we built: when given, the manifest must name it. */
+  configDigest?: string;
 }
 
 export interface ReadBackProof {
@@ -656,22 +880,55 @@ export interface ReadBackProof {
   platform: string;
   annotations: Record<string, string>;
   layerDigest: string;
-  /** The module's bytes as the registry serves them. */
-  wasm: Buffer;
+  configDigest: string;
+  /**
+   * How the layer was proven: `head` (the manifest names the layer digest we built, and a HEAD answered its size
+   * and digest) or `download` (the layer was downloaded, checked against its digest and size, and the module in it
+   * hashed to `wasmDigest`).
+   */
+  layerProof: 'head' | 'download';
+  /** The module's bytes as the registry serves them, when the layer was downloaded (`layerProof: 'download'`). */
+  wasm?: Buffer;
   /** The manifest's bytes and media type as served, for tagging it without another request. */
   manifest: { bytes: Buffer; mediaType: string };
-  /** The image as read back (process, annotations, layer blobs), ready for the smoke test. */
-  image: RunnableImage;
+  /**
+   * The image as the registry serves it, ready for the smoke test: its layer is fetched at the first call (a GET
+   * checked against the layer's digest and size while streaming, as a pull does) and only then; later calls, and
+   * every call after a `download` read-back, reuse it without another request.
+   */
+  runnable(): Promise<RunnableImage>;
 }
 
 /**
- * Proves a push: the tag resolves to the manifest digest we computed (body hash and `Docker-Content-Digest`), the
- * config's platform is `wasi/wasm`, the manifest carries `module.wasm.image/variant=compat-smart`, and the single
- * layer holds exactly the module with the expected sha256. Reads the manifest, config and layer as a pull does
- * (`runnableFromManifest`: media types, digests, sizes and limits all checked) and the layer as a capped stream.
- * Pass a `RegistryClient` to reuse its login; `ref` with no tag reads the manifest by `expected.digest`.
- * @throws UserError naming the first check that failed, with what was expected and found.
+ * Proves a push from what the registry serves: the manifest, read by digest (or by `ref.tag`), hashes to the digest
+ * we computed and to `Docker-Content-Digest`; its config (a capped GET, checked against its descriptor's digest and
+ * size) says platform `wasi/wasm` and Entrypoint `expected.entrypoint`; the manifest carries
+ * `module.wasm.image/variant=compat-smart` and a single layer. The layer is proven one of two ways:
+ * - `expected.layerDigest` given (the image we built, so the layer's content is known): the manifest must name that
+ *   layer (and `expected.configDigest`, when given), and a HEAD of the layer must answer 200 with a Content-Length
+ *   equal to its descriptor size and, when sent, its digest as Docker-Content-Digest (`blobHead`). Nothing else is
+ *   downloaded: a re-push costs the manifest and config, a few KB. A HEAD with no Content-Length proves no size,
+ *   so the layer is then downloaded as below.
+ * - otherwise the layer is downloaded (capped, checked against digest and size, as `runnableFromManifest` does)
+ *   and must hold exactly the module, with sha256 `expected.wasmDigest`.
+ * Pass a `RegistryClient` to reuse its login; `ref` with no tag reads the manifest by `expected.digest`. Checks
+ * run in this order, and the first that fails throws: nothing is tagged by a caller on a failed proof.
+ * @returns the proof; its `runnable()` fetches the layer only when the smoke test asks, and only once.
+ * @throws UserError naming the first check that failed, with what was expected and found, and what the registry
+ *   client throws (not found, wrong size or digest, oversized, unreachable, timeout, 401/403).
+ * Source: OCI distribution-spec v1.1 spec.md "Pulling manifests", "Pulling blobs", "Checking if content exists in
+ * the registry"; image-spec config.md (os, architecture, Entrypoint).
  */
+export async function readBack(
+  ref: ImageRef,
+  expected: ReadBackExpectation & { layerDigest?: undefined },
+  o?: RegistryOptions | RegistryClient,
+): Promise<ReadBackProof & { wasm: Buffer }>;
+export async function readBack(
+  ref: ImageRef,
+  expected: ReadBackExpectation,
+  o?: RegistryOptions | RegistryClient,
+): Promise<ReadBackProof>;
 export async function readBack(
   ref: ImageRef,
   expected: ReadBackExpectation,
@@ -680,6 +937,8 @@ export async function readBack(
   const client = o instanceof RegistryClient ? o : new RegistryClient(ref, o);
   const name = formatImageRef(ref);
   checkDigest(expected.digest, `the read-back of ${name}`);
+  if (expected.layerDigest !== undefined) checkDigest(expected.layerDigest, `the expected layer of ${name}`);
+  if (expected.configDigest !== undefined) checkDigest(expected.configDigest, `the expected config of ${name}`);
   const m = await client.manifest(ref.tag ?? expected.digest);
   const mismatch = (what: string, want: string, got: string) =>
     new UserError(`Read-back of ${name}: ${what} is ${got}, expected ${want}`, {
@@ -689,22 +948,57 @@ export async function readBack(
   if (m.headerDigest && m.headerDigest !== expected.digest)
     throw mismatch('Docker-Content-Digest', expected.digest, m.headerDigest);
   const mediaType = parseManifest(m.bytes, name, m.mediaType).mediaType;
-  // The same reading of manifest, config and layers a pull does; the proof carries it, so the smoke test runs
-  // exactly what was proven without fetching the blobs again.
-  const image = await runnableFromManifest(m.bytes, registrySource(client), name, undefined, m.mediaType);
-  const annotations = image.annotations;
+  // The same reading of manifest and config a pull does (media types, digests, sizes, limits); no layer yet.
+  const source = registrySource(client);
+  const head = await readImageHead(m.bytes, source, name, undefined, m.mediaType);
+  const annotations = head.manifest.annotations;
   if (annotations[WASM_VARIANT_ANNOTATION] !== WASM_VARIANT) {
     throw mismatch(`annotation ${WASM_VARIANT_ANNOTATION}`, WASM_VARIANT, String(annotations[WASM_VARIANT_ANNOTATION]));
   }
+  const platform = `${head.config.os}/${head.config.architecture}`;
   const want = `${WASM_PLATFORM.os}/${WASM_PLATFORM.architecture}`;
-  if (image.platform !== want) throw mismatch('the platform', want, image.platform);
-  if (image.layers.length !== 1) throw mismatch('the layer count', '1', String(image.layers.length));
-  const layer = image.layers[0];
+  if (platform !== want) throw mismatch('the platform', want, platform);
   const path = expected.entrypoint.replace(/^\//, '');
+  const entrypoint = head.config.config?.Entrypoint ?? [];
+  if (entrypoint[0]?.replace(/^\//, '') !== path)
+    throw mismatch('the config Entrypoint', JSON.stringify([`/${path}`]), JSON.stringify(entrypoint));
+  if (head.manifest.layers.length !== 1) throw mismatch('the layer count', '1', String(head.manifest.layers.length));
+  const layer = head.manifest.layers[0];
+  const config = head.manifest.config;
+  if (expected.configDigest !== undefined && config.digest !== expected.configDigest)
+    throw mismatch('the config digest', expected.configDigest, config.digest);
+  const proof = {
+    ref: formatImageRef(ref, { digest: m.digest }),
+    digest: m.digest,
+    platform,
+    annotations,
+    layerDigest: layer.digest,
+    configDigest: config.digest,
+    manifest: { bytes: m.bytes, mediaType },
+  };
+  if (expected.layerDigest !== undefined) {
+    if (layer.digest !== expected.layerDigest) throw mismatch('the layer digest', expected.layerDigest, layer.digest);
+    const h = await client.blobHead(layer.digest, layer.size);
+    if (h.size !== undefined) {
+      let image: Promise<RunnableImage> | undefined;
+      const runnable = () => {
+        if (!image) {
+          image = runnableFromHead(head, source, name);
+          // A failed fetch may be asked for again, not cached as failed.
+          image.catch(() => {
+            image = undefined;
+          });
+        }
+        return image;
+      };
+      return { ...proof, layerProof: 'head', runnable };
+    }
+  }
+  const image = await runnableFromHead(head, source, name);
   const names: string[] = [];
   let wasm: Buffer | undefined;
   await forEachTarEntry(
-    layerTarStream(layer),
+    layerTarStream(image.layers[0]),
     async (e, read) => {
       const clean = e.name.replace(/^\.?\//, '');
       names.push(clean);
@@ -716,14 +1010,5 @@ export async function readBack(
   if (!wasm) throw mismatch('the layer content', path, names.join(', ') || '(empty)');
   const wasmDigest = digestOf(wasm);
   if (wasmDigest !== expected.wasmDigest) throw mismatch(`the sha256 of ${path}`, expected.wasmDigest, wasmDigest);
-  return {
-    ref: formatImageRef(ref, { digest: m.digest }),
-    digest: m.digest,
-    platform: image.platform,
-    annotations,
-    layerDigest: layer.digest,
-    wasm,
-    manifest: { bytes: m.bytes, mediaType },
-    image,
-  };
+  return { ...proof, layerProof: 'download', wasm, runnable: async () => image };
 }

@@ -1,0 +1,69 @@
+// The backend probe runs each command at most once per probe, and an explicit backend runs none.
+import { exec } from '@wasm-build/kit';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { chooseBackend, findOnPath, machineProbe } from '../src/push.ts';
+import type { Buildx } from '../src/push-buildx.ts';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** A buildx that counts how often it is asked. */
+function countingBuildx(version: string | undefined) {
+  const calls = { isAvailable: 0, version: 0 };
+  const buildx = {
+    isAvailable: async () => {
+      calls.isAvailable++;
+      return version !== undefined;
+    },
+    version: async () => {
+      calls.version++;
+      return version ?? '';
+    },
+    versionSatisfies: async () => true,
+  } as unknown as Buildx;
+  return { buildx, calls };
+}
+
+describe('machineProbe', () => {
+  it('asks buildx once however often the run asks, and each tool once', async () => {
+    const { buildx, calls } = countingBuildx('0.29.1');
+    const run = vi.spyOn(exec, 'run').mockResolvedValue({ exitCode: 0, stdout: 'ok', stderr: '' } as never);
+    const probe = machineProbe(buildx);
+    expect(await Promise.all([probe.buildxVersion(), probe.buildxVersion()])).toEqual(['0.29.1', '0.29.1']);
+    expect(await probe.buildxVersion()).toBe('0.29.1');
+    expect(calls).toEqual({ isAvailable: 1, version: 1 });
+    expect(await probe.onPath('oras')).toBe(true);
+    expect(await probe.onPath('oras')).toBe(true);
+    expect(await probe.onPath('skopeo')).toBe(true);
+    expect(run.mock.calls.map(([c]) => `${c.command} ${c.args?.join(' ')}`)).toEqual([
+      'oras version',
+      'skopeo --version',
+    ]);
+  });
+
+  it('without a buildx, one probe is shared by the whole process', () => {
+    expect(machineProbe()).toBe(machineProbe());
+  });
+});
+
+describe('an explicit backend runs no probe', () => {
+  it.each(['skopeo', 'oras', 'buildx'] as const)('%s', async (backend) => {
+    const run = vi.spyOn(exec, 'run');
+    const { buildx, calls } = countingBuildx('0.29.1');
+    const probe = machineProbe(buildx);
+    expect(await chooseBackend(backend, probe)).toEqual({ backend, reason: `backend: ${backend} was asked for` });
+    expect(calls).toEqual({ isAvailable: 0, version: 0 });
+    expect(run).not.toHaveBeenCalled();
+  });
+});
+
+describe('findOnPath', () => {
+  it('finds an executable by looking at the file system, and nothing that is not there', () => {
+    const run = vi.spyOn(exec, 'run');
+    expect(findOnPath('sh', '/nonexistent:/bin:/usr/bin')).toMatch(/^\/(usr\/)?bin\/sh$/);
+    expect(findOnPath('no-such-tool-wasm-build', '/bin:/usr/bin')).toBeUndefined();
+    expect(findOnPath('sh', 'relative/dir:')).toBeUndefined();
+    expect(run).not.toHaveBeenCalled();
+  });
+});
