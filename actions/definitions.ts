@@ -108,6 +108,24 @@ const PUSH = {
     default: '1.3.0',
   }),
 };
+const STATEMENTS = {
+  provenance: I(
+    'provenance',
+    'boolean',
+    'Attach SLSA v1 provenance (an in-toto Statement) to the pushed image as an OCI referrer (artifactType application/vnd.in-toto+json, subject = the image manifest); the image itself stays one wasi/wasm manifest.',
+    { default: 'true' },
+  ),
+  sbom: I(
+    'sbom',
+    'boolean',
+    "Attach a CycloneDX SBOM of the crate's dependencies (cargo metadata and Cargo.lock) to the pushed image as an OCI referrer (artifactType application/vnd.cyclonedx+json).",
+    { default: 'true' },
+  ),
+};
+const STATEMENT_OUTPUTS = {
+  'provenance-digest': 'Manifest digest of the provenance referrer (empty when not attached).',
+  'sbom-digest': 'Manifest digest of the SBOM referrer (empty when not attached).',
+};
 const RUNTIMES = {
   runtimes: I(
     'runtimes',
@@ -201,6 +219,7 @@ export const ACTIONS: ActionDef[] = [
       ...CHECKS,
       ...IMAGE,
       ...PUSH,
+      ...STATEMENTS,
       'layout-dir': I('layoutDir', 'string', 'Where the OCI layout is written. Empty: <work-dir>/oci-layout.'),
       smoke: I('smoke', 'boolean', 'Pull the pushed image back (or read the layout) and run it under each runtime.', {
         default: 'true',
@@ -225,6 +244,7 @@ export const ACTIONS: ActionDef[] = [
       'layout-dir': 'The OCI image layout written.',
       'smoke-results': 'Smoke-test results as JSON: runtime, status, exitCode, stdout, stderr, durationMs, reason.',
       backend: 'The push tool used (buildx, oras or skopeo).',
+      ...STATEMENT_OUTPUTS,
     },
   },
   {
@@ -282,6 +302,7 @@ export const ACTIONS: ActionDef[] = [
       name: I('name', 'string', 'Module name in the image (/<name>.wasm). Empty: the file name.'),
       ...IMAGE,
       ...PUSH,
+      ...STATEMENTS,
       'layout-dir': I('layoutDir', 'string', 'Where the OCI layout is written.', { default: '.wasm-build/oci-layout' }),
       ...MANIFEST,
     },
@@ -292,6 +313,7 @@ export const ACTIONS: ActionDef[] = [
       'image-ref': 'The pushed reference pinned by digest (empty when not pushed).',
       'layout-dir': 'The OCI image layout written.',
       entrypoint: 'Path the image runs (/<name>.wasm).',
+      ...STATEMENT_OUTPUTS,
     },
   },
   {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ROOT } from './helpers/run-action.ts';
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+type Step = { uses?: string; run?: string; id?: string; with?: Record<string, unknown>; env?: Record<string, string> };
 type Job = {
   permissions?: unknown;
   steps?: Step[];
@@ -20,7 +20,7 @@ type Job = {
 type Doc = {
   on?: {
     workflow_call?: {
-      inputs?: Record<string, { required?: boolean; default?: unknown }>;
+      inputs?: Record<string, { required?: boolean; default?: unknown; type?: string }>;
       outputs?: Record<string, { value: string }>;
     };
   };
@@ -75,10 +75,18 @@ const cliRun = (st: Step) => /(bin\/wasm-build\.js|packages\/pipeline\/src\/cli\
 /** A CLI step running `wasm-build promote` (read back, then tag). */
 const cliPromote = (st: Step) => cliRun(st) && /(\(|\.(js|ts)\s+)promote\b/.test(st.run ?? '');
 
-/** A job pushes when it runs the root or image action, or our CLI, with an image, or calls the release workflow. */
+/** A step that pushes an attestation to the image's registry (`actions/attest-build-provenance`, push-to-registry). */
+const attestsToRegistry = (st: Step) =>
+  !!st.uses?.startsWith('actions/attest-build-provenance@') && String(st.with?.['push-to-registry']) === 'true';
+
+/**
+ * A job pushes when it runs the root or image action, or our CLI, with an image, calls the release workflow, or
+ * pushes an attestation to the registry.
+ */
 function pushes(j: Job): boolean {
   if (j.uses && ownWorkflow(j.uses)?.endsWith('release.yml')) return true;
   return (j.steps ?? []).some((st) => {
+    if (attestsToRegistry(st)) return true;
     const file = st.uses && ownAction(st.uses);
     if (cliRun(st)) return /--image\b/.test(st.run ?? '');
     return (file === 'action.yml' || file === 'actions/image/action.yml') && !!st.with?.image;
@@ -353,5 +361,96 @@ describe('reusable workflows run the actions of their own commit (issue 14, item
       .filter(([, j]) => (j.permissions as Record<string, string> | undefined)?.['id-token'] !== 'write')
       .map(([n]) => n);
     expect(missing).toEqual([]);
+  });
+});
+
+describe('release.yml: GitHub build provenance for the promoted digest (issue 16, item 4)', () => {
+  const RELEASE = '.github/workflows/release.yml';
+  const release = docs.find(([f]) => f === RELEASE)![1];
+  const text = readFileSync(join(ROOT, RELEASE), 'utf8');
+  const jobs = release.jobs ?? {};
+  const perms = (j: Job) => (j.permissions ?? {}) as Record<string, string>;
+  const attestStep = (st: Step) => !!st.uses?.startsWith('actions/attest-build-provenance@');
+  const attesting = Object.entries(jobs).filter(([, j]) => (j.steps ?? []).some(attestStep));
+  /** Jobs whose first step reads their own job_workflow_sha from the OIDC token (issue 14, item 8). */
+  const readsOwnCommit = (j: Job) =>
+    (j.steps ?? []).some((st) => /job_workflow_sha/.test(st.run ?? '') && /audience=wasm-build/.test(st.run ?? ''));
+
+  it('has an attest input, boolean, on by default', () => {
+    expect(release.on?.workflow_call?.inputs?.attest).toMatchObject({ type: 'boolean', default: true });
+  });
+
+  it('attests in exactly one job, with actions/attest-build-provenance pinned by a full SHA and its version', () => {
+    expect(attesting.map(([n]) => n)).toEqual(['attest']);
+    const uses = text.match(/uses: actions\/attest-build-provenance@\S+(?: #.*)?/g) ?? [];
+    expect(uses).toHaveLength(1);
+    expect(uses[0]).toMatch(/^uses: actions\/attest-build-provenance@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+
+  it('attests the promoted digest under the image repository, and pushes it to the registry', () => {
+    const job = jobs.attest;
+    const st = (job.steps ?? []).find(attestStep)!;
+    expect(st.with).toEqual({
+      'subject-name': expr('steps.image.outputs.name'),
+      'subject-digest': expr('needs.build.outputs.digest'),
+      'push-to-registry': true,
+    });
+    // The repository is the pushed reference without its digest, through env (never interpolated into the script).
+    const image = (job.steps ?? []).find((s) => s.id === 'image')!;
+    expect(image.env).toEqual({ IMAGE_REF: expr('needs.build.outputs.image-ref') });
+    expect(image.run).toMatch(/name=\$\{IMAGE_REF%@\*\}/);
+    // After promote: only a digest that passed every smoke test and got its tags is attested.
+    expect(needsOf(jobs, 'attest')).toEqual(new Set(['build', 'promote', 'smoke-test']));
+    // The registry login comes before the push of the attestation.
+    const steps = job.steps ?? [];
+    const login = steps.findIndex((s) => s.uses?.startsWith('docker/login-action@'));
+    expect(login).toBeGreaterThanOrEqual(0);
+    expect(login).toBeLessThan(steps.findIndex(attestStep));
+  });
+
+  it('runs the attest job only when inputs.attest, and only after promote succeeded', () => {
+    expect(jobs.attest.if).toBe('inputs.attest');
+    // No always()/failure()/cancelled(): a failed promote skips it.
+    expect(jobs.attest.if).not.toMatch(/always\(\)|failure\(\)|cancelled\(\)/);
+  });
+
+  it('grants attestations: write only to the attesting job, and id-token: write beyond it only to jobs that read their own commit', () => {
+    expect(perms(jobs.attest)).toEqual({ 'id-token': 'write', attestations: 'write', packages: 'write' });
+    const attestationsWrite = allJobs.filter(([, j]) => perms(j).attestations === 'write' && !j.uses).map(([n]) => n);
+    expect(attestationsWrite).toEqual([`${RELEASE}: attest`]);
+    // id-token: write mints tokens: in release.yml only the attest job (to sign) and the jobs that read
+    // job_workflow_sha (to run their own commit) have it; no other job of any workflow here signs.
+    const idToken = Object.entries(jobs).filter(([, j]) => perms(j)['id-token'] === 'write');
+    expect(idToken.filter(([n, j]) => n !== 'attest' && !readsOwnCommit(j)).map(([n]) => n)).toEqual([]);
+    expect(allJobs.filter(([, j]) => (j.steps ?? []).some(attestStep)).map(([n]) => n)).toEqual([`${RELEASE}: attest`]);
+  });
+
+  it('keeps the attesting job free of anything but the login and the pinned action: no checkout, no build, no CLI', () => {
+    const steps = jobs.attest.steps ?? [];
+    expect(steps.filter((s) => s.uses?.startsWith('actions/checkout@'))).toEqual([]);
+    expect(steps.filter((s) => cliRun(s) || /(^|[\s;&|(])(cargo|npm|node|npx)\s/m.test(s.run ?? ''))).toEqual([]);
+    expect(steps.map((s) => s.uses?.split('@')[0] ?? `run:${s.id}`)).toEqual([
+      'run:image',
+      'docker/login-action',
+      'actions/attest-build-provenance',
+    ]);
+  });
+
+  it('keeps the workflow-level permissions minimal: contents: read', () => {
+    expect((release as Doc & { permissions?: unknown }).permissions).toEqual({ contents: 'read' });
+  });
+
+  it('is called with attestations: write by every caller here (templates, README): GitHub checks it at start-up', () => {
+    const callers = allJobs.filter(([, j]) => j.uses && ownWorkflow(j.uses)?.endsWith('release.yml'));
+    expect(callers.length).toBeGreaterThanOrEqual(1);
+    const missing = callers.filter(([, j]) => perms(j).attestations !== 'write').map(([n]) => n);
+    expect(missing).toEqual([]);
+  });
+
+  it('reports the attest result in the summary, and fails the release when the attestation failed', () => {
+    expect(needsOf(jobs, 'summary')).toContain('attest');
+    const st = (jobs.summary.steps ?? [])[0];
+    expect(st.env?.ATTEST).toBe(expr('needs.attest.result'));
+    expect(st.run).toMatch(/case "\$ATTEST" in success \| skipped\) ;; \*\) exit 1 ;; esac/);
   });
 });

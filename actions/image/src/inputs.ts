@@ -17,6 +17,8 @@ export const schema = pipelineSchema
     username: true,
     password: true,
     orasVersion: true,
+    provenance: true,
+    sbom: true,
   })
   .extend({
     wasm: pathString(),

@@ -6,7 +6,10 @@ import * as core from '@actions/core';
 import { actionsLog, runAction } from '@wasm-build/kit';
 import { checkLayoutDir, parseImageRef } from '@wasm-build/oci';
 import {
+  type AttachedStatement,
+  addAttachedSummary,
   addImageSummary,
+  attachStep,
   imageStep,
   keyValues,
   type PushSummary,
@@ -59,12 +62,46 @@ void runAction(async () => {
   }
   const digest = pushed?.digest ?? image.manifest.digest;
   core.setOutput('digest', digest);
-  await addImageSummary(core.summary, {
+  let attached: AttachedStatement[] = [];
+  if (ref && pushed && (i.provenance || i.sbom)) {
+    const { value } = await core.group('attach provenance and SBOM (OCI referrers)', async () => {
+      const source = image.source;
+      return attachStep(
+        {
+          ref,
+          subject: pushed.subject,
+          provenance: i.provenance,
+          sbom: i.sbom,
+          created: image.created,
+          insecure: i.insecure,
+          username: i.username,
+          password: i.password,
+          sources: {
+            // The module was built in another step: cargo on PATH reads the crate's dependencies.
+            cargo: manifestPath ? { command: { command: 'cargo', args: [] }, env: {}, manifestPath } : undefined,
+            provenance: {
+              module: { name, sha256: image.wasmDigest },
+              source: {
+                repository: source['org.opencontainers.image.source'],
+                commit: source['org.opencontainers.image.revision'],
+              },
+            },
+          },
+        },
+        log,
+      );
+    });
+    attached = value;
+    for (const a of attached) core.setOutput(`${a.kind}-digest`, a.digest);
+  }
+  addImageSummary(core.summary, {
     ref: pushed?.ref,
     push: pushed,
     digest,
     entrypoint: image.entrypoint,
     annotations: (image.manifestJson.annotations ?? {}) as Record<string, string>,
     layoutDir,
-  }).write();
+  });
+  if (attached.length) addAttachedSummary(core.summary, digest, attached);
+  await core.summary.write();
 });

@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import { actionsLog, runAction } from '@wasm-build/kit';
 import {
+  addAttachedSummary,
   addBuildSummary,
   addImageSummary,
   addSmokeSummary,
@@ -38,6 +39,7 @@ void runAction(async () => {
   }
   if (r.pushed || r.digest) core.setOutput('digest', r.pushed?.digest ?? r.digest);
   core.setOutput('smoke-results', JSON.stringify(r.smoke));
+  for (const a of r.attached ?? []) core.setOutput(`${a.kind}-digest`, a.digest);
 
   const s = addStageSummary(core.summary, r.rows);
   if (r.optimize && r.wasmPath) {
@@ -61,6 +63,7 @@ void runAction(async () => {
     });
   }
   if (r.smoke.length) addSmokeSummary(s, r.smoke);
+  if (r.attached?.length && r.pushed) addAttachedSummary(s, r.pushed.digest, r.attached);
   await s.write();
   // A failing stage already raised its error annotation (actionsLog); a failure before any stage has not.
   if (!r.ok) {

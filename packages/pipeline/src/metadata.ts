@@ -69,14 +69,13 @@ export async function sourceAnnotations(
     const r = await exec.run({ command: 'git', args, cwd }).catch(() => undefined);
     return r?.exitCode === 0 ? r.stdout.trim() : undefined;
   };
-  if (!out['org.opencontainers.image.revision']) {
-    const rev = await git(['rev-parse', 'HEAD']);
-    if (rev) out['org.opencontainers.image.revision'] = rev;
-  }
-  if (!out['org.opencontainers.image.source']) {
-    const url = await git(['config', '--get', 'remote.origin.url']);
-    const source = url ? publicSourceUrl(url) : undefined;
-    if (source) out['org.opencontainers.image.source'] = source;
-  }
+  // The two questions git answers, asked at the same time.
+  const [rev, url] = await Promise.all([
+    out['org.opencontainers.image.revision'] ? undefined : git(['rev-parse', 'HEAD']),
+    out['org.opencontainers.image.source'] ? undefined : git(['config', '--get', 'remote.origin.url']),
+  ]);
+  if (rev) out['org.opencontainers.image.revision'] = rev;
+  const source = url ? publicSourceUrl(url) : undefined;
+  if (source) out['org.opencontainers.image.source'] = source;
   return out;
 }

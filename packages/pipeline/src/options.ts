@@ -1,21 +1,20 @@
 import { realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, posix, resolve } from 'node:path';
-import { pathProblem, UserError } from '@wasm-build/kit';
-import { formatImageRef, type ImageRef, PUSH_BACKENDS, parseImageRef, sameRepository } from '@wasm-build/oci';
-import { SMOKE_RUNTIMES, type SmokeExpectations } from '@wasm-build/smoke';
-import {
-  BINARYEN_DEFAULT_VERSION,
-  BINARYEN_RELEASES,
-  OPT_LEVELS,
-  ORAS_DEFAULT_VERSION,
-  WASI_TARGETS,
-  wasmOptArgsProblem,
-} from '@wasm-build/toolchain';
-import { FEATURES } from '@wasm-build/wasm';
+// Each import names its module, not a package's index: `wasm-build --help` and `verify` load this file (cli-args.ts).
+import { UserError } from '@wasm-build/kit/errors';
+import { pathProblem } from '@wasm-build/kit/inputs';
+import { PUSH_BACKENDS } from '@wasm-build/oci/push-types';
+import { formatImageRef, type ImageRef, parseImageRef, sameRepository } from '@wasm-build/oci/reference';
+import { SMOKE_RUNTIMES, type SmokeExpectations } from '@wasm-build/smoke/types';
+import { BINARYEN_DEFAULT_VERSION, BINARYEN_RELEASES } from '@wasm-build/toolchain/binaryen';
+import { ORAS_DEFAULT_VERSION } from '@wasm-build/toolchain/oras';
+import { WASI_TARGETS } from '@wasm-build/toolchain/targets';
+import { OPT_LEVELS, wasmOptArgsProblem } from '@wasm-build/toolchain/wasm-opt';
+import { FEATURES } from '@wasm-build/wasm/report';
 import { z } from 'zod';
+import { parsePreopen } from './preopen.ts';
 import { Re2RegExp, re2Problem } from './re2-regexp.ts';
-import { parsePreopen } from './steps/smoke.ts';
 
 /** Longest smoke-test timeout, ms: 6 hours, GitHub's job limit (Node's timers overflow past 2^31-1 ms, 24.8 days). */
 export const TIMEOUT_MAX_MS = 21_600_000;
@@ -135,6 +134,10 @@ export const pipelineSchema = z.object({
     .string()
     .regex(/^v?\d{1,6}\.\d{1,6}\.\d{1,6}$/, 'expected an oras release such as 1.3.0')
     .default(ORAS_DEFAULT_VERSION),
+  /** Attach SLSA provenance to the pushed image as an OCI referrer. */
+  provenance: z.boolean().default(true),
+  /** Attach a CycloneDX SBOM of the crate to the pushed image as an OCI referrer. */
+  sbom: z.boolean().default(true),
   smoke: z.boolean().default(true),
   /** Runtimes the smoke test runs the image under. */
   runtimes: z.array(z.enum(SMOKE_RUNTIMES)).min(1).default(['node']),

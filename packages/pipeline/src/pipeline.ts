@@ -16,6 +16,7 @@ import { type BinaryenRelease, isThreadsTarget, type OptimizeResult, resolveMani
 import type { VerifyDocument } from '@wasm-build/wasm';
 import { keyValues, type PipelineOptions, smokeExpectations } from './options.ts';
 import { StageFailed, type StageRow, StageRunner } from './stages.ts';
+import { type AttachedStatement, attachStep } from './steps/attach.ts';
 import { buildStep, copyModule, optimizeStep } from './steps/build.ts';
 import { imageStep, type PushStepOptions, type PushSummary, pushOptions, pushStep, tagStep } from './steps/image.ts';
 import { setupStep } from './steps/setup.ts';
@@ -41,6 +42,8 @@ export interface PipelineResult {
   digest?: string;
   /** Pushed reference pinned by digest, the backend and why, bytes uploaded, tags, and what the registry served. */
   pushed?: PushSummary;
+  /** The statements attached to the pushed image as OCI referrers (provenance, SBOM), with their manifest digests. */
+  attached?: AttachedStatement[];
   smoke: SmokeResult[];
 }
 
@@ -131,12 +134,13 @@ export async function runPipeline(
     result.image = image;
     result.digest = image.manifest.digest;
 
-    let servedImage: RunnableImage | undefined;
+    // The image as the registry serves it, fetched only if the smoke test runs (its layer downloaded once, then).
+    let servedImage: (() => Promise<RunnableImage>) | undefined;
     // Push by digest only: the tags are written after the smoke test passed (release.yml's promote job does the same),
     // so a failing smoke test leaves no tag on a broken image.
     let push: PushStepOptions | undefined;
     if (ref) {
-      const { image: served, ...proof } = await stages.run('push', () => {
+      const { runnable: served, ...proof } = await stages.run('push', () => {
         // Inside the stage: a tag of another repository fails the push row, before any upload.
         push = pushOptions(o, { layoutDir, tag, ref, image, wasm, name: built.name });
         return pushStep({ ...push, tags: [] }, log);
@@ -150,7 +154,7 @@ export async function runPipeline(
       const pushed = result.pushed;
       await stages.run('smoke-test', async () => {
         // Run what the registry serves (the image the push's read-back proved); without a push, the layout.
-        const runnable = servedImage ?? (await readLayoutImage(layoutDir, tag));
+        const runnable = servedImage ?? (() => readLayoutImage(layoutDir, tag));
         const tools = machineTools(
           { ...extra.tools, install: extra.tools?.install ?? process.env.GITHUB_ACTIONS === 'true' },
           log,
@@ -178,6 +182,55 @@ export async function runPipeline(
 
     const pushed = result.pushed;
     const made = push as PushStepOptions | undefined;
+    // Provenance and SBOM beside the image (OCI referrers), once the smoke test has run what the registry serves;
+    // before the tags, so that a failure here leaves no tag either.
+    if (ref && made && pushed && (o.provenance || o.sbom)) {
+      const v = tc.version;
+      // The source as git or GITHUB_* told the image step (not the annotations, which a user may set to anything).
+      const source = image.source;
+      result.attached = await stages.run('attach', () =>
+        attachStep(
+          {
+            ref,
+            subject: pushed.subject,
+            provenance: o.provenance,
+            sbom: o.sbom,
+            created: image.created,
+            insecure: made.insecure,
+            username: made.username,
+            password: made.password,
+            sources: {
+              cargo: { command: tc.cargo, env: tc.env, manifestPath, packageId: built.packageId, target },
+              provenance: {
+                module: { name: built.name, sha256: image.wasmDigest },
+                build: {
+                  manifestPath: o.manifestPath,
+                  package: o.package,
+                  bin: o.bin,
+                  target,
+                  profile: o.profile,
+                  features: o.features,
+                },
+                optimize: result.optimize ? { level: o.optLevel, args: o.wasmOptArgs } : undefined,
+                tools: {
+                  toolchain: tc.spec,
+                  rustc: `${v.major}.${v.minor}.${v.patch}`,
+                  host: tc.host,
+                  wasmOpt: result.optimize?.version,
+                },
+                source: {
+                  repository: source['org.opencontainers.image.source'],
+                  commit: source['org.opencontainers.image.revision'],
+                },
+                verifyReport: doc,
+              },
+            },
+          },
+          log,
+        ),
+      );
+    } else stages.skip('attach', ref ? 'provenance and sbom are off' : 'no image reference given');
+
     if (ref && made && pushed) {
       if (extra.writeTags === false) stages.skip('tag', `pushed by digest only; promote ${pushed.ref} to tag it`);
       else {
@@ -185,7 +238,14 @@ export async function runPipeline(
           tagStep(
             {
               ref,
-              expected: { digest: pushed.digest, wasmDigest: image.wasmDigest, entrypoint: image.entrypoint },
+              // The layer and config the push proved: checked by HEADs, not downloaded again.
+              expected: {
+                digest: pushed.digest,
+                wasmDigest: image.wasmDigest,
+                entrypoint: image.entrypoint,
+                layerDigest: pushed.layerDigest,
+                configDigest: pushed.configDigest,
+              },
               tags: made.tags,
               insecure: made.insecure,
               username: made.username,

@@ -4,6 +4,7 @@ import type { SmokeResult } from '@wasm-build/smoke';
 import type { VerifyDocument } from '@wasm-build/wasm';
 import escapeHtml from 'escape-html';
 import type { StageRow } from './stages.ts';
+import type { AttachedStatement } from './steps/attach.ts';
 import type { PushSummary } from './steps/image.ts';
 import { checkTable, featureTable, runtimeTable, stageTable, type TableData, validityLine } from './table.ts';
 
@@ -100,6 +101,26 @@ export function addImageSummary(
     });
   }
   return addTable(s, { head: ['annotation', 'value'], rows: Object.entries(i.annotations), widths: [] });
+}
+
+/**
+ * Adds a row per statement attached to the image as an OCI referrer: kind, artifactType, the referrer manifest's
+ * digest, the statement's size (bytes), and how registries list it (the referrers API or the `sha256-<hex>` tag).
+ * Does not write.
+ */
+export function addAttachedSummary(s: Summary, subject: string, attached: AttachedStatement[]): Summary {
+  return addTable(s.addHeading('attached to the image (OCI referrers)', 3), {
+    head: ['statement', 'artifactType', 'referrer digest', 'size', 'subject', 'listed by'],
+    rows: attached.map((a) => [
+      a.kind,
+      a.artifactType,
+      a.digest,
+      `${a.size} bytes`,
+      subject,
+      a.via === 'referrers-api' ? 'referrers API' : `tag sha256-${subject.replace(/^sha256:/, '')}`,
+    ]),
+    widths: [],
+  });
 }
 
 /** Adds a row per runtime: status, exit code, time (ms), first stdout line, reason. Does not write. */

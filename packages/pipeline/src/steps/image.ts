@@ -5,6 +5,8 @@ import {
   type BuiltImage,
   buildImage,
   chooseBackend,
+  type Descriptor,
+  findOnPath,
   type ImageRef,
   machineProbe,
   type PushBackend,
@@ -56,6 +58,14 @@ export async function imageCreated(manifestPath?: string, env: NodeJS.ProcessEnv
   return /^\d{1,12}$/.test(out) ? Number(out) : 0;
 }
 
+/** The image as built, with what it was made from: the source facts (git or GITHUB_*) and the creation time. */
+export type ImageStepResult = BuiltImage & {
+  /** `sourceAnnotations` of the crate: org.opencontainers.image.source and .revision, as git or GITHUB_* tell them. */
+  source: Record<string, string>;
+  /** `imageCreated`: seconds since the epoch (SOURCE_DATE_EPOCH, else the commit time, else 0). */
+  created: number;
+};
+
 /**
  * The image step: a FROM-scratch wasm image (wasi/wasm, compat-smart) written as an OCI layout. Bytes = all blobs.
  * Annotations and labels may carry docker/metadata-action's level prefixes (`manifest:`, `index:`, …): they are
@@ -63,8 +73,11 @@ export async function imageCreated(manifestPath?: string, env: NodeJS.ProcessEnv
  * time is `imageCreated(manifestPath)`.
  * @throws UserError for a module name that cannot be an entrypoint, or a bad SOURCE_DATE_EPOCH.
  */
-export async function imageStep(o: ImageStepOptions): Promise<StepOutcome<BuiltImage>> {
-  const source = o.manifestPath ? await sourceAnnotations(o.manifestPath) : {};
+export async function imageStep(o: ImageStepOptions): Promise<StepOutcome<ImageStepResult>> {
+  const [source, created] = await Promise.all([
+    o.manifestPath ? sourceAnnotations(o.manifestPath) : {},
+    imageCreated(o.manifestPath),
+  ]);
   const annotations = routeAnnotations(o.annotations);
   const labels = routeAnnotations(o.labels);
   const ignored = [...annotations.ignored, ...labels.ignored];
@@ -74,12 +87,12 @@ export async function imageStep(o: ImageStepOptions): Promise<StepOutcome<BuiltI
     name: o.name,
     annotations: { ...source, ...annotations.manifest },
     labels: labels.manifest,
-    created: await imageCreated(o.manifestPath),
+    created,
   });
   writeLayout(img, o.layoutDir, o.tag);
   const total = [...img.blobs.values()].reduce((n, b) => n + b.length, 0);
   return {
-    value: img,
+    value: { ...img, source, created },
     detail:
       `${img.manifest.digest} (wasi/wasm, ${img.entrypoint}) in ${o.layoutDir}` +
       (ignored.length ? `; left out (no image index): ${ignored.map((i) => i.key).join(', ')}` : ''),
@@ -146,18 +159,24 @@ function pushedTags(made: Pick<PushStepOptions, 'tag' | 'ref'>, extra: string[])
 
 /** What the push proved, without the bytes: for results, outputs and JSON. */
 export type PushSummary = Omit<PushResult, 'proof' | 'command'> &
-  Omit<ReadBackProof, 'wasm' | 'manifest' | 'image'> & { reason: string };
+  Omit<ReadBackProof, 'wasm' | 'manifest' | 'runnable'> & {
+    reason: string;
+    /** The manifest as the registry serves it (media type, digest, size in bytes): the referrers' subject. */
+    subject: Descriptor;
+  };
 
 /**
- * The push step: picks the backend (buildx, oras or skopeo; `auto` says why), pushes by digest with retries, reads
- * the image back and proves digest, platform, annotation and layer sha256, then tags it. Returns the summary and
- * the image as the registry served it (for the smoke test).
+ * The push step: picks the backend (buildx, oras or skopeo; `auto` probes the machine once per process, an
+ * explicit backend runs no probe), pushes by digest with retries, reads the image back and proves digest, platform,
+ * annotation and layer (by a HEAD when it is the layer we built, else by downloading it), then tags it. Returns the
+ * summary and `runnable`, which fetches the image as the registry serves it for the smoke test: the layer is
+ * downloaded at its first call only, so a run without a smoke test never downloads it.
  * @throws UserError for a username without a password (or the reverse), and from pushImage (registry, cause, fix).
  */
 export async function pushStep(
   o: PushStepOptions,
   log: Log,
-): Promise<StepOutcome<PushSummary & { image: RunnableImage }>> {
+): Promise<StepOutcome<PushSummary & { runnable: () => Promise<RunnableImage> }>> {
   if (!o.username !== !o.password) {
     throw new UserError(`Only ${o.username ? 'username' : 'password'} was given for ${o.ref.registry}`, {
       fix: 'Give both username and password, or neither to use the docker config (docker/login-action)',
@@ -168,12 +187,15 @@ export async function pushStep(
       `Notice: image name "${o.ref.lowercasedFrom}" has uppercase letters, which registries refuse: pushing as ${o.ref.registry}/${o.ref.repository}`,
     );
   }
+  // An explicit backend runs no probe: chooseBackend returns it as asked, and oras is looked for on PATH by file.
   const probe = o.probe ?? machineProbe();
   const choice = await chooseBackend(o.backend, probe);
   log.info(`push backend: ${choice.backend} (${choice.reason})`);
   let tool: string | undefined;
-  if (choice.backend === 'oras' && (choice.install || !(await probe.onPath('oras'))))
+  if (choice.backend === 'oras' && (choice.install || (o.backend !== 'auto' && !findOnPath('oras'))))
     tool = (await installOras({ version: o.orasVersion }, log)).oras;
+  // What `auto` learned of buildx (memoized by the probe), so the push does not ask buildx its version again.
+  const buildxVersion = o.backend === 'auto' && choice.backend === 'buildx' ? await probe.buildxVersion() : undefined;
   const r = await pushImage(
     {
       backend: choice.backend,
@@ -189,27 +211,33 @@ export async function pushStep(
       insecure: o.insecure,
       credentials: credentials(o),
       tool,
+      buildxVersion,
     },
     log,
   );
   const { proof, command: _command, ...rest } = r;
-  const { wasm: _wasm, manifest: _manifest, image, ...served } = proof;
+  const { wasm: _wasm, manifest, runnable, ...served } = proof;
+  const subject = { mediaType: manifest.mediaType, digest: proof.digest, size: manifest.bytes.length };
   const uploaded =
     r.bytesUploaded === undefined
       ? ''
       : `; uploaded ${r.bytesUploaded} bytes in ${r.blobsUploaded} blobs (${r.blobsPresent} already there)`;
   return {
-    value: { ...rest, ...served, reason: choice.reason, image },
+    value: { ...rest, ...served, reason: choice.reason, subject, runnable },
     detail:
       `${r.ref} via ${r.backend}${uploaded}${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}; ` +
-      `read back: digest, ${proof.platform}, compat-smart, layer sha256 match; ` +
+      `read back: digest, ${proof.platform}, compat-smart, ` +
+      `${proof.layerProof === 'head' ? 'layer digest and size (HEAD)' : 'layer sha256'} match; ` +
       (r.tags.length ? `tagged ${r.tags.join(', ')}` : 'by digest only, not tagged yet'),
   };
 }
 
 export interface TagStepOptions {
   ref: ImageRef;
-  /** The digest the push proved, the module's sha256 and its path in the image. */
+  /**
+   * The digest the push proved, the module's sha256 and its path in the image; with the layer (and config) digest
+   * the push proved, the layer is checked by a HEAD instead of being downloaded again.
+   */
   expected: ReadBackExpectation;
   tags: string[];
   insecure?: boolean;
@@ -219,7 +247,8 @@ export interface TagStepOptions {
 
 /**
  * The tag step, run after the smoke test passed (or right after the push with the smoke test off): reads the
- * image back by digest, proves it again (digest, wasi/wasm, compat-smart, layer sha256) and writes each tag.
+ * image back by digest, proves it again (digest, wasi/wasm, compat-smart, and the layer: by a HEAD of its digest
+ * and size when `expected.layerDigest` is given, else its module's sha256) and writes each tag.
  * Until it runs, no tag points at the pushed image. Returns the tags written.
  * @throws UserError from tagImage (read-back mismatch, registry error, invalid tag); no tag is written then.
  */

@@ -20,6 +20,7 @@ import {
   type WasmEdgeInstall,
 } from '@wasm-build/toolchain';
 import type { Runtime, VerifyDocument } from '@wasm-build/wasm';
+import { parsePreopen } from '../preopen.ts';
 import type { StepOutcome } from './outcome.ts';
 
 /** Where each runtime comes from: a path, else PATH, else (with `install`) its release. */
@@ -97,12 +98,8 @@ export function machineTools(s: ToolSources, log: Log): RuntimeTools {
   };
 }
 
-/** Parses a preopen `HOST[:GUEST]` (GUEST defaults to `/data`). */
-export function parsePreopen(spec: string | undefined): { host: string; guest: string } | undefined {
-  if (!spec) return undefined;
-  const i = spec.indexOf(':');
-  return i < 0 ? { host: spec, guest: '/data' } : { host: spec.slice(0, i), guest: spec.slice(i + 1) };
-}
+// In its own module so that options.ts (loaded by `wasm-build --help`) does not load the runtime installers.
+export { parsePreopen };
 
 export interface SmokeStepOptions {
   runtimes: Runtime[];
@@ -138,16 +135,20 @@ export function smokeFailure(results: SmokeResult[], allowIncompatible: Runtime[
 
 /**
  * The smoke-test step: runs the image (as the registry served it, or from the layout) under each runtime and checks
- * exit code and stdout. A run that contradicts verify's runtime fit is a warning (the fit is wrong; the run counts).
- * The results are returned even when one fails (`failure` says which).
+ * exit code and stdout. `image` may be a loader (the push's `runnable`): it is called here, once, so the layer is
+ * downloaded only when a smoke test runs it (checked against its digest and size as a pull does). A run that
+ * contradicts verify's runtime fit is a warning (the fit is wrong; the run counts). The results are returned even
+ * when one fails (`failure` says which).
+ * @throws UserError from the loader (the registry's, or a layer of another size or digest).
  */
 export async function smokeStep(
-  image: RunnableImage,
+  served: RunnableImage | (() => Promise<RunnableImage>),
   report: VerifyDocument,
   o: SmokeStepOptions,
   source: string,
   log: Log,
 ): Promise<StepOutcome<SmokeResult[]> & { failure?: UserError }> {
+  const image = typeof served === 'function' ? await served() : served;
   const results = await smokeImage(
     {
       image,
