@@ -46,13 +46,19 @@ describe('wasm-build verify', () => {
     expect(r.all).not.toMatch(NO_STACK);
   });
 
-  it('prints the feature, check and runtime tables in a terminal', () => {
+  it('prints the feature, check and runtime tables, ASCII and 100 columns wide when stdout is no terminal', () => {
     const module = join(CORPUS, 'binaries/wasi-testsuite_thread_spawn-simple.wasm');
-    const r = cli(['verify', '--max-size', '1000000', module]);
+    const r = cli(['verify', '--max-size', '1000000', module], { NO_COLOR: '1', COLUMNS: '' });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/│ shared-memory\s+│ yes\s+│ imported memory env.memory/);
-    expect(r.stdout).toMatch(/│ max size\s+│ pass\s+│ \d+ bytes <= 1000000/);
-    expect(r.stdout).toMatch(/│ crun-wasmedge\s+│ cannot\s+│/);
+    expect(r.stdout).toMatch(/\| shared-memory\s+\| yes\s+\| imported memory env.memory/);
+    expect(r.stdout).toMatch(/\| max size\s+\| pass\s+\| \d+ bytes <= 1000000/);
+    expect(r.stdout).toMatch(/\| crun-wasmedge\s+\| cannot\s+\|/);
+    expect(r.stdout).not.toMatch(/[│✓✗⚠]/);
+    expect(Math.max(...r.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(100);
+    // Sized to COLUMNS, the status words whole.
+    const narrow = cli(['verify', module], { NO_COLOR: '1', COLUMNS: '60' });
+    expect(Math.max(...narrow.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(60);
+    expect(narrow.stdout).toMatch(/\| wasmtime\s+\| needs-flag\s+\|/);
     expect(r.stdout).toMatch(/^atomics: 59 \(load 0, store 11, rmw 14, cmpxchg 24, waitNotify 10, fence 0\)/m);
   });
 
@@ -117,7 +123,7 @@ describe('wasm-build verify', () => {
     const r = cli(['verify', '--forbid', 'simd', module]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^wasm-build: The "forbid simd" check cannot be proven on a component/m);
-    expect(r.stdout).toMatch(/│ simd\s+│ unknown\s+│/);
+    expect(r.stdout).toMatch(/\| simd\s+\| unknown\s+\|/);
     expect(r.all).not.toMatch(NO_STACK);
   });
 
@@ -158,6 +164,41 @@ describe.runIf(all)('wasm-build CLI', () => {
     }
   });
 
+  it("prints a failing build's error once, last, with cargo's output whole lines in between", () => {
+    const work = mkdtempSync(join(tmpdir(), 'cli-once-'));
+    const r = cli(['test/fixtures/broken-crate', '--toolchain', 'debian', '--no-smoke', '--work-dir', work], {
+      NO_COLOR: '1',
+    });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trimEnd().split('\n');
+    const error = lines[lines.length - 1];
+    expect(error).toMatch(/^wasm-build: cargo build failed for .*broken-crate.*error\[E0308\]: mismatched types/);
+    const message = error.slice('wasm-build: '.length);
+    // Once on the terminal (stdout and stderr): not in the stage's log line, not in the table.
+    expect(r.all.split(message)).toHaveLength(2);
+    expect(r.all.split('cargo build failed')).toHaveLength(2);
+    expect(lines).toContain('x build failed');
+    expect(r.stdout).toMatch(/\| build\s+\| FAILED\s+\|\s+\d+ ms \|\s+\| error below/);
+    // Cargo's stderr line by line: its progress and rustc's diagnostic whole, no line cut into "error" / ":".
+    expect(lines.some((l) => /^\s+Compiling broken v0\.1\.0 \(/.test(l))).toBe(true);
+    expect(lines).toContain('error[E0308]: mismatched types');
+    expect(lines).toContain(' --> src/main.rs:3:18');
+    expect(lines.filter((l) => /^(error|:|warning)$/.test(l.trim()))).toEqual([]);
+    expect(r.all).not.toContain('\u001b[');
+  });
+
+  it('colours the status glyphs and words with FORCE_COLOR, and not without', () => {
+    const work = mkdtempSync(join(tmpdir(), 'cli-colour-'));
+    const args = ['test/fixtures/broken-crate', '--toolchain', 'debian', '--no-smoke', '--work-dir', work];
+    const forced = cli(args, { FORCE_COLOR: '1', NO_COLOR: '' });
+    expect(forced.code).toBe(1);
+    expect(forced.stderr).toContain('\u001b[32m+\u001b[39m setup:');
+    expect(forced.stderr).toContain('\u001b[31m\u001b[1mwasm-build:');
+    expect(forced.stdout).toContain('\u001b[31mFAILED\u001b[39m');
+    // FORCE_COLOR is colour, not Unicode: a pipe still gets ASCII glyphs and borders.
+    expect(forced.all).not.toMatch(/[│✓✗]/);
+  });
+
   it('runs every stage on examples/hello with its own local registry, twice with the same digest', () => {
     const work = mkdtempSync(join(tmpdir(), 'cli-'));
     const args = [
@@ -177,7 +218,7 @@ describe.runIf(all)('wasm-build CLI', () => {
     const first = cli(args);
     expect(first.code, first.all).toBe(0);
     for (const stage of ['setup', 'build', 'optimize', 'verify', 'image', 'push', 'smoke-test']) {
-      expect(first.stdout).toMatch(new RegExp(`│ ${stage}\\s+│ ok `));
+      expect(first.stdout).toMatch(new RegExp(`\\| ${stage}\\s+\\| ok `));
     }
     expect(first.stdout).toContain('Hello from wasm-build!\narg[1]=world\nGREETING=hi');
     const digest = /^digest: (sha256:[0-9a-f]{64}) {2}\(read back from 127\.0\.0\.1:\d+\/wasm-build\/hello@\1\)$/m.exec(

@@ -2,6 +2,7 @@
  * Variables no child process gets: our own secrets and the runner's tokens. Each is read in this process (or by the
  * runner) and is never needed by a tool we run; a command that does need one passes it in its own `env`.
  * - `WASM_BUILD_PASSWORD`: the CLI's registry password (pipeline cli-args.ts).
+ * - `WASM_BUILD_GITHUB_TOKEN`: the CLI's github-token input (pipeline cli-args.ts), for the releases API.
  * - `GITHUB_TOKEN`: GitHub's API for release look-ups, read in this process (toolchain github-release.ts).
  * - `ACTIONS_RUNTIME_TOKEN`: the runner's token for the cache and artifact services.
  * - `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, `ACTIONS_ID_TOKEN_REQUEST_URL`: what mints an OIDC token for the job.
@@ -9,6 +10,7 @@
  */
 export const SECRET_ENV_NAMES: readonly string[] = [
   'WASM_BUILD_PASSWORD',
+  'WASM_BUILD_GITHUB_TOKEN',
   'GITHUB_TOKEN',
   'ACTIONS_RUNTIME_TOKEN',
   'ACTIONS_ID_TOKEN_REQUEST_TOKEN',

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
+import { StringDecoder } from 'node:string_decoder';
 import { UserError } from './errors.ts';
 import { InterruptedError, interrupted, killGroup, spawnChild } from './lifecycle.ts';
 
@@ -165,9 +166,11 @@ function runCommand(cmd: Command, options: ExecOptions = {}): Promise<ExecResult
         }, options.timeoutMs)
       : undefined;
     child.stdout!.on('data', (b: Buffer) => out.push(b));
+    // A chunk may end inside a multi-byte UTF-8 character: the decoder holds its first bytes for the next chunk.
+    const stderrText = new StringDecoder('utf8');
     child.stderr!.on('data', (b: Buffer) => {
       err.push(b);
-      options.onStderr?.(b.toString());
+      options.onStderr?.(stderrText.write(b));
     });
     if (child.stdin) {
       child.stdin.on('error', () => {}); // a child that exits without reading its stdin is not our error

@@ -3,10 +3,9 @@ import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import * as tc from '@actions/tool-cache';
 import { UserError } from './errors.ts';
 import { exec, lastLines } from './exec.ts';
-import { type DownloadOptions, downloadFile } from './http.ts';
+import type { DownloadOptions } from './http.ts';
 import type { Log } from './log.ts';
 
 /** Where a tool's release archive is and how to check it. */
@@ -70,6 +69,7 @@ export const MAX_TEXT_DOWNLOAD_BYTES = 1 << 20;
  * @throws UserError `Download of WHAT failed: URL (HTTP status)` (or the network error, or the timeout), with `fix`.
  */
 export async function download(url: string, what: string, fix?: string, o?: DownloadOptions): Promise<string> {
+  const { downloadFile } = await import('./http.ts');
   return downloadFile(url, what, fix, o);
 }
 
@@ -171,6 +171,9 @@ function fsError(e: unknown, doing: string, path: string): unknown {
  * extract → cacheDir).
  */
 export async function installTool(r: ToolRelease, log: Log): Promise<InstalledTool> {
+  // Imported here, as is undici (http.ts) in `download`: the CLI's --help and verify load this module (options.ts
+  // takes the default versions from the installers' modules) but never install anything.
+  const tc = await import('@actions/tool-cache');
   const arch = r.arch ?? process.arch;
   const hit = tc.find(r.tool, r.version, arch);
   if (hit) {

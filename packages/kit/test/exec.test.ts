@@ -184,3 +184,23 @@ describe('handleInterrupts', () => {
     },
   );
 });
+
+describe('exec.run onStderr', () => {
+  it('never splits a UTF-8 character that arrives in two chunks', async () => {
+    const chunks: string[] = [];
+    // "é" is 0xc3 0xa9: the child writes the two bytes 100 ms apart, so they arrive as two chunks.
+    const r = await exec.run(
+      {
+        command: process.execPath,
+        args: [
+          '-e',
+          'process.stderr.write(Buffer.from([0xc3])); setTimeout(() => process.stderr.write(Buffer.from([0xa9, 0x0a])), 100)',
+        ],
+      },
+      { onStderr: (c) => chunks.push(c) },
+    );
+    expect(r.exitCode).toBe(0);
+    expect(chunks.join('')).toBe('é\n');
+    expect(chunks.join('')).not.toContain('\ufffd');
+  });
+});

@@ -1,103 +1,206 @@
-import { basename, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UserError } from '@wasm-build/kit';
-import { type ImageRef, parseImageRef } from '@wasm-build/oci';
-import type { z } from 'zod';
+// The CLI's arguments, generated from the root action's inputs (actions/definitions.ts): every input is a flag of the
+// same name and a WASM_BUILD_<NAME> environment variable, so the CLI cannot fall behind the action.
+import { homedir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UserError } from '@wasm-build/kit/errors';
+import type { InputKind } from '@wasm-build/kit/inputs';
+import { type ImageRef, parseImageRef } from '@wasm-build/oci/reference';
+import type { BinaryenRelease } from '@wasm-build/toolchain/binaryen';
+import { z } from 'zod';
+import { ENV_ONLY, envName, FLAG_ALIASES, ROOT_INPUTS, SHORT } from './cli-usage.ts';
 import {
+  binaryenSchema,
+  checkOptionPairs,
   type PipelineOptions,
-  pipelineOptionsSchema,
-  TIMEOUT_MAX_MS,
+  pipelineSchema,
+  runtimeToolsSchema,
   type VerifyOptions,
   verifySchema,
 } from './options.ts';
+import type { ToolSources } from './steps/smoke.ts';
 
-export const USAGE = `Usage:
-  wasm-build [options] <crate-dir | Cargo.toml>     build, optimize, verify, image, push, smoke-test
-  wasm-build promote --image REPO@DIGEST --module-sha256 HEX --entrypoint /NAME.wasm --tag TAG [--tag TAG]
-                    [--insecure] [--username USER]    read the pushed image back, prove it, then write the tags
-  wasm-build verify [--require F] [--forbid F] [--max-size BYTES] [--entrypoint /NAME.wasm] [--target TRIPLE]
-                    [--json] <module.wasm>
+export { ENV_ONLY, envName, FLAG_ALIASES, inputHelp, ROOT_INPUTS, USAGE } from './cli-usage.ts';
 
-Setup and build:
-  --toolchain NAME|DIR   rustup toolchain (stable, 1.83, debian) or a directory with bin/cargo (/usr)
-  --target TRIPLE        wasm32-wasip1, wasm32-wasip1-threads, wasm32-wasi, ... (default: by rustc version)
-  --threads              build for the threads target; verify fails if the output has no shared memory
-  -p, --package NAME     --bin NAME     --features A,B     --profile NAME (default release)
-Optimize:
-  --no-optimize          --wasm-opt PATH     --opt-level 0|1|2|3|4|s|z (default z)     --wasm-opt-arg ARG
-                         (passes, levels, features: no argument may name a file or a command)
-Verify:
-  --require F,G          --forbid F,G        --max-size BYTES (at most 4294967296)
-Image and push:
-  --image REF            push to REF (registry/repo[:tag]); without it the image is only written as a layout
-  --local-registry       start a registry on 127.0.0.1 for this run and push there (REF defaults to wasm-build/<crate>)
-  --layout DIR           --annotation K=V    --label K=V     --insecure      --tag TAG (more tags)
-  --backend auto|buildx|oras|skopeo          push tool (auto: buildx >= 0.12, else oras, else skopeo on PATH)
-  --no-tag               push by digest only and write no tag (tag it later with wasm-build promote)
-  --username USER        with the password in WASM_BUILD_PASSWORD (default: the docker config's login)
-Smoke test:
-  --no-smoke             --arg ARG           --env K=V       --expect-stdout TEXT
-  --expect-stdout-regex  read --expect-stdout as an RE2 regular expression (linear time; no backreferences)
-  --expect-exit-code N   0 to 255 (default 0)
-  --timeout MS           1 to ${TIMEOUT_MAX_MS} (6 hours; default 30000)
-  --preopen HOST[:GUEST] an existing directory for the module (GUEST default /data); /, HOME, the workspace,
-                         RUNNER_TEMP and their parents are refused without --preopen-allow-root
-  --runtime R            node (default), wasmedge, crun-wasmedge, wasmtime; repeat or comma-separate
-  --allow-incompatible R a runtime whose known incompatibility does not fail the run
-Other:
-  --work-dir DIR (default .wasm-build)       --json (print the result as JSON)     --verbose     -h, --help
-  -V, --version          wasm-build's version and the versions of the tools it would use`;
+/** Flags of the CLI alone (subcommands, output), not action inputs. */
+const CLI_FLAGS = {
+  'local-registry': { type: 'boolean' },
+  'no-tag': { type: 'boolean' },
+  entrypoint: { type: 'string' },
+  'module-sha256': { type: 'string' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
 
-const FLAG_OF: Record<string, string> = {
-  manifestPath: '<crate-dir>',
-  optLevel: '--opt-level',
-  maxSize: '--max-size',
-  expectExitCode: '--expect-exit-code',
-  timeoutMs: '--timeout',
-  wasmOpt: '--wasm-opt',
-  wasmOptArgs: '--wasm-opt-arg',
-  smokeArgs: '--arg',
-  smokeEnv: '--env',
-  workDir: '--work-dir',
-  layoutDir: '--layout',
-  tags: '--tag',
-  runtimes: '--runtime',
-  password: 'WASM_BUILD_PASSWORD',
-};
-
-/** Names the flag behind a schema path, e.g. ["maxSize"] → "--max-size". */
-export function flagName(path: PropertyKey[]): string {
-  const key = String(path[0]);
-  return FLAG_OF[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+/** Where the CLI installs tools when it must and RUNNER_TOOL_CACHE is unset: `$XDG_CACHE_HOME/wasm-build/tool-cache`. */
+export function defaultToolCache(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasm-build', 'tool-cache');
 }
 
-/** Turns the first zod issue into a UserError naming the flag and the value. */
-export function optionError(error: z.ZodError, raw: Record<string, unknown>): UserError {
+type FlagSpec = { type: 'string' | 'boolean'; multiple?: boolean; short?: string };
+
+/**
+ * parseArgs options for every root input: `--NAME VALUE` (string, number), `--NAME`/`--no-NAME` (boolean),
+ * `--NAME VALUE` repeatable (list, lines), plus `FLAG_ALIASES` and the CLI's own flags.
+ * @throws Error when a generated flag collides with another (a new input named like a CLI flag): a developer error.
+ */
+export function cliFlagSpec(): Record<string, FlagSpec> {
+  const spec: Record<string, FlagSpec> = {};
+  const add = (flag: string, s: FlagSpec) => {
+    if (flag in spec || flag in CLI_FLAGS)
+      throw new Error(`CLI flag --${flag} is defined twice (actions/definitions.ts)`);
+    spec[flag] = s;
+  };
+  for (const [name, def] of Object.entries(ROOT_INPUTS)) {
+    if (name in ENV_ONLY) continue;
+    const s: FlagSpec =
+      def.kind === 'boolean'
+        ? { type: 'boolean' }
+        : def.kind === 'list' || def.kind === 'lines'
+          ? { type: 'string', multiple: true }
+          : { type: 'string' };
+    add(name, SHORT[name] ? { ...s, short: SHORT[name] } : s);
+    if (def.kind === 'boolean') add(`no-${name}`, { type: 'boolean' });
+  }
+  for (const [alias, name] of Object.entries(FLAG_ALIASES)) {
+    const target = spec[name];
+    if (!target) throw new Error(`CLI alias --${alias} names no input flag ${name}`);
+    add(alias, { type: target.type, ...(target.multiple && { multiple: true }) });
+  }
+  return { ...spec, ...CLI_FLAGS };
+}
+
+const FLAGS = cliFlagSpec();
+
+/** Names the flag behind a schema path, e.g. ["maxSize"] → "--max-size" (the input's name; a password its variable). */
+export function flagName(path: PropertyKey[]): string {
+  const key = String(path[0]);
+  if (key === 'manifestPath') return '<crate-dir>';
+  const name = Object.entries(ROOT_INPUTS).find(([, d]) => d.key === key)?.[0];
+  if (!name) return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return name in ENV_ONLY ? envName(name) : `--${name}`;
+}
+
+/**
+ * Turns the first zod issue into a UserError naming where the value came from (`sources[key]`: the flag as given,
+ * or the environment variable; else `flagName`) and the value.
+ */
+export function optionError(
+  error: z.ZodError,
+  raw: Record<string, unknown>,
+  sources: Record<string, string> = {},
+): UserError {
   const issue = error.issues[0];
   const key = String(issue.path[0]);
   const value = raw[key];
   const shown = Array.isArray(value) && typeof issue.path[1] === 'number' ? value[issue.path[1]] : value;
-  return new UserError(`Invalid ${flagName(issue.path)} ${JSON.stringify(shown)}: ${issue.message}`, {
+  return new UserError(`Invalid ${sources[key] ?? flagName(issue.path)} ${JSON.stringify(shown)}: ${issue.message}`, {
     fix: 'See wasm-build --help',
   });
 }
 
-const list = (v: string[] | undefined) =>
-  (v ?? [])
-    .flatMap((x) => x.split(','))
+const TRUE = ['true', 'True', 'TRUE'];
+const FALSE = ['false', 'False', 'FALSE'];
+const splitList = (v: string) =>
+  v
+    .split(/[\n,]/)
     .map((x) => x.trim())
     .filter(Boolean);
 
-function toNumber(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
+function toNumber(source: string, v: string): number {
   if (!/^-?\d+$/.test(v.trim()))
-    throw new UserError(`Invalid ${flag} "${v}": expected a whole number`, { fix: 'See wasm-build --help' });
+    throw new UserError(`Invalid ${source} "${v}": expected a whole number`, { fix: 'See wasm-build --help' });
   if (v.trim().replace(/^-/, '').length > 15)
-    throw new UserError(`Invalid ${flag} "${v}": expected a whole number (at most 15 digits)`, {
+    throw new UserError(`Invalid ${source} "${v}": expected a whole number (at most 15 digits)`, {
       fix: 'See wasm-build --help',
     });
   return Number(v);
 }
+
+/**
+ * An environment variable's value as the action reads an input of that kind (kit's readInputs): trimmed, empty is
+ * "not given", booleans `true`/`false` (YAML 1.2 core), `lines` one item per line, `list` split on lines and commas.
+ * @throws UserError naming the variable and the value.
+ */
+function fromEnv(variable: string, kind: InputKind, raw: string | undefined): unknown {
+  const v = raw?.trim() ?? '';
+  if (v === '') return undefined;
+  switch (kind) {
+    case 'string':
+      return v;
+    case 'number':
+      return toNumber(variable, v);
+    case 'boolean':
+      if (TRUE.includes(v)) return true;
+      if (FALSE.includes(v)) return false;
+      throw new UserError(`Invalid ${variable} ${JSON.stringify(raw)}: expected true or false`, {
+        fix: `Set ${variable}=true or ${variable}=false, or unset it`,
+      });
+    case 'lines':
+      return v
+        .split('\n')
+        .map((x) => x.trim())
+        .filter(Boolean);
+    case 'list':
+      return splitList(v);
+  }
+}
+
+/** The inputs as given: each input's value from its flag, else its environment variable, and where it came from. */
+interface Given {
+  values: Record<string, unknown>;
+  /** Input name → `--flag` as typed, or the variable's name. */
+  sources: Record<string, string>;
+}
+
+type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
+
+/**
+ * Reads every root input from the flags (in order: a later flag wins; list flags add up, each value split on
+ * commas; lines flags one item each, as typed) and, where no flag gave it, from its `WASM_BUILD_*` variable.
+ * @throws UserError for a number flag or a variable that cannot be read.
+ */
+function givenInputs(tokens: Token[], env: NodeJS.ProcessEnv): Given {
+  const values: Record<string, unknown> = {};
+  const sources: Record<string, string> = {};
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    let name = FLAG_ALIASES[t.name] ?? t.name;
+    let negated = false;
+    if (!(name in ROOT_INPUTS) && name.startsWith('no-') && ROOT_INPUTS[name.slice(3)]?.kind === 'boolean') {
+      name = name.slice(3);
+      negated = true;
+    }
+    const def = ROOT_INPUTS[name];
+    if (!def || name in ENV_ONLY) continue;
+    sources[name] = t.rawName.startsWith('--') ? `--${t.name}` : t.rawName;
+    const v = t.value ?? '';
+    if (def.kind === 'boolean') values[name] = !negated;
+    else if (def.kind === 'list') values[name] = [...((values[name] as string[]) ?? []), ...splitList(v)];
+    else if (def.kind === 'lines') values[name] = [...((values[name] as string[]) ?? []), v];
+    else if (def.kind === 'number') values[name] = toNumber(sources[name], v);
+    else values[name] = v;
+  }
+  for (const [name, def] of Object.entries(ROOT_INPUTS)) {
+    if (name in values || name in ENV_ONLY) continue;
+    const variable = envName(name);
+    const v = fromEnv(variable, def.kind, env[variable]);
+    if (v === undefined) continue;
+    values[name] = v;
+    sources[name] = variable;
+  }
+  return { values, sources };
+}
+
+/** The root action's schema as the CLI parses it: the pipeline's options, binaryen's, the runtimes' and `cache`. */
+export const cliSchema = pipelineSchema
+  .extend(binaryenSchema.shape)
+  .extend(runtimeToolsSchema.shape)
+  .extend({ cache: z.boolean().default(true) })
+  .superRefine(checkOptionPairs);
+export type CliInputs = z.output<typeof cliSchema>;
 
 /** `wasm-build promote`: the image pushed by digest, what its read-back must prove, and the tags to write. */
 export interface PromoteCommand {
@@ -111,9 +214,16 @@ export interface PromoteCommand {
   password?: string;
 }
 
+/** A parsed command line: which command, its validated options, and what the CLI does around the pipeline. */
 export interface CliCommand {
   kind: 'pipeline' | 'verify' | 'promote' | 'help' | 'version';
   options?: PipelineOptions;
+  /** Every root input as parsed (`options` plus binaryen, runtime tools and cache). */
+  inputs?: CliInputs;
+  /** What runPipeline takes besides the options, as the action passes it (actions/wasm-build/src/main.ts). */
+  extra?: { binaryen?: BinaryenRelease; tools?: Partial<ToolSources> };
+  /** Set when a tool will be installed and RUNNER_TOOL_CACHE is unset: the directory to use (`defaultToolCache`). */
+  toolCache?: string;
   /** `--no-tag`: push by digest only. */
   noTag?: boolean;
   promote?: PromoteCommand;
@@ -124,96 +234,88 @@ export interface CliCommand {
   verbose: boolean;
 }
 
+/** Root inputs whose being given (flag or variable) makes the CLI install binaryen. */
+const BINARYEN_INPUTS = ['binaryen-version', 'binaryen-base-url'];
+/** Root inputs whose being given makes the CLI install missing runtimes, as the action does. */
+const RUNTIME_INSTALL_INPUTS = ['wasmedge-version', 'wasmedge-sha256', 'crun-version', 'wasmtime-version'];
+
 /**
- * Parses the CLI's argv into a command with validated options: every value against its bounds (see USAGE), the
+ * Parses the CLI's argv (and the `WASM_BUILD_*` variables of `env`) into a command with validated options: every
+ * root input from its flag, else its variable, else its default; every value against its bounds (see USAGE), the
  * pairs `checkOptionPairs` checks (an RE2 --expect-stdout, an existing --preopen that is no runner root) and the
- * wasm-opt arguments, so that nothing bad reaches a stage.
- * @throws UserError naming the flag and the bad value, before any work.
+ * wasm-opt arguments, so that nothing bad reaches a stage. The password comes from WASM_BUILD_PASSWORD only.
+ * @throws UserError naming the flag (or variable) and the bad value, before any work.
  */
-export function parseCli(argv: string[]): CliCommand {
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliCommand {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
   } catch (e) {
     throw new UserError((e as Error).message, { fix: 'See wasm-build --help' });
   }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals, tokens } = parsed;
   const json = !!v.json;
   const verbose = !!v.verbose;
   if (v.help) return { kind: 'help', json, verbose };
   if (v.version) return { kind: 'version', json, verbose };
+  if (positionals[0] === 'promote')
+    return { kind: 'promote', promote: promoteCommand(v, positionals, env), json, verbose };
+  const given = givenInputs(tokens, env);
+  const inputValue = (name: string) => given.values[name];
   if (positionals[0] === 'verify') {
     if (positionals.length !== 2)
       throw new UserError('wasm-build verify takes one module path', { fix: 'wasm-build verify path/to/module.wasm' });
     const raw = {
-      require: list(v.require),
-      forbid: list(v.forbid),
-      maxSize: toNumber('--max-size', v['max-size']),
+      require: inputValue('require') ?? [],
+      forbid: inputValue('forbid') ?? [],
+      maxSize: inputValue('max-size'),
       entrypoint: v.entrypoint,
-      target: v.target,
+      target: inputValue('target'),
     };
     const r = verifySchema.safeParse(raw);
-    if (!r.success) throw optionError(r.error, raw);
+    if (!r.success) throw optionError(r.error, raw, keyed(given.sources));
     return { kind: 'verify', file: positionals[1], verify: r.data, json, verbose };
   }
-  if (positionals[0] === 'promote') return { kind: 'promote', promote: promoteCommand(v, positionals), json, verbose };
-  if (positionals.length !== 1) {
-    throw new UserError(
-      positionals.length ? `Expected one crate, got ${positionals.length}: ${positionals.join(' ')}` : 'No crate given',
-      {
-        fix: 'wasm-build [options] path/to/crate',
-      },
-    );
+  if (positionals.length > 1)
+    throw new UserError(`Expected one crate, got ${positionals.length}: ${positionals.join(' ')}`, {
+      fix: 'wasm-build [options] path/to/crate',
+    });
+  if (positionals.length === 1 && given.sources['manifest-path']?.startsWith('-'))
+    throw new UserError(`Both a crate "${positionals[0]}" and --manifest-path "${inputValue('manifest-path')}" given`, {
+      fix: 'Give the crate once: as the argument or as --manifest-path',
+    });
+  const raw: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(ROOT_INPUTS)) raw[def.key] = given.values[name];
+  const sources = keyed(given.sources);
+  if (positionals.length === 1) {
+    raw.manifestPath = positionals[0];
+    sources.manifestPath = '<crate-dir>';
   }
-  const manifestPath = positionals[0];
-  let image = v.image;
-  if (v['local-registry'] && !image)
-    image = `wasm-build/${basename(resolve(manifestPath))
+  raw.manifestPath ??= '.';
+  if (v['local-registry'] && !raw.image)
+    raw.image = `wasm-build/${basename(resolve(String(raw.manifestPath)))
       .replace(/\.toml$/i, '')
       .toLowerCase()}:latest`;
-  const raw: Record<string, unknown> = {
-    manifestPath,
-    toolchain: v.toolchain,
-    target: v.target,
-    threads: v.threads,
-    package: v.package,
-    bin: v.bin,
-    features: list(v.features),
-    profile: v.profile,
-    optimize: !v['no-optimize'],
-    wasmOpt: v['wasm-opt'],
-    optLevel: v['opt-level'],
-    wasmOptArgs: v['wasm-opt-arg'] ?? [],
-    require: list(v.require),
-    forbid: list(v.forbid),
-    maxSize: toNumber('--max-size', v['max-size']),
-    image,
-    layoutDir: v.layout,
-    annotations: v.annotation ?? [],
-    labels: v.label ?? [],
-    insecure: v.insecure,
-    backend: v.backend,
-    tags: list(v.tag),
-    username: v.username,
-    password: v.username ? process.env.WASM_BUILD_PASSWORD : undefined,
-    smoke: !v['no-smoke'],
-    runtimes: v.runtime ? list(v.runtime) : undefined,
-    allowIncompatible: list(v['allow-incompatible']),
-    preopen: v.preopen,
-    preopenAllowRoot: v['preopen-allow-root'],
-    expectStdoutRegex: v['expect-stdout-regex'],
-    smokeArgs: v.arg ?? [],
-    smokeEnv: v.env ?? [],
-    expectStdout: v['expect-stdout'],
-    expectExitCode: toNumber('--expect-exit-code', v['expect-exit-code']),
-    timeoutMs: toNumber('--timeout', v.timeout),
-    workDir: v['work-dir'],
-  };
-  const r = pipelineOptionsSchema.safeParse(raw);
-  if (!r.success) throw optionError(r.error, raw);
+  // As before the flags were generated: the password is read only with a username to go with it.
+  raw.password = raw.username ? env[envName('password')] || undefined : undefined;
+  const r = cliSchema.safeParse(raw);
+  if (!r.success) throw optionError(r.error, raw, sources);
+  const inputs = r.data;
+  const { binaryenVersion, binaryenBaseUrl, cache: _cache, ...options } = inputs;
+  const isGiven = (names: string[]) => names.some((n) => n in given.values);
+  const binaryen =
+    isGiven(BINARYEN_INPUTS) && options.optimize && !options.wasmOpt
+      ? { version: binaryenVersion, baseUrl: binaryenBaseUrl }
+      : undefined;
+  const install = isGiven(RUNTIME_INSTALL_INPUTS);
+  // zod keeps only the runtime keys: paths, versions, the pinned sha256, the token.
+  const tools = { ...runtimeToolsSchema.parse(inputs), install };
   return {
     kind: 'pipeline',
-    options: r.data,
+    options,
+    inputs,
+    extra: { binaryen, tools },
+    ...((binaryen || install) && !env.RUNNER_TOOL_CACHE && { toolCache: defaultToolCache(env) }),
     noTag: !!v['no-tag'],
     localRegistry: !!v['local-registry'],
     json,
@@ -221,28 +323,45 @@ export function parseCli(argv: string[]): CliCommand {
   };
 }
 
+/** Input name → source, re-keyed by schema key. */
+function keyed(sources: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(sources).map(([name, s]) => [ROOT_INPUTS[name].key, s]));
+}
+
 const SHA256_HEX = /^(?:sha256:)?([0-9a-f]{64})$/;
 
 /** `wasm-build promote`'s flags, checked before any request. @throws UserError naming the flag and the value. */
-function promoteCommand(v: ReturnType<typeof parse>['values'], positionals: string[]): PromoteCommand {
+function promoteCommand(
+  v: ReturnType<typeof parse>['values'],
+  positionals: string[],
+  env: NodeJS.ProcessEnv,
+): PromoteCommand {
   const fix = 'wasm-build promote --image REPO@sha256:... --module-sha256 HEX --entrypoint /NAME.wasm --tag TAG';
+  const str = (k: string) => v[k] as string | undefined;
   if (positionals.length !== 1) throw new UserError(`Unexpected ${JSON.stringify(positionals[1])}`, { fix });
-  if (!v.image) throw new UserError('wasm-build promote needs --image REPO@DIGEST', { fix });
-  const ref = parseImageRef(v.image);
+  const image = str('image');
+  if (!image) throw new UserError('wasm-build promote needs --image REPO@DIGEST', { fix });
+  const ref = parseImageRef(image);
   if (!ref.digest)
-    throw new UserError(`Invalid --image ${JSON.stringify(v.image)}: promote takes a reference pinned by digest`, {
+    throw new UserError(`Invalid --image ${JSON.stringify(image)}: promote takes a reference pinned by digest`, {
       fix: 'Pass the image-ref output of the push (registry/repository@sha256:...)',
     });
-  const wasm = SHA256_HEX.exec(v['module-sha256'] ?? '');
+  const wasm = SHA256_HEX.exec(str('module-sha256') ?? '');
   if (!wasm)
-    throw new UserError(`Invalid --module-sha256 ${JSON.stringify(v['module-sha256'] ?? '')}: expected 64 hex digits`, {
-      fix,
-    });
-  const entrypoint = v.entrypoint ?? '';
+    throw new UserError(
+      `Invalid --module-sha256 ${JSON.stringify(str('module-sha256') ?? '')}: expected 64 hex digits`,
+      {
+        fix,
+      },
+    );
+  const entrypoint = str('entrypoint') ?? '';
   if (!/^\/[\w.-]+\.wasm$/.test(entrypoint))
     throw new UserError(`Invalid --entrypoint ${JSON.stringify(entrypoint)}: expected /NAME.wasm`, { fix });
-  const tags = list(v.tag);
+  const tags = [...((v.tag as string[] | undefined) ?? []), ...((v.tags as string[] | undefined) ?? [])].flatMap(
+    splitList,
+  );
   if (!tags.length) throw new UserError('wasm-build promote needs at least one --tag', { fix });
+  const username = str('username');
   return {
     ref,
     digest: ref.digest,
@@ -251,62 +370,11 @@ function promoteCommand(v: ReturnType<typeof parse>['values'], positionals: stri
     tags: [...new Set(tags)],
     // Unset rather than false: a loopback registry is then spoken to over plain HTTP, as the push does.
     insecure: v.insecure ? true : undefined,
-    username: v.username,
-    password: v.username ? process.env.WASM_BUILD_PASSWORD : undefined,
+    username,
+    password: username ? env[envName('password')] : undefined,
   };
 }
 
 function parse(argv: string[]) {
-  const s = { type: 'string' } as const;
-  const m = { type: 'string', multiple: true } as const;
-  const b = { type: 'boolean' } as const;
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      toolchain: s,
-      target: s,
-      threads: b,
-      package: { ...s, short: 'p' },
-      bin: s,
-      features: m,
-      profile: s,
-      'no-optimize': b,
-      'wasm-opt': s,
-      'opt-level': s,
-      'wasm-opt-arg': m,
-      require: m,
-      forbid: m,
-      'max-size': s,
-      entrypoint: s,
-      image: s,
-      'local-registry': b,
-      layout: s,
-      annotation: m,
-      label: m,
-      insecure: b,
-      backend: s,
-      tag: m,
-      'no-tag': b,
-      'module-sha256': s,
-      username: s,
-      'no-smoke': b,
-      runtime: m,
-      'allow-incompatible': m,
-      preopen: s,
-      'preopen-allow-root': b,
-      'expect-stdout-regex': b,
-      arg: m,
-      env: m,
-      'expect-stdout': s,
-      'expect-exit-code': s,
-      timeout: s,
-      'work-dir': s,
-      json: b,
-      verbose: b,
-      help: { ...b, short: 'h' },
-      version: { ...b, short: 'V' },
-    },
-  });
+  return parseArgs({ args: argv, allowPositionals: true, strict: true, tokens: true, options: FLAGS });
 }

@@ -1,22 +1,29 @@
 #!/usr/bin/env node
-import {
-  errorLine,
-  handleInterrupts,
-  routeWorkflowCommands,
-  terminalLog,
-  UserError,
-  useProxyFromEnv,
-} from '@wasm-build/kit';
-import { formatImageRef, parseImageRef, startLocalRegistry, tagImage } from '@wasm-build/oci';
-import { isThreadsTarget } from '@wasm-build/toolchain';
-import { type CliCommand, parseCli, USAGE } from './cli-args.ts';
-import { runPipeline } from './pipeline.ts';
-import { enforceChecks, verifyModule } from './steps/verify.ts';
-import { renderStageTable, renderVerify } from './table.ts';
-import { readModule } from './verify-bytes.ts';
-import { versionReport } from './version.ts';
+// Only what parsing the arguments needs is imported here, each from its own module rather than a package's index:
+// every command imports the rest when it runs, so `--help`, `--version` and `verify` never load the pipeline, the
+// docker toolkit, the tool cache or the registry client (test/cli-package.test.itg.ts proves it on the bundle).
+import { errorLine, UserError } from '@wasm-build/kit/errors';
+import { handleInterrupts } from '@wasm-build/kit/lifecycle';
+import { routeWorkflowCommands } from '@wasm-build/kit/terminal';
+import type { CliCommand } from './cli-args.ts';
+
+const printUsage = async () => console.log((await import('./cli-usage.ts')).USAGE);
+const printVersion = async () => console.log(await (await import('./version.ts')).versionReport());
 
 async function verifyCommand(cmd: CliCommand): Promise<number> {
+  const [
+    { terminalLog },
+    { isThreadsTarget },
+    { enforceChecks, verifyModule },
+    { renderVerify, stdoutStyle },
+    { readModule },
+  ] = await Promise.all([
+    import('@wasm-build/kit/log'),
+    import('@wasm-build/toolchain/targets'),
+    import('./steps/verify.ts'),
+    import('./table.ts'),
+    import('./verify-bytes.ts'),
+  ]);
   const file = cmd.file!;
   const { target, ...o } = cmd.verify!;
   const doc = await verifyModule(readModule(file, 'Pass the path of a .wasm file'), file, {
@@ -24,12 +31,28 @@ async function verifyCommand(cmd: CliCommand): Promise<number> {
     threadsTarget: target && isThreadsTarget(target) ? target : undefined,
   });
   if (cmd.json) console.log(JSON.stringify(doc, null, 2));
-  else console.log(renderVerify(doc));
+  else console.log(renderVerify(doc, stdoutStyle()));
   enforceChecks(doc.checks, terminalLog({ verbose: cmd.verbose }));
   return 0;
 }
 
 async function pipelineCommand(cmd: CliCommand): Promise<number> {
+  const [
+    { terminalLog },
+    { useProxyFromEnv },
+    { parseImageRef },
+    { startLocalRegistry },
+    { runPipeline },
+    { renderStageTable, stdoutStyle },
+  ] = await Promise.all([
+    import('@wasm-build/kit/log'),
+    import('@wasm-build/kit/http'),
+    import('@wasm-build/oci/reference'),
+    import('@wasm-build/oci/local-registry'),
+    import('./pipeline.ts'),
+    import('./table.ts'),
+  ]);
+  useProxyFromEnv();
   const log = terminalLog({ verbose: cmd.verbose });
   const options = cmd.options!;
   const registry = cmd.localRegistry ? await startLocalRegistry() : undefined;
@@ -43,13 +66,16 @@ async function pipelineCommand(cmd: CliCommand): Promise<number> {
       options.image = `${registry.address}/${options.image}`;
       log.info(`Local registry on ${registry.address}: pushing to ${options.image}`);
     }
-    const result = await runPipeline(options, log, { writeTags: !cmd.noTag });
+    // A tool to install (binaryen, a runtime) needs a tool cache; outside Actions it is the user's cache directory.
+    if (cmd.toolCache) process.env.RUNNER_TOOL_CACHE = cmd.toolCache;
+    const result = await runPipeline(options, log, { ...cmd.extra, writeTags: !cmd.noTag });
     if (cmd.json) {
       const { image: _image, ...printable } = result;
       // The entrypoint is what `wasm-build promote --entrypoint` needs to prove the image again.
       console.log(JSON.stringify({ ...printable, entrypoint: result.image?.entrypoint }, null, 2));
     } else {
-      if (result.rows.length) console.log(renderStageTable(result.rows));
+      // The error is printed once, last, on stderr (log.fatal): the table does not repeat it.
+      if (result.rows.length) console.log(renderStageTable(result.rows, { ...stdoutStyle(), errorBelow: true }));
       if (result.digest)
         console.log(
           `digest: ${result.pushed?.digest ?? result.digest}${result.pushed ? `  (read back from ${result.pushed.ref})` : ''}`,
@@ -57,7 +83,7 @@ async function pipelineCommand(cmd: CliCommand): Promise<number> {
       for (const s of result.smoke) console.log(`smoke-test stdout (${s.runtime}):\n${s.stdout}`);
     }
     if (!result.ok) {
-      console.error(`wasm-build: ${result.error}`);
+      log.fatal(result.error ?? 'the run failed');
       return 1;
     }
     return 0;
@@ -68,6 +94,13 @@ async function pipelineCommand(cmd: CliCommand): Promise<number> {
 
 /** `wasm-build promote`: proves the image pushed by digest once more, then writes its tags (the release's last job). */
 async function promoteCommand(cmd: CliCommand): Promise<number> {
+  const [{ terminalLog }, { useProxyFromEnv }, { formatImageRef }, { tagImage }] = await Promise.all([
+    import('@wasm-build/kit/log'),
+    import('@wasm-build/kit/http'),
+    import('@wasm-build/oci/reference'),
+    import('@wasm-build/oci/push'),
+  ]);
+  useProxyFromEnv();
   const p = cmd.promote!;
   const log = terminalLog({ verbose: cmd.verbose });
   const r = await tagImage(
@@ -95,12 +128,15 @@ async function promoteCommand(cmd: CliCommand): Promise<number> {
  */
 export async function main(argv: string[]): Promise<number> {
   handleInterrupts();
-  useProxyFromEnv();
   let verbose = false;
   // stdout is ours alone (tables, or only JSON with --json): workflow commands go to stderr, debug only with --verbose.
   routeWorkflowCommands(() => verbose);
+  // `--help` or `--version` alone is answered before the parser and its option schemas (zod, RE2) load.
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) return printUsage().then(() => 0);
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return printVersion().then(() => 0);
   let cmd: CliCommand;
   try {
+    const { parseCli } = await import('./cli-args.ts');
     cmd = parseCli(argv);
     verbose = !!cmd.verbose;
   } catch (e) {
@@ -108,11 +144,11 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (cmd.kind === 'help') {
-    console.log(USAGE);
+    await printUsage();
     return 0;
   }
   if (cmd.kind === 'version') {
-    console.log(await versionReport());
+    await printVersion();
     return 0;
   }
   try {

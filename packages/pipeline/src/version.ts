@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { exec } from '@wasm-build/kit';
+import { exec } from '@wasm-build/kit/exec';
 
 /** The tools the CLI would use, each as the command that prints its version. */
 export const VERSION_PROBES: { tool: string; command: string; args: string[] }[] = [
@@ -13,9 +13,17 @@ export const VERSION_PROBES: { tool: string; command: string; args: string[] }[]
   { tool: 'crun', command: 'crun', args: ['--version'] },
 ];
 
-/** This package's version (packages/pipeline/package.json). */
+// The CLI package's version, baked in when scripts/build-cli.ts bundles the CLI (esbuild `define`).
+declare const WASM_BUILD_VERSION: string | undefined;
+
+/**
+ * The CLI's version: the `wasm-build` package's (packages/cli/package.json), baked into the bundle at build time;
+ * run from source (tsx), read from that file.
+ */
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  if (typeof WASM_BUILD_VERSION === 'string') return WASM_BUILD_VERSION;
+  const file = new URL('../../cli/package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 /**

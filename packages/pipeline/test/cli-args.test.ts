@@ -35,6 +35,10 @@ describe('parseCli', () => {
     });
   });
 
+  it('builds the crate in the current directory when none is given (manifest-path defaults to .)', () => {
+    expect(parseCli([], {}).options?.manifestPath).toBe('.');
+  });
+
   it('defaults the image to wasm-build/<crate> with --local-registry', () => {
     expect(parseCli(['examples/hello', '--local-registry']).options?.image).toBe('wasm-build/hello:latest');
   });
@@ -51,7 +55,7 @@ describe('parseCli', () => {
     ],
     [['x', '--env', 'novalue'], /^Invalid --env "novalue": expected KEY=value/],
     [['x', '--bogus'], /Unknown option '--bogus'/],
-    [[], /No crate given/],
+    [['a', 'b'], /Expected one crate, got 2: a b/],
     [['verify'], /wasm-build verify takes one module path/],
     [['verify', 'm.wasm', '--entrypoint', 'app.wasm'], /^Invalid --entrypoint "app.wasm": expected an absolute path/],
     [['verify', 'm.wasm', '--target', 'wasm64'], /^Invalid --target "wasm64"/],

@@ -63,4 +63,4 @@ export function checkExpectations(
 import type { RuntimeFit } from '@wasm-build/wasm';
 import type { RunOutcome } from './outcome.ts';
 
-export { RUNTIMES as SMOKE_RUNTIMES, type Runtime } from '@wasm-build/wasm';
+export { RUNTIMES as SMOKE_RUNTIMES, type Runtime } from '@wasm-build/wasm/runtime-fit';

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import { downloadText, type InstalledTool, installTool, type Log, parseChecksums, UserError } from '@wasm-build/kit';
+import { UserError } from '@wasm-build/kit/errors';
+import { downloadText, type InstalledTool, installTool, parseChecksums } from '@wasm-build/kit/install';
+import type { Log } from '@wasm-build/kit/log';
 import { manifestSha256, shippedToolsManifest, type ToolsManifest } from './tools-manifest.ts';
 
 /** binaryen release this project pins by default (`version_N`); N as a string, e.g. "132": from tools-manifest.json. */

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Command, exec, type Log, lastLines, UserError } from '@wasm-build/kit';
+import { type Command, colorEnabled, exec, type Log, lastLines, UserError } from '@wasm-build/kit';
 import {
   type CargoDiagnostic,
   diagnosticLine,
@@ -35,7 +35,7 @@ export interface CargoBuildOptions {
   noDefaultFeatures?: boolean;
   /** Extra arguments appended as they are. */
   extraArgs?: string[];
-  /** Colour in cargo's output and rendered diagnostics; default: under GitHub Actions, or stderr is a TTY, unless NO_COLOR. */
+  /** Colour in cargo's output and diagnostics; default: under GitHub Actions unless NO_COLOR, else `colorEnabled(stderr)`. */
   color?: boolean;
   /** Directory annotation paths are relative to; default GITHUB_WORKSPACE. */
   annotationRoot?: string;
@@ -179,8 +179,9 @@ export function pickArtifact(
  */
 export async function cargoBuild(tc: Toolchain, o: CargoBuildOptions, log: Log): Promise<CargoBuildResult> {
   const manifestPath = resolveManifestPath(o.manifestPath);
+  // Actions' log renders ANSI colour; elsewhere NO_COLOR, FORCE_COLOR and the terminal decide (`colorEnabled`).
   const color =
-    o.color ?? (!process.env.NO_COLOR && (process.env.GITHUB_ACTIONS === 'true' || process.stderr.isTTY === true));
+    o.color ?? (colorEnabled(process.stderr) || (!process.env.NO_COLOR && process.env.GITHUB_ACTIONS === 'true'));
   const command = cargoBuildCommand(tc, { ...o, manifestPath, color });
   log.debug(`Cargo.build: ${[command.command, ...command.args].join(' ')}`);
   const lines = lineSplitter((line) => log.info(line));

@@ -1,4 +1,4 @@
-import { UserError } from '@wasm-build/kit';
+import { UserError } from '@wasm-build/kit/errors';
 
 /** A rustc version, e.g. 1.63.0 → { major: 1, minor: 63, patch: 0 }. */
 export interface RustVersion {

@@ -1,4 +1,4 @@
-import { UserError } from '@wasm-build/kit';
+import { UserError } from '@wasm-build/kit/errors';
 import { z } from 'zod';
 import shipped from './tools-manifest.json' with { type: 'json' };
 
