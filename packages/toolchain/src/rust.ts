@@ -53,6 +53,12 @@ export async function findToolchain(spec?: string): Promise<Toolchain> {
   const fix = spec
     ? `Install it (rustup toolchain install ${spec}) or link one (rustup toolchain link ${spec} /usr)`
     : 'Install Rust (https://rustup.rs) or pass a toolchain';
+  // Both rustc calls at once (each is a few hundred ms of dynamic loading); a failing -vV is reported first.
+  const sysrootRun = runOk(
+    { ...base.rustc, args: [...base.rustc.args, '--print', 'sysroot'] },
+    'rustc --print sysroot',
+  );
+  sysrootRun.catch(() => {});
   const vv = await exec.run({ ...base.rustc, args: [...base.rustc.args, '-vV'] }).catch((e) => {
     throw new UserError(`Rust toolchain ${name} not found`, { fix, cause: e });
   });
@@ -62,9 +68,7 @@ export async function findToolchain(spec?: string): Promise<Toolchain> {
       fix,
     });
   }
-  const sysroot = (
-    await runOk({ ...base.rustc, args: [...base.rustc.args, '--print', 'sysroot'] }, 'rustc --print sysroot')
-  ).stdout.trim();
+  const sysroot = (await sysrootRun).stdout.trim();
   return { spec, ...base, ...parsed, sysroot };
 }
 

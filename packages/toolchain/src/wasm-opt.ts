@@ -1,5 +1,7 @@
 import { statSync } from 'node:fs';
-import { type Command, exec, type Log, runOk, UserError } from '@wasm-build/kit';
+import { UserError } from '@wasm-build/kit/errors';
+import { type Command, exec, runOk } from '@wasm-build/kit/exec';
+import type { Log } from '@wasm-build/kit/log';
 import type { Feature, VerifyReport } from '@wasm-build/wasm';
 
 // binaryen's --enable-* flag names for our features (binaryen src/wasm-features.h; it calls atomics "threads").
@@ -164,9 +166,13 @@ export async function optimize(
   checkWasmOptArgs(o.extraArgs ?? []);
   const bin = o.path ?? 'wasm-opt';
   const fix = 'Install binaryen (apt-get install binaryen, or the setup action) or pass its path (--wasm-opt)';
-  const version = (await runOk({ command: bin, args: ['--version'] }, 'wasm-opt --version', { fix })).stdout.trim();
-  const help = await exec.run({ command: bin, args: ['--help'] });
-  const flags = featureFlags(report, parseSupportedFlags(help.stdout));
+  // Both asked at once; a wasm-opt that cannot run fails in --version, with the fix.
+  const [ran, help] = await Promise.all([
+    runOk({ command: bin, args: ['--version'] }, 'wasm-opt --version', { fix }),
+    exec.run({ command: bin, args: ['--help'] }).catch(() => undefined),
+  ]);
+  const version = ran.stdout.trim();
+  const flags = featureFlags(report, parseSupportedFlags(help?.stdout ?? ''));
   const command = wasmOptCommand(input, output, flags, o);
   log.debug(`WasmOpt.optimize: ${[command.command, ...command.args].join(' ')}`);
   const result = await exec.run(command);
