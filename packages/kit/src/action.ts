@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { errorLine, UserError } from './errors.ts';
-import { useProxyFromEnv } from './http.ts';
 import { handleInterrupts } from './lifecycle.ts';
+import { useProxyFromEnv } from './proxy.ts';
 
 /**
  * Runs an action's main function as the runner expects: on failure, one error annotation with the message and the

@@ -1,27 +1,12 @@
-// Every HTTP request wasm-build makes (registry, releases API, tool downloads) goes through Node's fetch; this file
-// gives it the runner's proxy settings and a bounded, streaming download to a file.
+// Every HTTP request wasm-build makes (registry, releases API, tool downloads) goes through Node's fetch (with the
+// runner's proxy: proxy.ts); this file gives it a bounded, streaming download to a file.
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { EnvHttpProxyAgent, setGlobalDispatcher } from 'undici';
 import { UserError } from './errors.ts';
 import { isTransientStatus, type RetryPolicy, retry, TransientError } from './retry.ts';
-
-const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
-
-/**
- * Routes every `fetch` of this process through the proxy the environment names (`HTTPS_PROXY`/`HTTP_PROXY`, either
- * case; hosts in `NO_PROXY` go direct), as `@actions/tool-cache` and the runner itself do. A no-op without proxy
- * variables. Returns whether a proxy is in use. Source: undici `EnvHttpProxyAgent` (nodejs/undici
- * docs/api/EnvHttpProxyAgent.md); Node's fetch uses undici's global dispatcher.
- */
-export function useProxyFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (!PROXY_VARS.some((v) => env[v])) return false;
-  setGlobalDispatcher(new EnvHttpProxyAgent());
-  return true;
-}
 
 export interface DownloadOptions {
   /** Give up when no byte arrives for this long (connect, headers or body), ms; default 60 000. */

@@ -7,5 +7,6 @@ export * from './inputs.ts';
 export * from './install.ts';
 export * from './lifecycle.ts';
 export * from './log.ts';
+export * from './proxy.ts';
 export * from './retry.ts';
 export * from './terminal.ts';

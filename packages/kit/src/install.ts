@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from './errors.ts';
 import { exec, lastLines } from './exec.ts';
-import type { DownloadOptions } from './http.ts';
+import { type DownloadOptions, downloadFile } from './http.ts';
 import type { Log } from './log.ts';
 
 /** Where a tool's release archive is and how to check it. */
@@ -69,7 +69,6 @@ export const MAX_TEXT_DOWNLOAD_BYTES = 1 << 20;
  * @throws UserError `Download of WHAT failed: URL (HTTP status)` (or the network error, or the timeout), with `fix`.
  */
 export async function download(url: string, what: string, fix?: string, o?: DownloadOptions): Promise<string> {
-  const { downloadFile } = await import('./http.ts');
   return downloadFile(url, what, fix, o);
 }
 

@@ -1,4 +1,6 @@
-import { Buildx } from '@docker/actions-toolkit/lib/buildx/buildx.js';
+import { rmSync } from 'node:fs';
+import type { Build } from '@docker/actions-toolkit/lib/buildx/build.js';
+import type { Buildx } from '@docker/actions-toolkit/lib/buildx/buildx.js';
 import { type Command, UserError } from '@wasm-build/kit';
 import { routeAnnotations } from './layout.ts';
 import { WASM_VARIANT, WASM_VARIANT_ANNOTATION } from './media-types.ts';
@@ -79,4 +81,30 @@ export async function checkBuildxVersion(buildx: Buildx, version?: string): Prom
   return found;
 }
 
-export { Buildx };
+export type { Build, Buildx };
+
+/** The toolkit's classes this package uses. */
+export interface DockerToolkit {
+  Build: typeof Build;
+  Buildx: typeof Buildx;
+}
+
+let toolkit: Promise<DockerToolkit> | undefined;
+
+/**
+ * Loads @docker/actions-toolkit's Buildx and Build, once per process, only when buildx is asked about or used: the
+ * toolkit and what it pulls in (octokit, handlebars, @actions/cache: about 1.5 MB) cost a CLI run that pushes with
+ * oras or skopeo several hundred ms to load. The toolkit makes its temp dir as it loads (Context._tmpDir, under
+ * RUNNER_TEMP or the OS's temp dir): it is removed when the process exits, so no run leaves one behind.
+ */
+export function dockerToolkit(): Promise<DockerToolkit> {
+  toolkit ??= Promise.all([
+    import('@docker/actions-toolkit/lib/buildx/build.js'),
+    import('@docker/actions-toolkit/lib/buildx/buildx.js'),
+    import('@docker/actions-toolkit/lib/context.js'),
+  ]).then(([build, buildx, { Context }]) => {
+    process.once('exit', () => rmSync(Context.tmpDir(), { recursive: true, force: true }));
+    return { Build: build.Build, Buildx: buildx.Buildx };
+  });
+  return toolkit;
+}

@@ -1,7 +1,5 @@
-import { accessSync, constants, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { Build } from '@docker/actions-toolkit/lib/buildx/build.js';
-import { Context } from '@docker/actions-toolkit/lib/context.js';
 import {
   type Command,
   checkInterrupted,
@@ -19,16 +17,20 @@ import {
 } from '@wasm-build/kit';
 import { type AuthConfig, type Credentials, writeAuthConfig } from './docker-config.ts';
 import type { BuiltImage } from './layout.ts';
-import { BUILDX_MIN_VERSION, Buildx, buildxCommand, checkBuildxVersion, wasmDockerfile } from './push-buildx.ts';
+import {
+  BUILDX_MIN_VERSION,
+  type Build,
+  type Buildx,
+  buildxCommand,
+  checkBuildxVersion,
+  dockerToolkit,
+  wasmDockerfile,
+} from './push-buildx.ts';
 import { orasCopyCommand } from './push-oras.ts';
 import { skopeoCopyCommand } from './push-skopeo.ts';
 import type { PushBackend } from './push-types.ts';
 import { formatImageRef, type ImageRef } from './reference.ts';
 import { type ReadBackExpectation, type ReadBackProof, RegistryClient, readBack } from './registry.ts';
-
-// @docker/actions-toolkit makes its temp dir as its module loads (Context._tmpDir, under RUNNER_TEMP or the OS's
-// temp dir), whether or not buildx is used: remove it when the process exits, so no run leaves one behind.
-process.once('exit', () => rmSync(Context.tmpDir(), { recursive: true, force: true }));
 
 /** Maps a push tool's stderr to a cause and a fix a user can act on. */
 export function explainPushFailure(stderr: string, registry: string): { cause: string; fix: string } {
@@ -80,14 +82,22 @@ let sharedProbe: BackendProbe | undefined;
  */
 export function machineProbe(buildx?: Buildx): BackendProbe {
   if (!buildx) {
-    sharedProbe ??= machineProbe(new Buildx());
+    // The toolkit loads only when buildx is asked about (dockerToolkit).
+    sharedProbe ??= probeWith(async () => new (await dockerToolkit()).Buildx());
     return sharedProbe;
   }
+  return probeWith(async () => buildx);
+}
+
+function probeWith(getBuildx: () => Promise<Buildx>): BackendProbe {
   let version: Promise<string | undefined> | undefined;
   const found = new Map<string, Promise<boolean>>();
   return {
     buildxVersion: () => {
-      version ??= (async () => ((await buildx.isAvailable().catch(() => false)) ? buildx.version() : undefined))();
+      version ??= (async () => {
+        const buildx = await getBuildx();
+        return (await buildx.isAvailable().catch(() => false)) ? buildx.version() : undefined;
+      })();
       return version;
     },
     onPath: (tool) => {
@@ -135,7 +145,7 @@ export async function chooseBackend(
 ): Promise<{ backend: PushBackend; reason: string; install?: boolean }> {
   if (requested !== 'auto') return { backend: requested, reason: `backend: ${requested} was asked for` };
   const v = await probe.buildxVersion();
-  if (v && (await new Buildx().versionSatisfies(`>=${BUILDX_MIN_VERSION}`, v)))
+  if (v && (await new (await dockerToolkit()).Buildx().versionSatisfies(`>=${BUILDX_MIN_VERSION}`, v)))
     return { backend: 'buildx', reason: `docker buildx ${v} found (≥ ${BUILDX_MIN_VERSION})` };
   const noBuildx = v ? `buildx ${v} is older than ${BUILDX_MIN_VERSION}` : 'no docker buildx';
   if (await probe.onPath('oras')) return { backend: 'oras', reason: `${noBuildx}; oras found on PATH` };
@@ -223,9 +233,10 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
     let blobsUploaded: number | undefined;
     let blobsPresent: number | undefined;
     if (o.backend === 'buildx') {
-      const buildx = o.buildx ?? new Buildx();
+      const kit = await dockerToolkit();
+      const buildx = o.buildx ?? new kit.Buildx();
       log.info(`docker buildx ${await checkBuildxVersion(buildx, o.buildxVersion)}`);
-      build = new Build({ buildx });
+      build = new kit.Build({ buildx });
       writeFileSync(join(scratch, `${o.name}.wasm`), o.wasm);
       writeFileSync(join(scratch, 'Dockerfile'), wasmDockerfile(o.name));
       command = await buildxCommand(buildx, {
@@ -238,7 +249,7 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
         insecure: o.insecure,
       });
       // buildx reads logins from DOCKER_CONFIG; its builders stay where they are (BUILDX_CONFIG).
-      if (auth) env = { DOCKER_CONFIG: auth.dir, BUILDX_CONFIG: Buildx.configDir };
+      if (auth) env = { DOCKER_CONFIG: auth.dir, BUILDX_CONFIG: kit.Buildx.configDir };
     } else {
       const blobs = [o.image.config, o.image.layer];
       const present = await Promise.all(blobs.map((b) => client.blobExists(b.digest)));

@@ -46,7 +46,7 @@ async function pipelineCommand(cmd: CliCommand): Promise<number> {
     { renderStageTable, stdoutStyle },
   ] = await Promise.all([
     import('@wasm-build/kit/log'),
-    import('@wasm-build/kit/http'),
+    import('@wasm-build/kit/proxy'),
     import('@wasm-build/oci/reference'),
     import('@wasm-build/oci/local-registry'),
     import('./pipeline.ts'),
@@ -96,7 +96,7 @@ async function pipelineCommand(cmd: CliCommand): Promise<number> {
 async function promoteCommand(cmd: CliCommand): Promise<number> {
   const [{ terminalLog }, { useProxyFromEnv }, { formatImageRef }, { tagImage }] = await Promise.all([
     import('@wasm-build/kit/log'),
-    import('@wasm-build/kit/http'),
+    import('@wasm-build/kit/proxy'),
     import('@wasm-build/oci/reference'),
     import('@wasm-build/oci/push'),
   ]);
