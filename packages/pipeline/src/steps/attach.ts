@@ -115,10 +115,10 @@ export async function attachStep(o: AttachStepOptions, log: Log): Promise<StepOu
     size: artifacts[i].bytes.length,
     via: a.via,
   }));
-  const via = value[0]?.via === 'referrers-api' ? 'the referrers API' : `tag sha256-${o.subject.digest.slice(7)}`;
+  const via = value[0]?.via === 'referrers-api' ? 'the referrers API' : 'its referrers tag sha256-<image digest>';
   return {
     value,
-    detail: `${value.map((v) => `${v.kind} ${v.digest}`).join(', ')} (subject ${o.subject.digest}, listed by ${via}); read back`,
+    detail: `${value.map((v) => `${v.kind} ${v.digest}`).join(', ')} listed by ${via}; read back`,
     bytes: value.reduce((n, v) => n + v.size, 0),
   };
 }
