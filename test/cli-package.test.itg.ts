@@ -237,8 +237,12 @@ describe('the wasm-build npm package', () => {
       expect(r.stdout).toMatch(
         /^digest: sha256:[0-9a-f]{64} {2}\(read back from 127\.0\.0\.1:\d+\/wasm-build\/hello@sha256:/m,
       );
-      // The hook sees what the commands above must not load, once a command needs it: the check is not blind.
-      expect(never(r.loaded())).toEqual(NEVER_AT_START.map(([name]) => name));
+      // The hook sees what the commands above must not load, once a command needs it: the check is not blind. The
+      // docker toolkit loads only where a buildx answers (on GitHub's runners, not here).
+      const toolkit = HAVE.buildx || toolWorks('buildx', ['version']);
+      expect(never(r.loaded())).toEqual(
+        NEVER_AT_START.map(([name]) => name).filter((name) => toolkit || name !== '@docker/actions-toolkit'),
+      );
     },
   );
 });

@@ -82,31 +82,40 @@ let sharedProbe: BackendProbe | undefined;
  */
 export function machineProbe(buildx?: Buildx): BackendProbe {
   if (!buildx) {
-    // The toolkit loads only when buildx is asked about (dockerToolkit).
-    sharedProbe ??= probeWith(async () => new (await dockerToolkit()).Buildx());
+    // The toolkit loads only when a buildx answers (`docker buildx version` or a standalone `buildx version`): it
+    // then decides as before; where neither answers there is no buildx, and nothing loads.
+    sharedProbe ??= probeWith(async () =>
+      (await answers('docker', ['buildx', 'version'])) || (await answers('buildx', ['version']))
+        ? new (await dockerToolkit()).Buildx()
+        : undefined,
+    );
     return sharedProbe;
   }
   return probeWith(async () => buildx);
 }
 
-function probeWith(getBuildx: () => Promise<Buildx>): BackendProbe {
+/** True when `command args` runs and exits 0 within 10 s. */
+const answers = (command: string, args: string[]) =>
+  exec
+    .run({ command, args }, { timeoutMs: 10_000 })
+    .then((r) => r.exitCode === 0)
+    .catch(() => false);
+
+function probeWith(getBuildx: () => Promise<Buildx | undefined>): BackendProbe {
   let version: Promise<string | undefined> | undefined;
   const found = new Map<string, Promise<boolean>>();
   return {
     buildxVersion: () => {
       version ??= (async () => {
         const buildx = await getBuildx();
-        return (await buildx.isAvailable().catch(() => false)) ? buildx.version() : undefined;
+        return buildx && (await buildx.isAvailable().catch(() => false)) ? buildx.version() : undefined;
       })();
       return version;
     },
     onPath: (tool) => {
       let p = found.get(tool);
       if (!p) {
-        p = exec
-          .run({ command: tool, args: [tool === 'oras' ? 'version' : '--version'] })
-          .then((r) => r.exitCode === 0)
-          .catch(() => false);
+        p = answers(tool, [tool === 'oras' ? 'version' : '--version']);
         found.set(tool, p);
       }
       return p;
