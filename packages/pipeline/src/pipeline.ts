@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { errorLine, type Log } from '@wasm-build/kit';
 import {
@@ -22,6 +21,7 @@ import { imageStep, type PushStepOptions, type PushSummary, pushOptions, pushSte
 import { setupStep } from './steps/setup.ts';
 import { machineTools, smokeStep, type ToolSources } from './steps/smoke.ts';
 import { enforceChecks, verifyDetail, verifyModule } from './steps/verify.ts';
+import { readModule } from './verify-bytes.ts';
 
 export interface PipelineResult {
   ok: boolean;
@@ -100,7 +100,8 @@ export async function runPipeline(
       stages.skip('optimize', 'optimize is off');
     }
 
-    const wasm = readFileSync(finalPath);
+    // Read once into the buffer the fast decoder scans in place (readModule); the image and push reuse it.
+    const wasm = readModule(finalPath);
     result.wasmPath = finalPath;
     result.wasmSize = wasm.length;
     result.wasmSha256 = sha256(wasm);

@@ -1,6 +1,13 @@
-import { readFileSync, statSync } from 'node:fs';
-import { UserError } from '@wasm-build/kit';
-import { buildReport, decodeModule, parseErrorFix, type VerifyReport, WasmParseError } from '@wasm-build/wasm';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { UserError } from '@wasm-build/kit/errors';
+import {
+  buildReport,
+  decodeModule,
+  moduleBuffer,
+  parseErrorFix,
+  type VerifyReport,
+  WasmParseError,
+} from '@wasm-build/wasm';
 
 /**
  * Decodes a module and reports on it, turning decoder errors into a user error naming the file.
@@ -46,5 +53,24 @@ export function readModule(path: string, fix = 'Pass the wasm-path output of the
       fix: `${fix} (the .wasm file itself, e.g. target/wasm32-wasip1/release/NAME.wasm)`,
     });
   }
-  return readFileSync(path);
+  return readInto(path, st.size) ?? readFileSync(path);
+}
+
+/**
+ * Reads the file into a module buffer (`moduleBuffer`: the memory our fast decoder scans in place, and that V8
+ * validates as it is), so verify holds the module once and copies it nowhere. Undefined when no such buffer can be had
+ * for this size, or the file's size changed while it was read: the caller then reads it the usual way.
+ */
+function readInto(path: string, size: number): Buffer | undefined {
+  const view = moduleBuffer(size);
+  if (!view) return undefined;
+  const fd = openSync(path, 'r');
+  let done = 0;
+  try {
+    for (let n = 1; done < size && n > 0; done += n) n = readSync(fd, view, done, size - done, done);
+    if (done !== size || readSync(fd, new Uint8Array(1), 0, 1, size) !== 0) return undefined;
+  } finally {
+    closeSync(fd);
+  }
+  return Buffer.from(view.buffer, view.byteOffset, size);
 }

@@ -4,6 +4,8 @@
 // non-minimal encoding of a one-byte immediate) makes it give the whole body back to the exact decoder
 // (`decodeExpr` and the local declarations' readers), which then produces the same counts or the same error as it
 // always did. So the fast path changes speed only: what it accepts, it counts exactly as the exact decoder would.
+// scan.wat is the same pass in WebAssembly, over the same tables (code-wasm.ts), for bytes in a module buffer: a change
+// here is a change there (code.test.ts checks that both give the same verdict and counts on every body it tries).
 import { decodeExpr, type ExprContext } from './instructions.ts';
 import { ByteReader } from './reader.ts';
 import { readValType } from './valtypes.ts';
@@ -49,7 +51,8 @@ const C_TRY = 29;
 const C_DELEGATE = 30;
 const C_REF_NULL = 31;
 
-const OPCODE_CLASS = new Uint8Array(256);
+/** The class of each one-byte opcode (the C_ constants above; 0: left to the exact decoder). */
+export const OPCODE_CLASS = new Uint8Array(256);
 {
   const set = (k: number, ...ops: number[]) => {
     for (const op of ops) OPCODE_CLASS[op] = k;
@@ -90,15 +93,15 @@ const OPCODE_CLASS = new Uint8Array(256);
 
 // One-byte value types a local or a block may have without counting a GC type: i32, i64, f32, f64, v128 and the
 // pre-GC reference types funcref, externref, exnref, noexn (valtypes.ts: NUM_VEC, PRE_GC_HEAP).
-const PLAIN_VALTYPE = new Uint8Array(256);
+export const PLAIN_VALTYPE = new Uint8Array(256);
 for (const b of [0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f, 0x69, 0x74]) PLAIN_VALTYPE[b] = 1;
 // Block types of one byte: the empty type 0x40 and the plain value types.
-const SHORT_BLOCKTYPE = PLAIN_VALTYPE.slice();
+export const SHORT_BLOCKTYPE = PLAIN_VALTYPE.slice();
 SHORT_BLOCKTYPE[0x40] = 1;
 
 // SIMD (0xFD) sub-opcodes 0x00–0x113 by immediate: 0 none, 1 memarg, 2 16 bytes (v128.const, i8x16.shuffle),
 // 3 a lane index, 4 memarg and lane, 5 unassigned (the exact decoder rejects it), 6 relaxed SIMD (no immediate).
-const SIMD_CLASS = simdClasses();
+export const SIMD_CLASS = simdClasses();
 function simdClasses(): Uint8Array {
   const t = new Uint8Array(0x114);
   for (let s = 0; s <= 0x0b; s++) t[s] = 1;
@@ -119,7 +122,7 @@ function simdClasses(): Uint8Array {
 
 // Atomic (0xFE) sub-opcodes 0x00–0x4e by kind: 0 illegal (or atomic.fence, handled apart), 1 wait/notify, 2 load,
 // 3 store, 4 read-modify-write, 5 cmpxchg.
-const ATOMIC_CLASS = atomicClasses();
+export const ATOMIC_CLASS = atomicClasses();
 function atomicClasses(): Uint8Array {
   const t = new Uint8Array(0x4f);
   for (let s = 0x00; s <= 0x02; s++) t[s] = 1;

@@ -1,4 +1,5 @@
 import { decodeBody } from './code.ts';
+import { wasmScanner } from './code-wasm.ts';
 import { WasmParseError } from './errors.ts';
 import { decodeExpr, type ExprContext } from './instructions.ts';
 import { ByteReader } from './reader.ts';
@@ -341,7 +342,19 @@ function decode(input: Uint8Array, multiMemory: boolean): BinaryInfo {
         }
         ctx.counts = info.instructions;
         ctx.typeCount = info.typeCount;
-        for (let i = 0; i < n; i++) {
+        // The bytes in a memory of moduleBuffer: the WebAssembly scanner takes the entries it accepts (its counts are
+        // added at the end); each entry it leaves is read here as always, then it goes on with the next. At most
+        // 1024 entries a call, so the calls after V8's tier-up (done in the background) run the optimized code.
+        const scanner = wasmScanner(bytes);
+        scanner?.begin(bytes, ctx);
+        for (let i = 0; i < n; ) {
+          if (scanner !== undefined) {
+            const want = Math.min(n - i, 1024);
+            const got = scanner.entries(sr.pos, end, want);
+            i += got.done;
+            sr.pos = got.pos;
+            if (got.done === want) continue;
+          }
           const bodySize = sr.u32();
           const bodyStart = sr.pos;
           if (bodySize > sr.remaining)
@@ -350,7 +363,9 @@ function decode(input: Uint8Array, multiMemory: boolean): BinaryInfo {
           ctx.counts = info.instructions;
           decodeBody(bytes, bodyStart, bodyEnd, ctx, r.typeUse);
           sr.pos = bodyEnd;
+          i++;
         }
+        scanner?.finish(info.instructions, ctx);
         break;
       }
       case 11: {

@@ -1,4 +1,5 @@
 export * from './checks.ts';
+export { moduleBuffer } from './code-wasm.ts';
 export * from './decode.ts';
 export * from './errors.ts';
 export * from './profiles.ts';

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { rng } from '../../../test/helpers/child.ts';
 import { CORPUS, corpusFile } from '../../../test/helpers/corpus.ts';
 import { decodeBodyExact, scanBody } from '../src/code.ts';
+import { moduleBuffer, wasmScanner } from '../src/code-wasm.ts';
 import { decodeModule, emptyCounts, type InstructionCounts, WasmParseError } from '../src/index.ts';
 import type { ExprContext } from '../src/instructions.ts';
 import { ByteReader } from '../src/reader.ts';
@@ -44,10 +45,43 @@ function exact(bytes: Uint8Array, start: number, end: number, env: Env): Outcome
   }
 }
 
-/** Checks the fast path on one body against the exact decoder; returns whether the fast path accepted it. */
+// A memory of moduleBuffer for the WebAssembly scanner, reused: the bytes after a copied body are whatever an earlier
+// test left there, as a body's neighbours would be.
+const SCRATCH = moduleBuffer(1 << 22) as Uint8Array;
+
+/** `bytes` in a memory of moduleBuffer (SCRATCH when they fit). */
+function inModuleBuffer(bytes: Uint8Array): Uint8Array {
+  const view = bytes.length <= SCRATCH.length ? SCRATCH.subarray(0, bytes.length) : moduleBuffer(bytes.length);
+  if (!view) throw new Error('no module buffer');
+  view.set(bytes);
+  return view;
+}
+
+/** The WebAssembly scanner's verdict on one body: accepted or not, with the counts it adds. */
+function wasmScan(bytes: Uint8Array, start: number, end: number, env: Env): { ok: boolean; ctx: ExprContext } {
+  const view = inModuleBuffer(bytes);
+  const ctx = context(env);
+  const scanner = wasmScanner(view);
+  if (!scanner) throw new Error('no WebAssembly scanner for a module buffer');
+  scanner.begin(view, ctx);
+  const ok = scanner.body(start, end);
+  scanner.finish(ctx.counts as InstructionCounts, ctx);
+  return { ok, ctx };
+}
+
+/**
+ * Checks the fast path on one body against the exact decoder, and the WebAssembly scanner against the fast path
+ * (same verdict, same counts); returns whether the fast path accepted it.
+ */
 function agree(bytes: Uint8Array, start: number, end: number, env: Env): boolean {
   const ctx = context(env);
   const pos = scanBody(bytes, start, end, ctx);
+  const wasm = wasmScan(bytes, start, end, env);
+  expect({ ok: wasm.ok, counts: wasm.ctx.counts, typedBlocks: wasm.ctx.typedBlocks }).toEqual({
+    ok: pos !== -1,
+    counts: ctx.counts,
+    typedBlocks: ctx.typedBlocks,
+  });
   if (pos === -1) {
     expect(ctx.counts).toEqual(emptyCounts()); // nothing written when the body is given back
     return false;
@@ -326,23 +360,29 @@ describe('the code section fast path', () => {
 
   it('counts a generated module exactly: 683 instructions per body, 40 atomics and 120 SIMD', async () => {
     const { makeLargeModule } = await import('../../../bench/make-module.ts');
-    const info = decodeModule(makeLargeModule(100 * 1569));
-    if (info.kind !== 'module') throw new Error('not a module');
-    expect(info.functionCount).toBe(100);
-    expect(info.instructions).toEqual({
-      ...emptyCounts(),
-      total: 68_300,
-      atomic: { ...emptyCounts().atomic, rmw: 4000 },
-      simd: 12_000,
-    });
+    const plain = makeLargeModule(100 * 1569);
+    for (const bytes of [plain, inModuleBuffer(plain)]) {
+      const info = decodeModule(bytes);
+      if (info.kind !== 'module') throw new Error('not a module');
+      expect(info.functionCount).toBe(100);
+      expect(info.instructions).toEqual({
+        ...emptyCounts(),
+        total: 68_300,
+        atomic: { ...emptyCounts().atomic, rmw: 4000 },
+        simd: 12_000,
+      });
+    }
   });
 });
 
 describe('decodeModule on the corpus', () => {
-  it('returns what it returned before the fast path, for every module and error (digest)', () => {
+  it.each([
+    ['in a plain buffer (the JavaScript fast path)', (b: Uint8Array) => b],
+    ['in a module buffer (the WebAssembly scanner)', (b: Uint8Array) => inModuleBuffer(b)],
+  ])('returns what it returned before the fast path, for every module and error (digest), %s', (_, place) => {
     const hash = createHash('sha256');
     for (const file of FILES) {
-      const bytes = corpusFile(file);
+      const bytes = place(corpusFile(file));
       for (const multiMemory of [false, true]) {
         let result: unknown;
         try {

@@ -1,10 +1,13 @@
 // Seeded mutation fuzz over the corpus: whatever the bytes, decodeModule either returns or throws WasmParseError,
 // and no input takes long (bounded work on hostile input). Seed and counts are printed so a failure can be replayed.
+// Then the same mutations in a module buffer (the WebAssembly scanner) against a plain buffer (the JavaScript one):
+// the same result or the same error, offset included.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rng } from '../../../test/helpers/child.ts';
 import { CORPUS, corpusFile } from '../../../test/helpers/corpus.ts';
+import { moduleBuffer } from '../src/code-wasm.ts';
 import { decodeModule, WasmParseError } from '../src/index.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
@@ -85,5 +88,26 @@ describe('decodeModule under mutation', () => {
     expect(accepted + rejected).toBe(INPUTS);
     expect(rejected).toBeGreaterThan(INPUTS / 2);
     expect(slowest).toBeLessThan(50);
+  });
+
+  it(`decodes ${INPUTS / 4} seeded mutations in a module buffer exactly as in a plain buffer`, {
+    timeout: 120_000,
+  }, () => {
+    const rand = rng(SEED ^ 0xa5a5);
+    const scratch = moduleBuffer(1 << 22) as Uint8Array;
+    const outcome = (bytes: Uint8Array) => {
+      try {
+        return decodeModule(bytes, { multiMemory: true });
+      } catch (e) {
+        const err = e as WasmParseError;
+        return { error: err.message, offset: err.offset, kind: err.kind };
+      }
+    };
+    for (let n = 0; n < INPUTS / 4; n++) {
+      const { bytes } = mutate(seeds[Math.floor(rand() * seeds.length)], rand, seeds);
+      const view = scratch.subarray(0, bytes.length);
+      view.set(bytes);
+      expect(outcome(view), `input ${n} (seed ${SEED})`).toEqual(outcome(bytes));
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { type Log, UserError } from '@wasm-build/kit';
+import { UserError } from '@wasm-build/kit/errors';
+import type { Log } from '@wasm-build/kit/log';
 import { type CheckOptions, type CheckResult, type VerifyDocument, verifyBinary } from '@wasm-build/wasm';
 import { asUserError } from '../verify-bytes.ts';
 
