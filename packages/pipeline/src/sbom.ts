@@ -268,23 +268,47 @@ export function uuidV5(namespace: string, name: string): string {
 
 const CRATES_IO = new Set(['registry+https://github.com/rust-lang/crates.io-index', 'sparse+https://index.crates.io/']);
 
+/** Cargo's own query keys in a git source (The Cargo Book, "Specifying dependencies from git repositories"). */
+const GIT_QUERY_KEYS = new Set(['branch', 'tag', 'rev']);
+
+/**
+ * A cargo source (`git+URL?rev=…#commit`, `registry+URL`, `sparse+URL`) as it may be published: without userinfo
+ * (a token in `https://x-access-token:…@host/…`), with only cargo's own query keys and a commit hash as fragment.
+ * Undefined when the URL does not parse: then nothing of it is written.
+ */
+export function publicCargoSource(source: string): string | undefined {
+  const m = /^(git\+|registry\+|sparse\+)?(.*)$/s.exec(source);
+  let url: URL;
+  try {
+    url = new URL(m?.[2] ?? '');
+  } catch {
+    return undefined;
+  }
+  url.username = '';
+  url.password = '';
+  for (const key of [...url.searchParams.keys()]) if (!GIT_QUERY_KEYS.has(key)) url.searchParams.delete(key);
+  if (url.hash && !/^#[0-9a-f]{7,64}$/.test(url.hash)) url.hash = '';
+  return `${m?.[1] ?? ''}${url.href}`;
+}
+
 function purlOf(p: CargoPackage): string {
   const base = `pkg:cargo/${encodeURIComponent(p.name)}@${encodeURIComponent(p.version)}`;
-  const s = p.source;
-  if (!s || CRATES_IO.has(s)) return base;
+  const s = p.source && !CRATES_IO.has(p.source) ? publicCargoSource(p.source) : undefined;
+  if (!s) return base;
   if (s.startsWith('git+')) return `${base}?vcs_url=${encodeURIComponent(s)}`;
   const index = s.replace(/^(registry|sparse)\+/, '');
   return `${base}?repository_url=${encodeURIComponent(index)}`;
 }
 
 function externalReference(p: CargoPackage): { type: string; url: string; comment?: string } | undefined {
-  const s = p.source;
-  if (!s) return undefined;
-  if (CRATES_IO.has(s)) {
+  if (!p.source) return undefined;
+  if (CRATES_IO.has(p.source)) {
     // https://doc.rust-lang.org/cargo/reference/registry-index.html#index-configuration: crates.io's "dl".
     const url = `https://crates.io/api/v1/crates/${encodeURIComponent(p.name)}/${encodeURIComponent(p.version)}/download`;
     return { type: 'distribution', url };
   }
+  const s = publicCargoSource(p.source);
+  if (!s) return undefined;
   if (s.startsWith('git+')) return { type: 'vcs', url: s };
   if (/^(registry|sparse)\+/.test(s)) {
     return { type: 'distribution', url: s.replace(/^(registry|sparse)\+/, ''), comment: 'Cargo registry index' };

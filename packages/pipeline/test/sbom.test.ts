@@ -5,6 +5,7 @@ import {
   CYCLONEDX_SCHEMA,
   cargoMetadata,
   cargoMetadataCommand,
+  publicCargoSource,
   SBOM_LIMITS,
   type SbomOptions,
   sbomFromCargoMetadata,
@@ -474,5 +475,30 @@ describe('cargoMetadata', () => {
     await expect(cargoMetadata('cargo', 'C')).rejects.toThrow(/wrote more than/);
     vi.spyOn(exec, 'run').mockResolvedValueOnce(result({ stdout: 'warning: something\n{}' }));
     await expect(cargoMetadata('cargo', 'C')).rejects.toThrow(/wrote what is not JSON: "warning: something/);
+  });
+});
+
+describe('cargo sources in the SBOM carry no credentials', () => {
+  const TOKEN = 'ghs_SecretTokenValue0123456789';
+  it('a token in a git dependency URL reaches neither the purl, the bom-ref nor the external references', () => {
+    const withToken = (text: string) =>
+      text.replaceAll('https://github.com/x/gitdep', `https://x-access-token:${TOKEN}@github.com/x/gitdep`);
+    const md = JSON.parse(withToken(JSON.stringify(metadata())));
+    const bom = sbom(md, withToken(LOCK));
+    const text = JSON.stringify(bom);
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain('x-access-token');
+    const git = bom.components.find((c: { name: string }) => c.name === 'gitdep');
+    expect(git.externalReferences).toEqual([{ type: 'vcs', url: GIT }]);
+    expect(git.purl).toBe(`pkg:cargo/gitdep@${git.version}?vcs_url=${encodeURIComponent(GIT)}`);
+  });
+
+  it('publicCargoSource keeps cargo’s own query keys and a commit fragment, and drops the rest', () => {
+    expect(publicCargoSource(`git+https://u:${TOKEN}@h.example/r?rev=1&access_token=${TOKEN}#${'a'.repeat(40)}`)).toBe(
+      `git+https://h.example/r?rev=1#${'a'.repeat(40)}`,
+    );
+    expect(publicCargoSource(`sparse+https://${TOKEN}@reg.example/index/`)).toBe('sparse+https://reg.example/index/');
+    expect(publicCargoSource('git+https://h.example/r#not-a-commit')).toBe('git+https://h.example/r');
+    expect(publicCargoSource('git+not a url')).toBeUndefined();
   });
 });
