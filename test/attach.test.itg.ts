@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { memoryLog } from '@wasm-build/kit';
 import {
   ARTIFACT_TYPE_CYCLONEDX,
   ARTIFACT_TYPE_IN_TOTO,
@@ -17,10 +18,12 @@ import {
   RegistryClient,
   referrersTag,
 } from '@wasm-build/oci';
+import { pipelineOptionsSchema, runPipeline } from '@wasm-build/pipeline';
 import { describe, expect, it } from 'vitest';
 import { cycloneDxProblems, provenanceProblems, statementProblems } from './fixtures/schemas/validate.ts';
+import { startFaultProxy } from './helpers/fault-proxy.ts';
 import { useLocalRegistry } from './helpers/registry.ts';
-import { runAction, runCli } from './helpers/run-action.ts';
+import { ROOT, runAction, runCli } from './helpers/run-action.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
 
 const ready = requireTools('attach tests', {
@@ -114,6 +117,12 @@ describe.skipIf(!ready)('provenance and SBOM as OCI referrers (issue 16)', () =>
       );
     }
     const provenance = statements[ARTIFACT_TYPE_IN_TOTO] as { subject: { digest: { sha256: string } }[] };
+    // Nothing names this machine: no absolute path of the checkout (the crate is examples/hello, the toolchain a
+    // directory, recorded by rustc's version only).
+    expect(JSON.stringify(statements)).not.toContain(ROOT);
+    expect(provenance).toMatchObject({
+      predicate: { buildDefinition: { externalParameters: { manifestPath: 'examples/hello' } } },
+    });
     expect(statementProblems(provenance)).toEqual([]);
     expect(provenanceProblems(provenance)).toEqual([]);
     expect(provenance.subject[0].digest.sha256).toBe(digest.slice('sha256:'.length));
@@ -129,11 +138,40 @@ describe.skipIf(!ready)('provenance and SBOM as OCI referrers (issue 16)', () =>
       'expect-stdout': 'arg[1]=world',
     });
     expect(smoke.code, smoke.stdout + smoke.stderr).toBe(0);
-    expect(JSON.parse(smoke.outputs.results)).toMatchObject([{ runtime: expect.stringMatching(/^node/), status: 'pass' }]);
+    expect(JSON.parse(smoke.outputs.results)).toMatchObject([
+      { runtime: expect.stringMatching(/^node/), status: 'pass' },
+    ]);
 
     // Built again with the same SOURCE_DATE_EPOCH and inputs: the same image and byte-identical statements.
     const again = build(`${repo}:v2`);
     expect(again.pushed.digest).toBe(digest);
     expect(again.attached.map((a) => a.digest)).toEqual(doc.attached.map((a) => a.digest));
   }, 240_000);
+
+  it('a failed attach fails the run before the tags: the image keeps no tag', async () => {
+    // The registry refuses the referrers tag's index (400, not retried): the statements cannot be listed.
+    const proxy = await startFaultProxy(registry.current.address, (method, path) =>
+      method === 'PUT' && path.includes('/manifests/sha256-') ? 400 : undefined,
+    );
+    try {
+      const r = await runPipeline(
+        pipelineOptionsSchema.parse({
+          manifestPath: join(ROOT, 'examples/hello'),
+          toolchain: 'debian',
+          backend: 'skopeo',
+          image: `${proxy.address}/itg/attach-refused:v1`,
+          smoke: false,
+          workDir: mkdtempSync(join(tmpdir(), 'attach-refused-')),
+        }),
+        memoryLog(),
+      );
+      expect(r.ok).toBe(false);
+      expect(r.rows.map((x) => `${x.stage}:${x.status}`).slice(-2)).toEqual(['smoke-test:skipped', 'attach:failed']);
+      expect(r.error).toMatch(/400/);
+      const tags = await new RegistryClient(parseImageRef(`${registry.current.address}/itg/attach-refused`)).tags();
+      expect(tags).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  }, 120_000);
 });

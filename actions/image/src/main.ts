@@ -16,6 +16,8 @@ import {
   pushOptions,
   pushStep,
   readModule,
+  tagOptions,
+  tagStep,
 } from '@wasm-build/pipeline';
 import { resolveManifestPath } from '@wasm-build/toolchain';
 import { getInputs } from './inputs.ts';
@@ -51,10 +53,10 @@ void runAction(async () => {
   core.setOutput('layout-dir', layoutDir);
   core.setOutput('entrypoint', image.entrypoint);
   let pushed: PushSummary | undefined;
-  if (ref) {
-    const { value } = await core.group(`push ${i.image}`, () =>
-      pushStep(pushOptions(i, { layoutDir, tag, ref, image, wasm, name }), log),
-    );
+  // Pushed by digest; the tags come last, after the statements are attached, so a failure leaves no tag.
+  const push = ref ? pushOptions(i, { layoutDir, tag, ref, image, wasm, name }) : undefined;
+  if (ref && push) {
+    const { value } = await core.group(`push ${i.image}`, () => pushStep({ ...push, tags: [] }, log));
     pushed = value;
     core.setOutput('image-ref', value.ref);
     core.setOutput('backend', value.backend);
@@ -78,7 +80,10 @@ void runAction(async () => {
           password: i.password,
           sources: {
             // The module was built in another step: cargo on PATH reads the crate's dependencies.
-            cargo: manifestPath ? { command: { command: 'cargo', args: [] }, env: {}, manifestPath } : undefined,
+            // A job that did not build may have no crate on disk: cargo may fetch the index (not --offline).
+            cargo: manifestPath
+              ? { command: { command: 'cargo', args: [] }, env: {}, manifestPath, offline: false }
+              : undefined,
             provenance: {
               module: { name, sha256: image.wasmDigest },
               source: {
@@ -93,6 +98,11 @@ void runAction(async () => {
     });
     attached = value;
     for (const a of attached) core.setOutput(`${a.kind}-digest`, a.digest);
+  }
+  if (ref && push && pushed) {
+    const proven = pushed;
+    const { value } = await core.group('tag', () => tagStep(tagOptions(push, proven, image), log));
+    proven.tags = value;
   }
   addImageSummary(core.summary, {
     ref: pushed?.ref,

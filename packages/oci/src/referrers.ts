@@ -5,7 +5,7 @@
 // referrers tag schema's `sha256-<hex>` index, as oras-go does (registry/remote/repository.go, updateReferrersIndex).
 import { type Log, type RetryPolicy, UserError } from '@wasm-build/kit';
 import { z } from 'zod';
-import { checkDigest, type DigestAlgorithm, digestOf, isDigest } from './digest.ts';
+import { algorithmOf, checkDigest, digestOf, isDigest } from './digest.ts';
 import type { Credentials } from './docker-config.ts';
 import type { Descriptor } from './layout.ts';
 import { LIMITS } from './limits.ts';
@@ -77,6 +77,8 @@ export interface AttachOptions extends ReferrersTarget {
   artifacts: ReferrerArtifact[];
   /** `org.opencontainers.image.created`, seconds since the epoch (`SOURCE_DATE_EPOCH`); default 0. */
   created?: number;
+  /** A client of the image's repository to reuse (and its login); default one made from the target. */
+  client?: RegistryClient;
 }
 
 /** One artifact manifest, built: its bytes, its descriptor as a referrers list names it, and its blob's descriptor. */
@@ -99,10 +101,6 @@ export interface ReferrerProof {
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-function algorithmOf(digest: string): DigestAlgorithm {
-  return digest.slice(0, digest.indexOf(':')) as DigestAlgorithm;
 }
 
 function client(o: RegistryClient | ReferrersTarget): RegistryClient {
@@ -410,7 +408,7 @@ export async function listReferrers(
 export async function attachReferrers(o: AttachOptions, log: Log): Promise<AttachedReferrer[]> {
   checkSubject(o.subject);
   const built = o.artifacts.map((a) => ({ artifact: a, m: artifactManifest(o.subject, a, o.created ?? 0) }));
-  const c = client(o);
+  const c = o.client ?? client(o);
   const name = formatImageRef({ registry: c.ref.registry, repository: c.ref.repository }, { digest: o.subject.digest });
   if (built.length === 0) return [];
   await c.pushBlob(EMPTY_DESCRIPTOR.digest, EMPTY_BYTES);

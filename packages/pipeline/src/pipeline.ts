@@ -15,9 +15,17 @@ import { type BinaryenRelease, isThreadsTarget, type OptimizeResult, resolveMani
 import type { VerifyDocument } from '@wasm-build/wasm';
 import { keyValues, type PipelineOptions, smokeExpectations } from './options.ts';
 import { StageFailed, type StageRow, StageRunner } from './stages.ts';
-import { type AttachedStatement, attachStep } from './steps/attach.ts';
+import { type AttachedStatement, attachStep, workspacePath } from './steps/attach.ts';
 import { buildStep, copyModule, optimizeStep } from './steps/build.ts';
-import { imageStep, type PushStepOptions, type PushSummary, pushOptions, pushStep, tagStep } from './steps/image.ts';
+import {
+  imageStep,
+  type PushStepOptions,
+  type PushSummary,
+  pushOptions,
+  pushStep,
+  tagOptions,
+  tagStep,
+} from './steps/image.ts';
 import { setupStep } from './steps/setup.ts';
 import { machineTools, smokeStep, type ToolSources } from './steps/smoke.ts';
 import { enforceChecks, verifyDetail, verifyModule } from './steps/verify.ts';
@@ -201,11 +209,19 @@ export async function runPipeline(
             username: made.username,
             password: made.password,
             sources: {
-              cargo: { command: tc.cargo, env: tc.env, manifestPath, packageId: built.packageId, target },
+              // After a build every crate is on disk: cargo metadata runs --offline.
+              cargo: {
+                command: tc.cargo,
+                env: tc.env,
+                manifestPath,
+                packageId: built.packageId,
+                target,
+                offline: true,
+              },
               provenance: {
                 module: { name: built.name, sha256: image.wasmDigest },
                 build: {
-                  manifestPath: o.manifestPath,
+                  manifestPath: workspacePath(manifestPath),
                   package: o.package,
                   bin: o.bin,
                   target,
@@ -214,7 +230,8 @@ export async function runPipeline(
                 },
                 optimize: result.optimize ? { level: o.optLevel, args: o.wasmOptArgs } : undefined,
                 tools: {
-                  toolchain: tc.spec,
+                  // A toolchain directory names this machine (/home/me/.rustup/…): only rustc's version says it.
+                  toolchain: tc.spec && !/[\\/]/.test(tc.spec) ? tc.spec : undefined,
                   rustc: `${v.major}.${v.minor}.${v.patch}`,
                   host: tc.host,
                   wasmOpt: result.optimize?.version,
@@ -235,26 +252,7 @@ export async function runPipeline(
     if (ref && made && pushed) {
       if (extra.writeTags === false) stages.skip('tag', `pushed by digest only; promote ${pushed.ref} to tag it`);
       else {
-        pushed.tags = await stages.run('tag', () =>
-          tagStep(
-            {
-              ref,
-              // The layer and config the push proved: checked by HEADs, not downloaded again.
-              expected: {
-                digest: pushed.digest,
-                wasmDigest: image.wasmDigest,
-                entrypoint: image.entrypoint,
-                layerDigest: pushed.layerDigest,
-                configDigest: pushed.configDigest,
-              },
-              tags: made.tags,
-              insecure: made.insecure,
-              username: made.username,
-              password: made.password,
-            },
-            log,
-          ),
-        );
+        pushed.tags = await stages.run('tag', () => tagStep(tagOptions(made, pushed, image), log));
       }
     }
     result.ok = true;

@@ -1,7 +1,7 @@
 // The attach step: SLSA provenance and a CycloneDX SBOM pushed beside the image as OCI referrers (its `subject`),
 // never as index entries, so the image stays one wasi/wasm manifest that wasm nodes can pull.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Command, Log } from '@wasm-build/kit';
 import {
   ARTIFACT_TYPE_CYCLONEDX,
@@ -11,6 +11,7 @@ import {
   type Descriptor,
   type ImageRef,
   type ReferrerArtifact,
+  RegistryClient,
   readBackReferrers,
   sha256,
 } from '@wasm-build/oci';
@@ -19,6 +20,18 @@ import { type ProvenanceInput, provenanceStatement } from '../provenance.ts';
 import { cargoMetadata, sbomFromCargoMetadata } from '../sbom.ts';
 import { packageVersion } from '../version.ts';
 import type { StepOutcome } from './outcome.ts';
+
+/**
+ * The crate's directory as the provenance records it: relative to the workspace (GITHUB_WORKSPACE, else the current
+ * directory), `.` for the workspace itself, so that two checkouts record the same; a crate outside the workspace by
+ * its directory's name alone. Never an absolute path, which would name this machine.
+ */
+export function workspacePath(manifestPath: string, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = dirname(resolve(manifestPath));
+  const rel = relative(resolve(env.GITHUB_WORKSPACE || process.cwd()), dir);
+  if (rel === '') return '.';
+  return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) ? basename(dir) : rel;
+}
 
 /** One statement attached to the image: which kind, and the referrer manifest's digest (the step's outputs). */
 export interface AttachedStatement {
@@ -37,14 +50,27 @@ export interface StatementSources {
   /**
    * The cargo that built the crate, its environment (the toolchain's RUSTC: without it cargo asks PATH's rustc),
    * the absolute Cargo.toml, the package id cargo built (the SBOM's root; absent: the package of the Cargo.toml) and
-   * the target (only its dependencies are listed; absent: those of every platform). Absent (no crate): no SBOM,
-   * and the provenance names no Cargo.lock.
+   * the target (only its dependencies are listed; absent: those of every platform), and `offline` (after a build in
+   * the same job every crate is on disk; the image action's job may have none, and lets cargo fetch the index).
+   * Absent (no crate): no SBOM, and the provenance names no Cargo.lock.
    */
-  cargo?: { command: Command; env: Record<string, string>; manifestPath: string; packageId?: string; target?: string };
+  cargo?: {
+    command: Command;
+    env: Record<string, string>;
+    manifestPath: string;
+    packageId?: string;
+    target?: string;
+    offline: boolean;
+  };
   /** The provenance's fields that the pipeline knows; `image.name` and `sourceDateEpoch` come from the step. */
   provenance: Omit<ProvenanceInput, 'image' | 'cargoLockSha256' | 'sourceDateEpoch' | 'builderVersion' | 'env'>;
 }
 
+/**
+ * What `attachStep` attaches, to which image, and how it logs in: `ref` is the image's repository (its tag ignored),
+ * `provenance`/`sbom` which statements, `username`/`password` a login (else the docker config's), `insecure` plain
+ * HTTP (default: loopback registries only).
+ */
 export interface AttachStepOptions {
   ref: ImageRef;
   /** The image manifest as the registry serves it (media type, digest, size): every statement's subject. */
@@ -57,7 +83,30 @@ export interface AttachStepOptions {
   insecure?: boolean;
   username?: string;
   password?: string;
+  /** Where GITHUB_* run details come from; default process.env. */
   env?: NodeJS.ProcessEnv;
+}
+
+/** What cargo says of the crate: `cargo metadata` (unvalidated JSON) and the workspace's Cargo.lock text. */
+export interface CrateFacts {
+  metadata: { workspace_root?: unknown; resolve?: { root?: unknown } };
+  /** The Cargo.lock beside the workspace root; empty when cargo names no workspace root. */
+  lockfile: string;
+}
+
+/**
+ * Reads `cargo metadata` (only the target's dependencies; `--offline` when asked) and the workspace's Cargo.lock;
+ * undefined without a crate.
+ * @throws UserError from cargo metadata (a missing or stale Cargo.lock) or reading the Cargo.lock.
+ */
+export async function readCrate(cargo: StatementSources['cargo']): Promise<CrateFacts | undefined> {
+  if (!cargo) return undefined;
+  const metadata = (await cargoMetadata(cargo.command, cargo.manifestPath, cargo.env, {
+    offline: cargo.offline,
+    filterPlatform: cargo.target,
+  })) as CrateFacts['metadata'];
+  const root = typeof metadata?.workspace_root === 'string' ? metadata.workspace_root : undefined;
+  return { metadata, lockfile: root ? readFileSync(join(root, 'Cargo.lock'), 'utf8') : '' };
 }
 
 /**
@@ -72,14 +121,9 @@ export interface AttachStepOptions {
 export async function attachStep(o: AttachStepOptions, log: Log): Promise<StepOutcome<AttachedStatement[]>> {
   const env = o.env ?? process.env;
   const cargo = o.sources.cargo;
-  const metadata = cargo
-    ? ((await cargoMetadata(cargo.command, cargo.manifestPath, cargo.env, {
-        offline: true,
-        filterPlatform: cargo.target,
-      })) as { workspace_root?: unknown; resolve?: { root?: unknown } })
-    : undefined;
-  const root = typeof metadata?.workspace_root === 'string' ? metadata.workspace_root : undefined;
-  const lockfile = root ? readFileSync(join(root, 'Cargo.lock'), 'utf8') : '';
+  const crate = await readCrate(cargo);
+  const metadata = crate?.metadata;
+  const lockfile = crate?.lockfile ?? '';
   const name = `${o.ref.registry}/${o.ref.repository}`;
   const artifacts: (ReferrerArtifact & { kind: AttachedStatement['kind'] })[] = [];
   if (o.provenance) {
@@ -95,19 +139,25 @@ export async function attachStep(o: AttachStepOptions, log: Log): Promise<StepOu
   }
   if (o.sbom && !metadata) log.info('Notice: no SBOM attached: no Cargo.toml to read the dependencies from');
   if (o.sbom && metadata) {
-    const crate = cargo?.packageId ?? metadata.resolve?.root;
+    const rootPackage = cargo?.packageId ?? metadata.resolve?.root;
     const bytes = sbomFromCargoMetadata(metadata, lockfile, {
       subjectDigest: o.subject.digest,
       subjectName: name,
       created: o.created,
-      rootName: typeof crate === 'string' ? crate : o.sources.provenance.module.name,
+      rootName: typeof rootPackage === 'string' ? rootPackage : o.sources.provenance.module.name,
       toolVersion: packageVersion(),
     });
     artifacts.push({ kind: 'sbom', artifactType: ARTIFACT_TYPE_CYCLONEDX, bytes });
   }
   const target = { ref: o.ref, insecure: o.insecure, credentials: credentials(o) };
-  const attached = await attachReferrers({ ...target, subject: o.subject, artifacts, created: o.created }, log);
-  await readBackReferrers(target, o.subject.digest, attached);
+  // One client, so one login, for the attach and its read-back.
+  const client = new RegistryClient(
+    { registry: o.ref.registry, repository: o.ref.repository },
+    { insecure: o.insecure, credentials: target.credentials },
+  );
+  const attached = await attachReferrers({ ...target, client, subject: o.subject, artifacts, created: o.created }, log);
+  // The read-back proves each referrer by digest (manifest, subject, blob hash); the bytes it returns are ours.
+  await readBackReferrers(client, o.subject.digest, attached);
   const value = attached.map((a, i) => ({
     kind: artifacts[i].kind,
     artifactType: a.artifactType,

@@ -246,6 +246,31 @@ export interface TagStepOptions {
 }
 
 /**
+ * The tag step's options after a push: the push's own reference, tags and login, and what its read-back proved
+ * (the digest served, and the layer and config digests, which the tag step then checks by HEADs, not downloads).
+ */
+export function tagOptions(
+  made: Pick<PushStepOptions, 'ref' | 'tags' | 'insecure' | 'username' | 'password'>,
+  pushed: Pick<PushSummary, 'digest' | 'layerDigest' | 'configDigest'>,
+  image: Pick<BuiltImage, 'wasmDigest' | 'entrypoint'>,
+): TagStepOptions {
+  return {
+    ref: made.ref,
+    expected: {
+      digest: pushed.digest,
+      wasmDigest: image.wasmDigest,
+      entrypoint: image.entrypoint,
+      layerDigest: pushed.layerDigest,
+      configDigest: pushed.configDigest,
+    },
+    tags: made.tags,
+    insecure: made.insecure,
+    username: made.username,
+    password: made.password,
+  };
+}
+
+/**
  * The tag step, run after the smoke test passed (or right after the push with the smoke test off): reads the
  * image back by digest, proves it again (digest, wasi/wasm, compat-smart, and the layer: by a HEAD of its digest
  * and size when `expected.layerDigest` is given, else its module's sha256) and writes each tag.
