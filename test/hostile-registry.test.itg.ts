@@ -604,6 +604,18 @@ describe('hostile registry: pullImage', () => {
         expect(proof.layerProof).toBe('download');
         expect(sha256(proof.wasm!)).toBe(sha256(WASM));
       });
+
+      it('downloads and hashes the layer when its HEAD states no Docker-Content-Digest (a claim, not a proof)', async () => {
+        const s = await hostile();
+        s.fault = (r) =>
+          r.method === 'HEAD' && r.path === blobPath(layerDigest())
+            ? { body: honest.blobs.get(layerDigest())!, headers: { 'docker-content-digest': undefined } }
+            : undefined;
+        const proof = await readBack({ ...ref, registry: s.address }, expected(), FAST);
+        expect(proof.layerProof).toBe('download');
+        expect(sha256(proof.wasm!)).toBe(sha256(WASM));
+        expect(s.log.filter((l) => l.method === 'GET' && l.url === blobPath(layerDigest()))).toHaveLength(1);
+      });
     });
 
     it('a pull without a layout dir writes nothing; with one, only that dir, and it reads back', async () => {

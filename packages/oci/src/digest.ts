@@ -34,3 +34,8 @@ export function checkDigest(value: unknown, where: string): string {
 export function digestOf(bytes: Uint8Array, algorithm: DigestAlgorithm = 'sha256'): string {
   return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 }
+
+/** The algorithm of a digest already checked by `checkDigest` (`sha256:…` → `sha256`). */
+export function algorithmOf(digest: string): DigestAlgorithm {
+  return digest.slice(0, digest.indexOf(':')) as DigestAlgorithm;
+}

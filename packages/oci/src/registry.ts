@@ -1,5 +1,5 @@
 import { isTransientStatus, type RetryPolicy, retry, TransientError, UserError } from '@wasm-build/kit';
-import { checkDigest, type DigestAlgorithm, digestOf, isDigest } from './digest.ts';
+import { algorithmOf, checkDigest, digestOf, isDigest } from './digest.ts';
 import { type Credentials, dockerConfigCredentials } from './docker-config.ts';
 import { LIMITS } from './limits.ts';
 import { parseManifest } from './manifest.ts';
@@ -91,10 +91,6 @@ async function discard(res: Response): Promise<void> {
 function causeText(e: unknown): string {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (e as Error).message ?? String(e);
-}
-
-function algorithmOf(digest: string): DigestAlgorithm {
-  return digest.slice(0, digest.indexOf(':')) as DigestAlgorithm;
 }
 
 /**
@@ -822,14 +818,11 @@ export class RegistryClient {
   /**
    * GETs /referrers/DIGEST (OCI distribution-spec v1.1 "Listing Referrers"), optionally `?artifactType=`. Returns
    * undefined when the registry has no referrers API (404, or 200 with a Content-Type other than an OCI index, as
-   * oras-go's `pingReferrers` reads it); else the raw index body (at most `LIMITS.manifestBytes`, unparsed) and the
-   * filters the registry says it applied (`OCI-Filters-Applied`). Pagination (`Link`) is not followed.
+   * oras-go's `pingReferrers` reads it); else the raw index body (at most `LIMITS.manifestBytes`, unparsed). The
+   * caller filters by artifactType itself, whatever `OCI-Filters-Applied` says. Pagination (`Link`) is not followed.
    * @throws UserError for an invalid digest, an oversized body, any other status, and what every request may throw.
    */
-  async referrers(
-    digest: string,
-    artifactType?: string,
-  ): Promise<{ bytes: Buffer; filtersApplied: string[] } | undefined> {
+  async referrers(digest: string, artifactType?: string): Promise<{ bytes: Buffer } | undefined> {
     checkDigest(digest, `a referrers request to ${this.name()}`);
     const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
     return this.call(`/referrers/${digest}${query}`, { accept: MEDIA_TYPE_INDEX }, async (res, dl) => {
@@ -848,11 +841,7 @@ export class RegistryClient {
         what: `the referrers of ${this.name(digest)}`,
         max: LIMITS.manifestBytes,
       });
-      const filtersApplied = (res.headers.get('oci-filters-applied') ?? '')
-        .split(',')
-        .map((f) => f.trim())
-        .filter(Boolean);
-      return { bytes, filtersApplied };
+      return { bytes };
     });
   }
 }
@@ -906,9 +895,10 @@ export interface ReadBackProof {
  * `module.wasm.image/variant=compat-smart` and a single layer. The layer is proven one of two ways:
  * - `expected.layerDigest` given (the image we built, so the layer's content is known): the manifest must name that
  *   layer (and `expected.configDigest`, when given), and a HEAD of the layer must answer 200 with a Content-Length
- *   equal to its descriptor size and, when sent, its digest as Docker-Content-Digest (`blobHead`). Nothing else is
- *   downloaded: a re-push costs the manifest and config, a few KB. A HEAD with no Content-Length proves no size,
- *   so the layer is then downloaded as below.
+ *   equal to its descriptor size and its digest as Docker-Content-Digest (`blobHead`). Nothing else is
+ *   downloaded: a re-push costs the manifest and config, a few KB. A HEAD with no Content-Length or no
+ *   Docker-Content-Digest proves less (a registry's claim about a blob it may no longer hold), so the layer is then
+ *   downloaded as below.
  * - otherwise the layer is downloaded (capped, checked against digest and size, as `runnableFromManifest` does)
  *   and must hold exactly the module, with sha256 `expected.wasmDigest`.
  * Pass a `RegistryClient` to reuse its login; `ref` with no tag reads the manifest by `expected.digest`. Checks
@@ -979,7 +969,9 @@ export async function readBack(
   if (expected.layerDigest !== undefined) {
     if (layer.digest !== expected.layerDigest) throw mismatch('the layer digest', expected.layerDigest, layer.digest);
     const h = await client.blobHead(layer.digest, layer.size);
-    if (h.size !== undefined) {
+    // A HEAD is the registry's claim, not the bytes: it proves the layer only with both its size and its digest
+    // (Docker-Content-Digest) stated; else the layer is downloaded and hashed below.
+    if (h.size !== undefined && h.headerDigest !== undefined) {
       let image: Promise<RunnableImage> | undefined;
       const runnable = () => {
         if (!image) {
