@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const ROOT = new URL('..', import.meta.url).pathname;
+/** wasm-build's version: the CLI package's (packages/cli/package.json). */
+const CLI_VERSION = (JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')) as { version: string })
+  .version;
 
 /** The npm packages (name → directory) whose files the bundle holds, from esbuild's metafile inputs. */
 function bundledPackages(inputs: string[]): Map<string, string> {
@@ -46,7 +49,9 @@ for (const name of readdirSync(join(ROOT, 'actions')).sort()) {
       outfile: join(dist, out),
       sourcemap: false,
       // ESM-only dependencies (the docker toolkit) read import.meta.url, which a CommonJS bundle lacks.
-      define: { 'import.meta.url': 'importMetaUrl' },
+      // version.ts prints WASM_BUILD_VERSION (the provenance's builder version) instead of reading packages/cli's
+      // package.json, which is not beside a bundle.
+      define: { 'import.meta.url': 'importMetaUrl', WASM_BUILD_VERSION: JSON.stringify(CLI_VERSION) },
       banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
       metafile: true,
       legalComments: 'none',

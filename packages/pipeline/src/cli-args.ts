@@ -1,7 +1,7 @@
 // The CLI's arguments, generated from the root action's inputs (actions/definitions.ts): every input is a flag of the
 // same name and a WASM_BUILD_<NAME> environment variable, so the CLI cannot fall behind the action.
 import { homedir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UserError } from '@wasm-build/kit/errors';
 import type { InputKind } from '@wasm-build/kit/inputs';
@@ -36,7 +36,9 @@ const CLI_FLAGS = {
 
 /** Where the CLI installs tools when it must and RUNNER_TOOL_CACHE is unset: `$XDG_CACHE_HOME/wasm-build/tool-cache`. */
 export function defaultToolCache(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasm-build', 'tool-cache');
+  // The XDG Base Directory spec: a relative XDG_CACHE_HOME is invalid and ignored.
+  const xdg = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  return join(xdg, 'wasm-build', 'tool-cache');
 }
 
 type FlagSpec = { type: 'string' | 'boolean'; multiple?: boolean; short?: string };
@@ -298,6 +300,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       .toLowerCase()}:latest`;
   // As before the flags were generated: the password is read only with a username to go with it.
   raw.password = raw.username ? env[envName('password')] || undefined : undefined;
+  raw.githubToken = env[envName('github-token')] || env.GITHUB_TOKEN || undefined;
   const r = cliSchema.safeParse(raw);
   if (!r.success) throw optionError(r.error, raw, sources);
   const inputs = r.data;

@@ -26,6 +26,7 @@ export const SHORT: Readonly<Record<string, string>> = { package: 'p' };
 /** Inputs that have no flag, each with why: only their environment variable sets them. */
 export const ENV_ONLY: Readonly<Record<string, string>> = {
   password: "a flag's value is visible to every user of the machine (ps, /proc/PID/cmdline)",
+  'github-token': "a token is a secret, and a flag's value is visible to every user of the machine (ps)",
 };
 
 /** The environment variable of an input: `WASM_BUILD_` and its name in upper case, dashes as underscores. */
@@ -44,7 +45,7 @@ export const CLI_NOTES: Readonly<Record<string, string>> = {
   'wasmedge-sha256': 'CLI: giving it lets missing runtimes be installed (see --wasmedge-version).',
   'crun-version': 'CLI: giving it lets missing runtimes be installed (see --wasmedge-version).',
   'wasmtime-version': 'CLI: giving it lets missing runtimes be installed (see --wasmedge-version).',
-  'github-token': `CLI: default GITHUB_TOKEN from the environment. Prefer ${envName('github-token')} to the flag: a flag's value is visible to other users (ps).`,
+  'github-token': `CLI: no flag, since a flag's value is visible to other users (ps): set ${envName('github-token')}, else GITHUB_TOKEN is used.`,
   password: `CLI: no flag, since ${ENV_ONLY.password}: set ${envName('password')}; read only with --username.`,
   cache:
     "CLI: no effect outside GitHub Actions (@actions/cache needs the runner); cargo's own caches (~/.cargo, target/) stay on this machine.",
@@ -177,7 +178,8 @@ export const USAGE = `Usage:
 Every input of the GitHub action is a flag of the same name and an environment variable WASM_BUILD_<NAME> (upper
 case, dashes as underscores: --binaryen-version is WASM_BUILD_BINARYEN_VERSION). A flag wins over the variable,
 the variable over the default. Booleans: --NAME or --no-NAME, WASM_BUILD_NAME=true|false. Lists: repeat the flag or
-separate with commas (newlines in the variable). The password has no flag: WASM_BUILD_PASSWORD.
+separate with commas (newlines in the variable). The secrets have no flag: WASM_BUILD_PASSWORD and
+WASM_BUILD_GITHUB_TOKEN.
 
 ${inputHelp(100)}
 CLI only:

@@ -91,7 +91,7 @@ function actionReads(name: string, value: string): Record<string, unknown> {
   >;
 }
 
-/** Inputs the password exception aside, with a flag. */
+/** Inputs with a flag: all but the secrets (ENV_ONLY). */
 const WITH_FLAG = Object.entries(ROOT.inputs).filter(([n]) => !(n in ENV_ONLY));
 const CLI_DEFAULTS = parseCli([], {}).inputs as Record<string, unknown>;
 
@@ -102,16 +102,19 @@ describe('CLI parity with the root action', () => {
     expect(Object.keys(ROOT.inputs)).toEqual(expect.arrayContaining(['provenance', 'sbom', 'cache', 'github-token']));
   });
 
-  it('has a flag for every input (a boolean also --no-NAME), and no other exception than the password', () => {
+  it('has a flag for every input (a boolean also --no-NAME), and no other exception than the two secrets', () => {
     const spec = cliFlagSpec();
     const missing = Object.keys(ROOT.inputs).filter((n) => !(n in spec) && !(n in ENV_ONLY));
     expect(missing, `inputs with no CLI flag: ${missing.join(', ')}`).toEqual([]);
     for (const [n, d] of Object.entries(ROOT.inputs)) if (d.kind === 'boolean') expect(spec).toHaveProperty(`no-${n}`);
     // The one exception, with its reason: a flag's value shows in `ps`.
-    expect(Object.keys(ENV_ONLY)).toEqual(['password']);
+    expect(Object.keys(ENV_ONLY)).toEqual(['password', 'github-token']);
     expect(ENV_ONLY.password).toMatch(/ps/);
+    expect(ENV_ONLY['github-token']).toMatch(/ps/);
     expect(spec).not.toHaveProperty('password');
+    expect(spec).not.toHaveProperty('github-token');
     expect(() => parseCli(['x', '--password', 'p'])).toThrow(/Unknown option '--password'/);
+    expect(() => parseCli(['x', '--github-token', 't'])).toThrow(/Unknown option '--github-token'/);
   });
 
   it('lists every input in --help, by flag (the password by its variable)', () => {
@@ -215,6 +218,12 @@ describe('WASM_BUILD_ variables', () => {
     [{ WASM_BUILD_IMAGE: 'bad/re..f' }, 'Invalid WASM_BUILD_IMAGE "bad/re..f"'],
   ])('%j is refused naming the variable and the value', (env, message) => {
     expect(() => parseCli(['x'], env)).toThrow(message);
+  });
+
+  it('take the releases API token from WASM_BUILD_GITHUB_TOKEN, else GITHUB_TOKEN', () => {
+    expect(parseCli(['x'], { WASM_BUILD_GITHUB_TOKEN: 'a', GITHUB_TOKEN: 'b' }).inputs?.githubToken).toBe('a');
+    expect(parseCli(['x'], { GITHUB_TOKEN: 'b' }).inputs?.githubToken).toBe('b');
+    expect(parseCli(['x'], {}).inputs?.githubToken).toBeUndefined();
   });
 
   it('take the password from WASM_BUILD_PASSWORD only, with a username', () => {

@@ -1,17 +1,18 @@
 // The WebAssembly scanner's plumbing: scan-wasm.ts is what wat2wasm makes of scan.wat, module buffers are where the
 // scanner reads, and bytes anywhere else never reach it. Its verdicts and counts are checked against the JavaScript
 // fast path and the exact decoder in code.test.ts.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeLargeModule } from '../../../bench/make-module.ts';
+import { HAVE, requireTools } from '../../../test/helpers/tools.ts';
 import { moduleBuffer, wasmScanner } from '../src/code-wasm.ts';
 import { decodeModule } from '../src/index.ts';
 import { scanWasmSource } from '../src/scan-build.ts';
 import { SCAN_WASM } from '../src/scan-wasm.ts';
 
-const hasWat2wasm = spawnSync('wat2wasm', ['--version']).status === 0;
+// Without wat2wasm the embedded bytes could drift from scan.wat unseen: the skip says so (CI installs wabt).
+const hasWat2wasm = requireTools('scan-wasm.ts against scan.wat', { 'wat2wasm (apt wabt)': HAVE.wat2wasm });
 
 describe('the WebAssembly scanner', () => {
   it.skipIf(!hasWat2wasm)('is built from scan.wat as it is (npx tsx packages/wasm/src/scan-build.ts)', () => {
