@@ -75,9 +75,10 @@ describe.runIf(registryReady)('read-back through a byte-counting proxy', () => {
       const again = await hello(image, false);
       expect(again.ok, again.error).toBe(true);
       expect(again.pushed?.digest).toBe(first.pushed?.digest);
-      expect(again.rows.map((r) => `${r.stage}:${r.status}`).slice(-3)).toEqual([
+      expect(again.rows.map((r) => `${r.stage}:${r.status}`).slice(-4)).toEqual([
         'push:ok',
         'smoke-test:skipped',
+        'attach:skipped',
         'tag:ok',
       ]);
       const repush = proxy.log.slice(seen);
@@ -105,7 +106,12 @@ describe.runIf(registryReady)('read-back through a byte-counting proxy', () => {
       proxy = await startFaultProxy(registry.current.address, () => undefined);
       const r = await hello(`${proxy.address}/itg/readback-smoke:v1`, true);
       expect(r.ok, r.error).toBe(true);
-      expect(r.rows.map((x) => `${x.stage}:${x.status}`).slice(-3)).toEqual(['push:ok', 'smoke-test:ok', 'tag:ok']);
+      expect(r.rows.map((x) => `${x.stage}:${x.status}`).slice(-4)).toEqual([
+        'push:ok',
+        'smoke-test:ok',
+        'attach:skipped',
+        'tag:ok',
+      ]);
       expect(r.smoke.map((s) => s.status)).toEqual(['pass']);
       const layer = r.image!.layer;
       const requests = proxy.log.filter((l) => l.path === blobPath('itg/readback-smoke', layer.digest));
