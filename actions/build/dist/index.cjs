@@ -6,6 +6,14 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __esm = (fn, res, err) => function __init() {
+  if (err) throw err[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err = [e], e;
+  }
+};
 var __commonJS = (cb, mod) => function __require() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
@@ -34,41 +42,235 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
+// node_modules/@actions/core/lib/utils.js
+function toCommandValue(input2) {
+  if (input2 === null || input2 === void 0) {
+    return "";
+  } else if (typeof input2 === "string" || input2 instanceof String) {
+    return input2;
+  }
+  return JSON.stringify(input2);
+}
+function toCommandProperties(annotationProperties) {
+  if (!Object.keys(annotationProperties).length) {
+    return {};
+  }
+  return {
+    title: annotationProperties.title,
+    file: annotationProperties.file,
+    line: annotationProperties.startLine,
+    endLine: annotationProperties.endLine,
+    col: annotationProperties.startColumn,
+    endColumn: annotationProperties.endColumn
+  };
+}
+var init_utils = __esm({
+  "node_modules/@actions/core/lib/utils.js"() {
+  }
+});
+
+// node_modules/@actions/core/lib/command.js
+function issueCommand(command, properties, message) {
+  const cmd = new Command(command, properties, message);
+  process.stdout.write(cmd.toString() + os.EOL);
+}
+function issue(name, message = "") {
+  issueCommand(name, {}, message);
+}
+function escapeData(s) {
+  return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(s) {
+  return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A").replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+var os, CMD_STRING, Command;
+var init_command = __esm({
+  "node_modules/@actions/core/lib/command.js"() {
+    os = __toESM(require("os"), 1);
+    init_utils();
+    CMD_STRING = "::";
+    Command = class {
+      constructor(command, properties, message) {
+        if (!command) {
+          command = "missing.command";
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+      }
+      toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+          cmdStr += " ";
+          let first = true;
+          for (const key in this.properties) {
+            if (this.properties.hasOwnProperty(key)) {
+              const val = this.properties[key];
+              if (val) {
+                if (first) {
+                  first = false;
+                } else {
+                  cmdStr += ",";
+                }
+                cmdStr += `${key}=${escapeProperty(val)}`;
+              }
+            }
+          }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+      }
+    };
+  }
+});
+
+// node_modules/@actions/core/lib/file-command.js
+function issueFileCommand(command, message) {
+  const filePath = process.env[`GITHUB_${command}`];
+  if (!filePath) {
+    throw new Error(`Unable to find environment variable for file command ${command}`);
+  }
+  if (!fs.existsSync(filePath)) {
+    throw new Error(`Missing file at path: ${filePath}`);
+  }
+  fs.appendFileSync(filePath, `${toCommandValue(message)}${os2.EOL}`, {
+    encoding: "utf8"
+  });
+}
+function prepareKeyValueMessage(key, value) {
+  const delimiter2 = `ghadelimiter_${crypto.randomUUID()}`;
+  const convertedValue = toCommandValue(value);
+  if (key.includes(delimiter2)) {
+    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter2}"`);
+  }
+  if (convertedValue.includes(delimiter2)) {
+    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter2}"`);
+  }
+  return `${key}<<${delimiter2}${os2.EOL}${convertedValue}${os2.EOL}${delimiter2}`;
+}
+var crypto, fs, os2;
+var init_file_command = __esm({
+  "node_modules/@actions/core/lib/file-command.js"() {
+    crypto = __toESM(require("crypto"), 1);
+    fs = __toESM(require("fs"), 1);
+    os2 = __toESM(require("os"), 1);
+    init_utils();
+  }
+});
+
+// node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+  const usingSsl = reqUrl.protocol === "https:";
+  if (checkBypass(reqUrl)) {
+    return void 0;
+  }
+  const proxyVar = (() => {
+    if (usingSsl) {
+      return process.env["https_proxy"] || process.env["HTTPS_PROXY"];
+    } else {
+      return process.env["http_proxy"] || process.env["HTTP_PROXY"];
+    }
+  })();
+  if (proxyVar) {
+    try {
+      return new DecodedURL(proxyVar);
+    } catch (_a3) {
+      if (!proxyVar.startsWith("http://") && !proxyVar.startsWith("https://"))
+        return new DecodedURL(`http://${proxyVar}`);
+    }
+  } else {
+    return void 0;
+  }
+}
+function checkBypass(reqUrl) {
+  if (!reqUrl.hostname) {
+    return false;
+  }
+  const reqHost = reqUrl.hostname;
+  if (isLoopbackAddress(reqHost)) {
+    return true;
+  }
+  const noProxy = process.env["no_proxy"] || process.env["NO_PROXY"] || "";
+  if (!noProxy) {
+    return false;
+  }
+  let reqPort;
+  if (reqUrl.port) {
+    reqPort = Number(reqUrl.port);
+  } else if (reqUrl.protocol === "http:") {
+    reqPort = 80;
+  } else if (reqUrl.protocol === "https:") {
+    reqPort = 443;
+  }
+  const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+  if (typeof reqPort === "number") {
+    upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+  }
+  for (const upperNoProxyItem of noProxy.split(",").map((x) => x.trim().toUpperCase()).filter((x) => x)) {
+    if (upperNoProxyItem === "*" || upperReqHosts.some((x) => x === upperNoProxyItem || x.endsWith(`.${upperNoProxyItem}`) || upperNoProxyItem.startsWith(".") && x.endsWith(`${upperNoProxyItem}`))) {
+      return true;
+    }
+  }
+  return false;
+}
+function isLoopbackAddress(host) {
+  const hostLower = host.toLowerCase();
+  return hostLower === "localhost" || hostLower.startsWith("127.") || hostLower.startsWith("[::1]") || hostLower.startsWith("[0:0:0:0:0:0:0:1]");
+}
+var DecodedURL;
+var init_proxy = __esm({
+  "node_modules/@actions/http-client/lib/proxy.js"() {
+    DecodedURL = class extends URL {
+      constructor(url2, base) {
+        super(url2, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+      }
+      get username() {
+        return this._decodedUsername;
+      }
+      get password() {
+        return this._decodedPassword;
+      }
+    };
+  }
+});
+
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
   "node_modules/tunnel/lib/tunnel.js"(exports2) {
     "use strict";
     var net = require("net");
     var tls = require("tls");
-    var http = require("http");
-    var https = require("https");
-    var events = require("events");
+    var http2 = require("http");
+    var https2 = require("https");
+    var events2 = require("events");
     var assert2 = require("assert");
-    var util = require("util");
+    var util2 = require("util");
     exports2.httpOverHttp = httpOverHttp2;
     exports2.httpsOverHttp = httpsOverHttp2;
     exports2.httpOverHttps = httpOverHttps2;
     exports2.httpsOverHttps = httpsOverHttps2;
     function httpOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http.request;
+      agent.request = http2.request;
       return agent;
     }
     function httpsOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http.request;
+      agent.request = http2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
     }
     function httpOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https.request;
+      agent.request = https2.request;
       return agent;
     }
     function httpsOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https.request;
+      agent.request = https2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -77,7 +279,7 @@ var require_tunnel = __commonJS({
       var self = this;
       self.options = options || {};
       self.proxyOptions = self.options.proxy || {};
-      self.maxSockets = self.options.maxSockets || http.Agent.defaultMaxSockets;
+      self.maxSockets = self.options.maxSockets || http2.Agent.defaultMaxSockets;
       self.requests = [];
       self.sockets = [];
       self.on("free", function onFree(socket, host, port, localAddress) {
@@ -94,7 +296,7 @@ var require_tunnel = __commonJS({
         self.removeSocket(socket);
       });
     }
-    util.inherits(TunnelingAgent, events.EventEmitter);
+    util2.inherits(TunnelingAgent, events2.EventEmitter);
     TunnelingAgent.prototype.addRequest = function addRequest(req, host, port, localAddress) {
       var self = this;
       var options = mergeOptions({ request: req }, self.options, toOptions(host, port, localAddress));
@@ -964,7 +1166,7 @@ var require_util = __commonJS({
     var assert2 = require("node:assert");
     var { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols();
     var { IncomingMessage } = require("node:http");
-    var stream = require("node:stream");
+    var stream2 = require("node:stream");
     var net = require("node:net");
     var { Blob: Blob2 } = require("node:buffer");
     var nodeUtil = require("node:util");
@@ -1073,14 +1275,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path3 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path5 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path3 && path3[0] !== "/") {
-          path3 = `/${path3}`;
+        if (path5 && path5[0] !== "/") {
+          path5 = `/${path5}`;
         }
-        return new URL(`${origin}${path3}`);
+        return new URL(`${origin}${path5}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1138,24 +1340,24 @@ var require_util = __commonJS({
       return null;
     }
     function isDestroyed(body) {
-      return body && !!(body.destroyed || body[kDestroyed] || stream.isDestroyed?.(body));
+      return body && !!(body.destroyed || body[kDestroyed] || stream2.isDestroyed?.(body));
     }
-    function destroy(stream2, err) {
-      if (stream2 == null || !isStream(stream2) || isDestroyed(stream2)) {
+    function destroy(stream3, err) {
+      if (stream3 == null || !isStream(stream3) || isDestroyed(stream3)) {
         return;
       }
-      if (typeof stream2.destroy === "function") {
-        if (Object.getPrototypeOf(stream2).constructor === IncomingMessage) {
-          stream2.socket = null;
+      if (typeof stream3.destroy === "function") {
+        if (Object.getPrototypeOf(stream3).constructor === IncomingMessage) {
+          stream3.socket = null;
         }
-        stream2.destroy(err);
+        stream3.destroy(err);
       } else if (err) {
         queueMicrotask(() => {
-          stream2.emit("error", err);
+          stream3.emit("error", err);
         });
       }
-      if (stream2.destroyed !== true) {
-        stream2[kDestroyed] = true;
+      if (stream3.destroyed !== true) {
+        stream3[kDestroyed] = true;
       }
     }
     var KEEPALIVE_TIMEOUT_EXPR = /timeout=(\d+)/;
@@ -1254,13 +1456,13 @@ var require_util = __commonJS({
       }
     }
     function isDisturbed(body) {
-      return !!(body && (stream.isDisturbed(body) || body[kBodyUsed]));
+      return !!(body && (stream2.isDisturbed(body) || body[kBodyUsed]));
     }
     function isErrored(body) {
-      return !!(body && stream.isErrored(body));
+      return !!(body && stream2.isErrored(body));
     }
     function isReadable(body) {
-      return !!(body && stream.isReadable(body));
+      return !!(body && stream2.isReadable(body));
     }
     function getSocketInfo(socket) {
       return {
@@ -1468,10 +1670,10 @@ var require_diagnostics = __commonJS({
   "node_modules/undici/lib/core/diagnostics.js"(exports2, module2) {
     "use strict";
     var diagnosticsChannel = require("node:diagnostics_channel");
-    var util = require("node:util");
-    var undiciDebugLog = util.debuglog("undici");
-    var fetchDebuglog = util.debuglog("fetch");
-    var websocketDebuglog = util.debuglog("websocket");
+    var util2 = require("node:util");
+    var undiciDebugLog = util2.debuglog("undici");
+    var fetchDebuglog = util2.debuglog("fetch");
+    var websocketDebuglog = util2.debuglog("websocket");
     var isClientSet = false;
     var channels = {
       // Client
@@ -1531,39 +1733,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin }
+          request: { method, path: path5, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path3);
+        debuglog("sending request to %s %s/%s", method, origin, path5);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin },
+          request: { method, path: path5, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path3,
+          path5,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin }
+          request: { method, path: path5, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path3);
+        debuglog("trailers received from %s %s/%s", method, origin, path5);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin },
+          request: { method, path: path5, origin },
           error: error63
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path3,
+          path5,
           error63.message
         );
       });
@@ -1612,9 +1814,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path3, origin }
+            request: { method, path: path5, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path3);
+          debuglog("sending request to %s %s/%s", method, origin, path5);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1677,7 +1879,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path3,
+        path: path5,
         method,
         body,
         headers,
@@ -1692,11 +1894,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path3 !== "string") {
+        if (typeof path5 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path3[0] !== "/" && !(path3.startsWith("http://") || path3.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path5[0] !== "/" && !(path5.startsWith("http://") || path5.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path3)) {
+        } else if (invalidPathRegex.test(path5)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1762,7 +1964,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path3, query) : path3;
+        this.path = query ? buildURL(path5, query) : path5;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -2048,8 +2250,8 @@ var require_request = __commonJS({
 var require_dispatcher = __commonJS({
   "node_modules/undici/lib/dispatcher/dispatcher.js"(exports2, module2) {
     "use strict";
-    var EventEmitter = require("node:events");
-    var Dispatcher = class extends EventEmitter {
+    var EventEmitter2 = require("node:events");
+    var Dispatcher = class extends EventEmitter2 {
       dispatch() {
         throw new Error("not implemented");
       }
@@ -2159,9 +2361,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve6, reject) => {
+          return new Promise((resolve7, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve6(data);
+              return err ? reject(err) : resolve7(data);
             });
           });
         }
@@ -2199,12 +2401,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve6, reject) => {
+          return new Promise((resolve7, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve6(data);
+              ) : resolve7(data);
             });
           });
         }
@@ -2513,7 +2715,7 @@ var require_connect = __commonJS({
     "use strict";
     var net = require("node:net");
     var assert2 = require("node:assert");
-    var util = require_util();
+    var util2 = require_util();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors();
     var timers = require_timers();
     function noop() {
@@ -2582,7 +2784,7 @@ var require_connect = __commonJS({
           if (!tls) {
             tls = require("node:tls");
           }
-          servername = servername || options.servername || util.getServerName(host) || null;
+          servername = servername || options.servername || util2.getServerName(host) || null;
           const sessionKey = servername || hostname3;
           assert2(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
@@ -2681,7 +2883,7 @@ var require_connect = __commonJS({
         message += ` (attempted address: ${opts.hostname}:${opts.port},`;
       }
       message += ` timeout: ${opts.timeout}ms)`;
-      util.destroy(socket, new ConnectTimeoutError(message));
+      util2.destroy(socket, new ConnectTimeoutError(message));
     }
     module2.exports = buildConnector;
   }
@@ -4086,11 +4288,11 @@ var require_util2 = __commonJS({
     var { isUint8Array } = require("node:util/types");
     var { webidl } = require_webidl();
     var supportedHashes = [];
-    var crypto2;
+    var crypto3;
     try {
-      crypto2 = require("node:crypto");
+      crypto3 = require("node:crypto");
       const possibleRelevantHashes = ["sha256", "sha384", "sha512"];
-      supportedHashes = crypto2.getHashes().filter((hash2) => possibleRelevantHashes.includes(hash2));
+      supportedHashes = crypto3.getHashes().filter((hash2) => possibleRelevantHashes.includes(hash2));
     } catch {
     }
     function responseURL(response) {
@@ -4363,7 +4565,7 @@ var require_util2 = __commonJS({
       }
     }
     function bytesMatch(bytes, metadataList) {
-      if (crypto2 === void 0) {
+      if (crypto3 === void 0) {
         return true;
       }
       const parsedMetadata = parseMetadata(metadataList);
@@ -4378,7 +4580,7 @@ var require_util2 = __commonJS({
       for (const item of metadata) {
         const algorithm = item.algo;
         const expectedValue = item.hash;
-        let actualValue = crypto2.createHash(algorithm).update(bytes).digest("base64");
+        let actualValue = crypto3.createHash(algorithm).update(bytes).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -4471,8 +4673,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise2 = new Promise((resolve6, reject) => {
-        res = resolve6;
+      const promise2 = new Promise((resolve7, reject) => {
+        res = resolve7;
         rej = reject;
       });
       return { promise: promise2, resolve: res, reject: rej };
@@ -4637,8 +4839,8 @@ var require_util2 = __commonJS({
         errorSteps(e);
       }
     }
-    function isReadableStreamLike(stream) {
-      return stream instanceof ReadableStream || stream[Symbol.toStringTag] === "ReadableStream" && typeof stream.tee === "function";
+    function isReadableStreamLike(stream2) {
+      return stream2 instanceof ReadableStream || stream2[Symbol.toStringTag] === "ReadableStream" && typeof stream2.tee === "function";
     }
     function readableStreamClose(controller) {
       try {
@@ -5195,8 +5397,8 @@ var require_formdata_parser = __commonJS({
         return false;
       }
       for (let i = 0; i < length; ++i) {
-        const cp2 = boundary.charCodeAt(i);
-        if (!(cp2 >= 48 && cp2 <= 57 || cp2 >= 65 && cp2 <= 90 || cp2 >= 97 && cp2 <= 122 || cp2 === 39 || cp2 === 45 || cp2 === 95)) {
+        const cp3 = boundary.charCodeAt(i);
+        if (!(cp3 >= 48 && cp3 <= 57 || cp3 >= 65 && cp3 <= 90 || cp3 >= 97 && cp3 <= 122 || cp3 === 39 || cp3 === 45 || cp3 === 95)) {
           return false;
         }
       }
@@ -5420,7 +5622,7 @@ var require_formdata_parser = __commonJS({
 var require_body = __commonJS({
   "node_modules/undici/lib/web/fetch/body.js"(exports2, module2) {
     "use strict";
-    var util = require_util();
+    var util2 = require_util();
     var {
       ReadableStreamFrom,
       isBlobLike,
@@ -5442,8 +5644,8 @@ var require_body = __commonJS({
     var { multipartFormDataParser } = require_formdata_parser();
     var random;
     try {
-      const crypto2 = require("node:crypto");
-      random = (max) => crypto2.randomInt(0, max);
+      const crypto3 = require("node:crypto");
+      random = (max) => crypto3.randomInt(0, max);
     } catch {
       random = (max) => Math.floor(Math.random(max));
     }
@@ -5454,20 +5656,20 @@ var require_body = __commonJS({
     var streamRegistry;
     if (hasFinalizationRegistry) {
       streamRegistry = new FinalizationRegistry((weakRef) => {
-        const stream = weakRef.deref();
-        if (stream && !stream.locked && !isDisturbed(stream) && !isErrored(stream)) {
-          stream.cancel("Response object has been garbage collected").catch(noop);
+        const stream2 = weakRef.deref();
+        if (stream2 && !stream2.locked && !isDisturbed(stream2) && !isErrored(stream2)) {
+          stream2.cancel("Response object has been garbage collected").catch(noop);
         }
       });
     }
     function extractBody(object2, keepalive = false) {
-      let stream = null;
+      let stream2 = null;
       if (object2 instanceof ReadableStream) {
-        stream = object2;
+        stream2 = object2;
       } else if (isBlobLike(object2)) {
-        stream = object2.stream();
+        stream2 = object2.stream();
       } else {
-        stream = new ReadableStream({
+        stream2 = new ReadableStream({
           async pull(controller) {
             const buffer = typeof source === "string" ? textEncoder.encode(source) : source;
             if (buffer.byteLength) {
@@ -5480,7 +5682,7 @@ var require_body = __commonJS({
           type: "bytes"
         });
       }
-      assert2(isReadableStreamLike(stream));
+      assert2(isReadableStreamLike(stream2));
       let action = null;
       let source = null;
       let length = null;
@@ -5495,7 +5697,7 @@ var require_body = __commonJS({
         source = new Uint8Array(object2.slice());
       } else if (ArrayBuffer.isView(object2)) {
         source = new Uint8Array(object2.buffer.slice(object2.byteOffset, object2.byteOffset + object2.byteLength));
-      } else if (util.isFormDataLike(object2)) {
+      } else if (util2.isFormDataLike(object2)) {
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
@@ -5554,19 +5756,19 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         if (keepalive) {
           throw new TypeError("keepalive");
         }
-        if (util.isDisturbed(object2) || object2.locked) {
+        if (util2.isDisturbed(object2) || object2.locked) {
           throw new TypeError(
             "Response body object should not be disturbed or locked"
           );
         }
-        stream = object2 instanceof ReadableStream ? object2 : ReadableStreamFrom(object2);
+        stream2 = object2 instanceof ReadableStream ? object2 : ReadableStreamFrom(object2);
       }
-      if (typeof source === "string" || util.isBuffer(source)) {
+      if (typeof source === "string" || util2.isBuffer(source)) {
         length = Buffer.byteLength(source);
       }
       if (action != null) {
         let iterator;
-        stream = new ReadableStream({
+        stream2 = new ReadableStream({
           async start() {
             iterator = action(object2)[Symbol.asyncIterator]();
           },
@@ -5578,7 +5780,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
                 controller.byobRequest?.respond(0);
               });
             } else {
-              if (!isErrored(stream)) {
+              if (!isErrored(stream2)) {
                 const buffer = new Uint8Array(value);
                 if (buffer.byteLength) {
                   controller.enqueue(buffer);
@@ -5593,12 +5795,12 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           type: "bytes"
         });
       }
-      const body = { stream, source, length };
+      const body = { stream: stream2, source, length };
       return [body, type];
     }
     function safelyExtractBody(object2, keepalive = false) {
       if (object2 instanceof ReadableStream) {
-        assert2(!util.isDisturbed(object2), "The body has already been consumed.");
+        assert2(!util2.isDisturbed(object2), "The body has already been consumed.");
         assert2(!object2.locked, "The stream is locked.");
       }
       return extractBody(object2, keepalive);
@@ -5705,7 +5907,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
     }
     function bodyUnusable(object2) {
       const body = object2[kState].body;
-      return body != null && (body.stream.locked || util.isDisturbed(body.stream));
+      return body != null && (body.stream.locked || util2.isDisturbed(body.stream));
     }
     function parseJSONFromBytes(bytes) {
       return JSON.parse(utf8DecodeBytes(bytes));
@@ -5735,7 +5937,7 @@ var require_client_h1 = __commonJS({
   "node_modules/undici/lib/dispatcher/client-h1.js"(exports2, module2) {
     "use strict";
     var assert2 = require("node:assert");
-    var util = require_util();
+    var util2 = require_util();
     var { channels } = require_diagnostics();
     var timers = require_timers();
     var {
@@ -5787,8 +5989,8 @@ var require_client_h1 = __commonJS({
     var constants3 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
-    var addListener = util.addListener;
-    var removeAllListeners = util.removeAllListeners;
+    var addListener = util2.addListener;
+    var removeAllListeners = util2.removeAllListeners;
     var kIdleSocketValidation = /* @__PURE__ */ Symbol("kIdleSocketValidation");
     var kIdleSocketValidationTimeout = /* @__PURE__ */ Symbol("kIdleSocketValidationTimeout");
     var kSocketUsed = /* @__PURE__ */ Symbol("kSocketUsed");
@@ -5966,7 +6168,7 @@ var require_client_h1 = __commonJS({
             }
           }
         } catch (err) {
-          util.destroy(socket, err);
+          util2.destroy(socket, err);
         }
       }
       finish() {
@@ -6023,7 +6225,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         if (client[kRunning] === 0) {
-          util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
+          util2.destroy(socket, new SocketError("bad response", util2.getSocketInfo(socket)));
           return -1;
         }
         const request = client[kQueue][client[kRunningIdx]];
@@ -6051,13 +6253,13 @@ var require_client_h1 = __commonJS({
         }
         const key = this.headers[len - 2];
         if (key.length === 10) {
-          const headerName = util.bufferToLowerCasedHeaderName(key);
+          const headerName = util2.bufferToLowerCasedHeaderName(key);
           if (headerName === "keep-alive") {
             this.keepAlive += buf.toString();
           } else if (headerName === "connection") {
             this.connection += buf.toString();
           }
-        } else if (key.length === 14 && util.bufferToLowerCasedHeaderName(key) === "content-length") {
+        } else if (key.length === 14 && util2.bufferToLowerCasedHeaderName(key) === "content-length") {
           this.contentLength += buf.toString();
         }
         this.trackHeader(buf.length);
@@ -6065,7 +6267,7 @@ var require_client_h1 = __commonJS({
       trackHeader(len) {
         this.headersSize += len;
         if (this.headersSize >= this.headersMaxSize) {
-          util.destroy(this.socket, new HeadersOverflowError());
+          util2.destroy(this.socket, new HeadersOverflowError());
         }
       }
       onUpgrade(head) {
@@ -6096,8 +6298,8 @@ var require_client_h1 = __commonJS({
         try {
           request.onUpgrade(statusCode, headers, socket, statusText);
         } catch (error63) {
-          util.errorRequest(client, request, error63);
-          util.destroy(socket, error63);
+          util2.errorRequest(client, request, error63);
+          util2.destroy(socket, error63);
         }
         client[kResume]();
       }
@@ -6107,7 +6309,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         if (client[kRunning] === 0) {
-          util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
+          util2.destroy(socket, new SocketError("bad response", util2.getSocketInfo(socket)));
           return -1;
         }
         const request = client[kQueue][client[kRunningIdx]];
@@ -6117,11 +6319,11 @@ var require_client_h1 = __commonJS({
         assert2(!this.upgrade);
         assert2(this.statusCode < 200);
         if (statusCode === 100) {
-          util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
+          util2.destroy(socket, new SocketError("bad response", util2.getSocketInfo(socket)));
           return -1;
         }
         if (upgrade && !request.upgrade) {
-          util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket)));
+          util2.destroy(socket, new SocketError("bad upgrade", util2.getSocketInfo(socket)));
           return -1;
         }
         assert2(this.timeoutType === TIMEOUT_HEADERS);
@@ -6150,7 +6352,7 @@ var require_client_h1 = __commonJS({
         this.headers = [];
         this.headersSize = 0;
         if (this.shouldKeepAlive && client[kPipelining]) {
-          const keepAliveTimeout = this.keepAlive ? util.parseKeepAliveTimeout(this.keepAlive) : null;
+          const keepAliveTimeout = this.keepAlive ? util2.parseKeepAliveTimeout(this.keepAlive) : null;
           if (keepAliveTimeout != null) {
             const timeout = Math.min(
               keepAliveTimeout - client[kKeepAliveTimeoutThreshold],
@@ -6198,7 +6400,7 @@ var require_client_h1 = __commonJS({
         }
         assert2(statusCode >= 200);
         if (maxResponseSize > -1 && this.bytesRead + buf.length > maxResponseSize) {
-          util.destroy(socket, new ResponseExceededMaxSizeError());
+          util2.destroy(socket, new ResponseExceededMaxSizeError());
           return -1;
         }
         this.bytesRead += buf.length;
@@ -6230,7 +6432,7 @@ var require_client_h1 = __commonJS({
           return;
         }
         if (request.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
-          util.destroy(socket, new ResponseContentLengthMismatchError());
+          util2.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
         request.onComplete(headers);
@@ -6238,13 +6440,13 @@ var require_client_h1 = __commonJS({
         socket[kSocketUsed] = true;
         if (socket[kWriting]) {
           assert2(client[kRunning] === 0);
-          util.destroy(socket, new InformationalError("reset"));
+          util2.destroy(socket, new InformationalError("reset"));
           return constants3.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
-          util.destroy(socket, new InformationalError("reset"));
+          util2.destroy(socket, new InformationalError("reset"));
           return constants3.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
-          util.destroy(socket, new InformationalError("reset"));
+          util2.destroy(socket, new InformationalError("reset"));
           return constants3.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
@@ -6258,15 +6460,15 @@ var require_client_h1 = __commonJS({
       if (timeoutType === TIMEOUT_HEADERS) {
         if (!socket[kWriting] || socket.writableNeedDrain || client[kRunning] > 1) {
           assert2(!paused, "cannot be paused while waiting for headers");
-          util.destroy(socket, new HeadersTimeoutError());
+          util2.destroy(socket, new HeadersTimeoutError());
         }
       } else if (timeoutType === TIMEOUT_BODY) {
         if (!paused) {
-          util.destroy(socket, new BodyTimeoutError());
+          util2.destroy(socket, new BodyTimeoutError());
         }
       } else if (timeoutType === TIMEOUT_KEEP_ALIVE) {
         assert2(client[kRunning] === 0 && client[kKeepAliveTimeoutValue]);
-        util.destroy(socket, new InformationalError("socket idle timeout"));
+        util2.destroy(socket, new InformationalError("socket idle timeout"));
       }
     }
     async function connectH1(client, socket) {
@@ -6307,11 +6509,11 @@ var require_client_h1 = __commonJS({
         if (parser.statusCode && !parser.shouldKeepAlive) {
           const parserErr = parser.finish();
           if (parserErr) {
-            util.destroy(this, parserErr);
+            util2.destroy(this, parserErr);
           }
           return;
         }
-        util.destroy(this, new SocketError("other side closed", util.getSocketInfo(this)));
+        util2.destroy(this, new SocketError("other side closed", util2.getSocketInfo(this)));
       });
       addListener(socket, "close", function() {
         const client2 = this[kClient];
@@ -6324,7 +6526,7 @@ var require_client_h1 = __commonJS({
           this[kParser].destroy();
           this[kParser] = null;
         }
-        const err = this[kError] || new SocketError("closed", util.getSocketInfo(this));
+        const err = this[kError] || new SocketError("closed", util2.getSocketInfo(this));
         client2[kSocket] = null;
         client2[kHTTPContext] = null;
         if (client2.destroyed) {
@@ -6332,12 +6534,12 @@ var require_client_h1 = __commonJS({
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
-            util.errorRequest(client2, request, err);
+            util2.errorRequest(client2, request, err);
           }
         } else if (client2[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
           const request = client2[kQueue][client2[kRunningIdx]];
           client2[kQueue][client2[kRunningIdx]++] = null;
-          util.errorRequest(client2, request, err);
+          util2.errorRequest(client2, request, err);
         }
         client2[kPendingIdx] = client2[kRunningIdx];
         assert2(client2[kRunning] === 0);
@@ -6378,7 +6580,7 @@ var require_client_h1 = __commonJS({
             if (client[kRunning] > 0 && (request.upgrade || request.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util.bodyLength(request.body) !== 0 && (util.isStream(request.body) || util.isAsyncIterable(request.body) || util.isFormDataLike(request.body))) {
+            if (client[kRunning] > 0 && util2.bodyLength(request.body) !== 0 && (util2.isStream(request.body) || util2.isAsyncIterable(request.body) || util2.isFormDataLike(request.body))) {
               return true;
             }
           }
@@ -6455,10 +6657,10 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path3, host, upgrade, blocking, reset } = request;
+      const { method, path: path5, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
-      if (util.isFormDataLike(body)) {
+      if (util2.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
@@ -6468,12 +6670,12 @@ var require_client_h1 = __commonJS({
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util.isBlobLike(body) && request.contentType == null) {
+      } else if (util2.isBlobLike(body) && request.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
-          if (!util.isValidHeaderValue(contentTypeValue)) {
-            util.errorRequest(client, request, new InvalidArgumentError("invalid content-type header"));
+          if (!util2.isValidHeaderValue(contentTypeValue)) {
+            util2.errorRequest(client, request, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -6482,7 +6684,7 @@ var require_client_h1 = __commonJS({
       if (body && typeof body.read === "function") {
         body.read(0);
       }
-      const bodyLength = util.bodyLength(body);
+      const bodyLength = util2.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
         contentLength = request.contentLength;
@@ -6492,7 +6694,7 @@ var require_client_h1 = __commonJS({
       }
       if (shouldSendContentLength(method) && contentLength > 0 && request.contentLength !== null && request.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request, new RequestContentLengthMismatchError());
+          util2.errorRequest(client, request, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -6505,18 +6707,18 @@ var require_client_h1 = __commonJS({
         }
         if (request.completed) {
           if (request.upgrade || request.method === "CONNECT") {
-            util.destroy(socket, new InformationalError("aborted"));
+            util2.destroy(socket, new InformationalError("aborted"));
           }
           return;
         }
-        util.errorRequest(client, request, error63 || new RequestAbortedError());
-        util.destroy(body);
-        util.destroy(socket, new InformationalError("aborted"));
+        util2.errorRequest(client, request, error63 || new RequestAbortedError());
+        util2.destroy(body);
+        util2.destroy(socket, new InformationalError("aborted"));
       };
       try {
         request.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request, err);
+        util2.errorRequest(client, request, err);
       }
       if (request.aborted) {
         return false;
@@ -6536,7 +6738,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path3} HTTP/1.1\r
+      let header = `${method} ${path5} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -6573,17 +6775,17 @@ upgrade: ${upgrade}\r
       }
       if (!body || bodyLength === 0) {
         writeBuffer(abort, null, client, request, socket, contentLength, header, expectsPayload);
-      } else if (util.isBuffer(body)) {
+      } else if (util2.isBuffer(body)) {
         writeBuffer(abort, body, client, request, socket, contentLength, header, expectsPayload);
-      } else if (util.isBlobLike(body)) {
+      } else if (util2.isBlobLike(body)) {
         if (typeof body.stream === "function") {
           writeIterable(abort, body.stream(), client, request, socket, contentLength, header, expectsPayload);
         } else {
           writeBlob(abort, body, client, request, socket, contentLength, header, expectsPayload);
         }
-      } else if (util.isStream(body)) {
+      } else if (util2.isStream(body)) {
         writeStream(abort, body, client, request, socket, contentLength, header, expectsPayload);
-      } else if (util.isIterable(body)) {
+      } else if (util2.isIterable(body)) {
         writeIterable(abort, body, client, request, socket, contentLength, header, expectsPayload);
       } else {
         assert2(false);
@@ -6603,7 +6805,7 @@ upgrade: ${upgrade}\r
             this.pause();
           }
         } catch (err) {
-          util.destroy(this, err);
+          util2.destroy(this, err);
         }
       };
       const onDrain = function() {
@@ -6640,9 +6842,9 @@ upgrade: ${upgrade}\r
         }
         writer.destroy(err);
         if (err && (err.code !== "UND_ERR_INFO" || err.message !== "reset")) {
-          util.destroy(body, err);
+          util2.destroy(body, err);
         } else {
-          util.destroy(body);
+          util2.destroy(body);
         }
       };
       body.on("data", onData).on("end", onFinished).on("error", onFinished).on("close", onClose);
@@ -6671,7 +6873,7 @@ upgrade: ${upgrade}\r
             socket.write(`${header}\r
 `, "latin1");
           }
-        } else if (util.isBuffer(body)) {
+        } else if (util2.isBuffer(body)) {
           assert2(contentLength === body.byteLength, "buffer body must have content length");
           socket.cork();
           socket.write(`${header}content-length: ${contentLength}\r
@@ -6723,12 +6925,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve6, reject) => {
+      const waitForDrain = () => new Promise((resolve7, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve6;
+          callback = resolve7;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -6866,8 +7068,8 @@ var require_client_h2 = __commonJS({
     "use strict";
     var assert2 = require("node:assert");
     var { errorMonitor } = require("node:events");
-    var { pipeline: pipeline2 } = require("node:stream");
-    var util = require_util();
+    var { pipeline: pipeline3 } = require("node:stream");
+    var util2 = require_util();
     var {
       RequestContentLengthMismatchError,
       RequestAbortedError,
@@ -6945,36 +7147,36 @@ var require_client_h2 = __commonJS({
       session[kOpenStreams] = 0;
       session[kClient] = client;
       session[kSocket] = socket;
-      util.addListener(session, "error", onHttp2SessionError);
-      util.addListener(session, "frameError", onHttp2FrameError);
-      util.addListener(session, "end", onHttp2SessionEnd);
-      util.addListener(session, "goaway", onHTTP2GoAway);
-      util.addListener(session, "close", function() {
+      util2.addListener(session, "error", onHttp2SessionError);
+      util2.addListener(session, "frameError", onHttp2FrameError);
+      util2.addListener(session, "end", onHttp2SessionEnd);
+      util2.addListener(session, "goaway", onHTTP2GoAway);
+      util2.addListener(session, "close", function() {
         const { [kClient]: client2 } = this;
         const { [kSocket]: socket2 } = client2;
-        const err = this[kSocket][kError] || this[kError] || new SocketError("closed", util.getSocketInfo(socket2));
+        const err = this[kSocket][kError] || this[kError] || new SocketError("closed", util2.getSocketInfo(socket2));
         client2[kHTTP2Session] = null;
         if (client2.destroyed) {
           assert2(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
-            util.errorRequest(client2, request, err);
+            util2.errorRequest(client2, request, err);
           }
         }
       });
       session.unref();
       client[kHTTP2Session] = session;
       socket[kHTTP2Session] = session;
-      util.addListener(socket, "error", function(err) {
+      util2.addListener(socket, "error", function(err) {
         this[kError] = err;
         this[kClient][kOnError](err);
       });
-      util.addListener(socket, "end", function() {
-        util.destroy(this, new SocketError("other side closed", util.getSocketInfo(this)));
+      util2.addListener(socket, "end", function() {
+        util2.destroy(this, new SocketError("other side closed", util2.getSocketInfo(this)));
       });
-      util.addListener(socket, "close", function() {
-        const err = this[kError] || new SocketError("closed", util.getSocketInfo(this));
+      util2.addListener(socket, "close", function() {
+        const err = this[kError] || new SocketError("closed", util2.getSocketInfo(this));
         client[kSocket] = null;
         if (this[kHTTP2Session] != null) {
           this[kHTTP2Session].destroy(err);
@@ -7036,12 +7238,12 @@ var require_client_h2 = __commonJS({
       }
     }
     function onHttp2SessionEnd() {
-      const err = new SocketError("other side closed", util.getSocketInfo(this[kSocket]));
+      const err = new SocketError("other side closed", util2.getSocketInfo(this[kSocket]));
       this.destroy(err);
-      util.destroy(this[kSocket], err);
+      util2.destroy(this[kSocket], err);
     }
     function onHTTP2GoAway(code) {
-      const err = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code}`, util.getSocketInfo(this));
+      const err = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code}`, util2.getSocketInfo(this));
       const client = this[kClient];
       client[kSocket] = null;
       client[kHTTPContext] = null;
@@ -7049,11 +7251,11 @@ var require_client_h2 = __commonJS({
         this[kHTTP2Session].destroy(err);
         this[kHTTP2Session] = null;
       }
-      util.destroy(this[kSocket], err);
+      util2.destroy(this[kSocket], err);
       if (client[kRunningIdx] < client[kQueue].length) {
         const request = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request, err);
+        util2.errorRequest(client, request, err);
         client[kPendingIdx] = client[kRunningIdx];
       }
       assert2(client[kRunning] === 0);
@@ -7065,10 +7267,10 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path3, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path5, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
-        util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
+        util2.errorRequest(client, request, new Error("Upgrade not supported for H2"));
         return false;
       }
       const headers = {};
@@ -7087,7 +7289,7 @@ var require_client_h2 = __commonJS({
           headers[key] = val;
         }
       }
-      let stream;
+      let stream2;
       const { hostname: hostname3, port } = client[kUrl];
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname3}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
@@ -7096,80 +7298,80 @@ var require_client_h2 = __commonJS({
           return;
         }
         if (request.completed) {
-          if (method === "CONNECT" && stream != null) {
-            util.destroy(stream, error63 || new RequestAbortedError());
+          if (method === "CONNECT" && stream2 != null) {
+            util2.destroy(stream2, error63 || new RequestAbortedError());
           }
           return;
         }
         error63 = error63 || new RequestAbortedError();
-        util.errorRequest(client, request, error63);
-        if (stream != null) {
-          util.destroy(stream, error63);
+        util2.errorRequest(client, request, error63);
+        if (stream2 != null) {
+          util2.destroy(stream2, error63);
         }
-        util.destroy(body, error63);
+        util2.destroy(body, error63);
         client[kQueue][client[kRunningIdx]++] = null;
         client[kResume]();
       };
       try {
         request.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request, err);
+        util2.errorRequest(client, request, err);
       }
       if (request.aborted) {
         return false;
       }
       if (method === "CONNECT") {
         session.ref();
-        stream = session.request(headers, { endStream: false, signal });
+        stream2 = session.request(headers, { endStream: false, signal });
         let upgradeResponseFinished = false;
         const onResponse = (headers2) => {
           upgradeResponseFinished = true;
-          stream.off(errorMonitor, onUpgradeError);
+          stream2.off(errorMonitor, onUpgradeError);
           request.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
         };
         const onUpgradeError = (error63) => {
           upgradeResponseFinished = true;
-          stream.off("response", onResponse);
+          stream2.off("response", onResponse);
           request.onUpgradeError(error63);
         };
         const onReady = () => {
           try {
-            request.onUpgrade(null, null, stream);
+            request.onUpgrade(null, null, stream2);
           } catch (error63) {
-            stream.off("response", onResponse);
+            stream2.off("response", onResponse);
             abort(error63);
             return;
           }
           if (request.aborted) {
             return;
           }
-          stream.off("error", abort);
-          stream.once(errorMonitor, onUpgradeError);
+          stream2.off("error", abort);
+          stream2.once(errorMonitor, onUpgradeError);
           client[kQueue][client[kRunningIdx]++] = null;
         };
-        stream.once("response", onResponse);
-        stream.once("error", abort);
+        stream2.once("response", onResponse);
+        stream2.once("error", abort);
         ++session[kOpenStreams];
         onReady();
-        stream.once("close", () => {
+        stream2.once("close", () => {
           if (!upgradeResponseFinished && request.completed) {
-            stream.off("response", onResponse);
-            stream.off(errorMonitor, onUpgradeError);
-            request.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream.rstCode}`));
+            stream2.off("response", onResponse);
+            stream2.off(errorMonitor, onUpgradeError);
+            request.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream2.rstCode}`));
           }
           session[kOpenStreams] -= 1;
           if (session[kOpenStreams] === 0) session.unref();
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path3;
+      headers[HTTP2_HEADER_PATH] = path5;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
         body.read(0);
       }
-      let contentLength = util.bodyLength(body);
-      if (util.isFormDataLike(body)) {
+      let contentLength = util2.bodyLength(body);
+      if (util2.isFormDataLike(body)) {
         extractBody ??= require_body().extractBody;
         const [bodyStream, contentType] = extractBody(body);
         headers["content-type"] = contentType;
@@ -7184,7 +7386,7 @@ var require_client_h2 = __commonJS({
       }
       if (shouldSendContentLength(method) && contentLength > 0 && request.contentLength != null && request.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request, new RequestContentLengthMismatchError());
+          util2.errorRequest(client, request, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -7197,36 +7399,36 @@ var require_client_h2 = __commonJS({
       const shouldEndStream = method === "GET" || method === "HEAD" || body === null;
       if (expectContinue) {
         headers[HTTP2_HEADER_EXPECT] = "100-continue";
-        stream = session.request(headers, { endStream: shouldEndStream, signal });
-        stream.once("continue", writeBodyH2);
+        stream2 = session.request(headers, { endStream: shouldEndStream, signal });
+        stream2.once("continue", writeBodyH2);
       } else {
-        stream = session.request(headers, {
+        stream2 = session.request(headers, {
           endStream: shouldEndStream,
           signal
         });
         writeBodyH2();
       }
       ++session[kOpenStreams];
-      stream.once("response", (headers2) => {
+      stream2.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
         request.onResponseStarted();
         if (request.aborted) {
           const err = new RequestAbortedError();
-          util.errorRequest(client, request, err);
-          util.destroy(stream, err);
+          util2.errorRequest(client, request, err);
+          util2.destroy(stream2, err);
           return;
         }
-        if (request.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
-          stream.pause();
+        if (request.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream2.resume.bind(stream2), "") === false) {
+          stream2.pause();
         }
-        stream.on("data", (chunk) => {
+        stream2.on("data", (chunk) => {
           if (request.onData(chunk) === false) {
-            stream.pause();
+            stream2.pause();
           }
         });
       });
-      stream.once("end", () => {
-        if (stream.state?.state == null || stream.state.state < 6) {
+      stream2.once("end", () => {
+        if (stream2.state?.state == null || stream2.state.state < 6) {
           request.onComplete([]);
         }
         if (session[kOpenStreams] === 0) {
@@ -7237,16 +7439,16 @@ var require_client_h2 = __commonJS({
         client[kPendingIdx] = client[kRunningIdx];
         client[kResume]();
       });
-      stream.once("close", () => {
+      stream2.once("close", () => {
         session[kOpenStreams] -= 1;
         if (session[kOpenStreams] === 0) {
           session.unref();
         }
       });
-      stream.once("error", function(err) {
+      stream2.once("error", function(err) {
         abort(err);
       });
-      stream.once("frameError", (type, code) => {
+      stream2.once("frameError", (type, code) => {
         abort(new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`));
       });
       return true;
@@ -7254,7 +7456,7 @@ var require_client_h2 = __commonJS({
         if (!body || contentLength === 0) {
           writeBuffer(
             abort,
-            stream,
+            stream2,
             null,
             client,
             request,
@@ -7262,10 +7464,10 @@ var require_client_h2 = __commonJS({
             contentLength,
             expectsPayload
           );
-        } else if (util.isBuffer(body)) {
+        } else if (util2.isBuffer(body)) {
           writeBuffer(
             abort,
-            stream,
+            stream2,
             body,
             client,
             request,
@@ -7273,11 +7475,11 @@ var require_client_h2 = __commonJS({
             contentLength,
             expectsPayload
           );
-        } else if (util.isBlobLike(body)) {
+        } else if (util2.isBlobLike(body)) {
           if (typeof body.stream === "function") {
             writeIterable(
               abort,
-              stream,
+              stream2,
               body.stream(),
               client,
               request,
@@ -7288,7 +7490,7 @@ var require_client_h2 = __commonJS({
           } else {
             writeBlob(
               abort,
-              stream,
+              stream2,
               body,
               client,
               request,
@@ -7297,21 +7499,21 @@ var require_client_h2 = __commonJS({
               expectsPayload
             );
           }
-        } else if (util.isStream(body)) {
+        } else if (util2.isStream(body)) {
           writeStream(
             abort,
             client[kSocket],
             expectsPayload,
-            stream,
+            stream2,
             body,
             client,
             request,
             contentLength
           );
-        } else if (util.isIterable(body)) {
+        } else if (util2.isIterable(body)) {
           writeIterable(
             abort,
-            stream,
+            stream2,
             body,
             client,
             request,
@@ -7326,7 +7528,7 @@ var require_client_h2 = __commonJS({
     }
     function writeBuffer(abort, h2stream, body, client, request, socket, contentLength, expectsPayload) {
       try {
-        if (body != null && util.isBuffer(body)) {
+        if (body != null && util2.isBuffer(body)) {
           assert2(contentLength === body.byteLength, "buffer body must have content length");
           h2stream.cork();
           h2stream.write(body);
@@ -7345,15 +7547,15 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body, client, request, contentLength) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe2 = pipeline2(
+      const pipe2 = pipeline3(
         body,
         h2stream,
         (err) => {
           if (err) {
-            util.destroy(pipe2, err);
+            util2.destroy(pipe2, err);
             abort(err);
           } else {
-            util.removeAllListeners(pipe2);
+            util2.removeAllListeners(pipe2);
             request.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
@@ -7362,7 +7564,7 @@ var require_client_h2 = __commonJS({
           }
         }
       );
-      util.addListener(pipe2, "data", onPipeData);
+      util2.addListener(pipe2, "data", onPipeData);
       function onPipeData(chunk) {
         request.onBodySent(chunk);
       }
@@ -7398,12 +7600,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve6, reject) => {
+      const waitForDrain = () => new Promise((resolve7, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve6;
+          callback = resolve7;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7438,7 +7640,7 @@ var require_client_h2 = __commonJS({
 var require_redirect_handler = __commonJS({
   "node_modules/undici/lib/handler/redirect-handler.js"(exports2, module2) {
     "use strict";
-    var util = require_util();
+    var util2 = require_util();
     var { kBodyUsed } = require_symbols();
     var assert2 = require("node:assert");
     var { InvalidArgumentError } = require_errors();
@@ -7461,7 +7663,7 @@ var require_redirect_handler = __commonJS({
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
-        util.validateHandler(handler, opts.method, opts.upgrade);
+        util2.validateHandler(handler, opts.method, opts.upgrade);
         this.dispatch = dispatch;
         this.location = null;
         this.abort = null;
@@ -7470,8 +7672,8 @@ var require_redirect_handler = __commonJS({
         this.handler = handler;
         this.history = [];
         this.redirectionLimitReached = false;
-        if (util.isStream(this.opts.body)) {
-          if (util.bodyLength(this.opts.body) === 0) {
+        if (util2.isStream(this.opts.body)) {
+          if (util2.bodyLength(this.opts.body) === 0) {
             this.opts.body.on("data", function() {
               assert2(false);
             });
@@ -7484,7 +7686,7 @@ var require_redirect_handler = __commonJS({
           }
         } else if (this.opts.body && typeof this.opts.body.pipeTo === "function") {
           this.opts.body = new BodyAsyncIterable(this.opts.body);
-        } else if (this.opts.body && typeof this.opts.body !== "string" && !ArrayBuffer.isView(this.opts.body) && util.isIterable(this.opts.body)) {
+        } else if (this.opts.body && typeof this.opts.body !== "string" && !ArrayBuffer.isView(this.opts.body) && util2.isIterable(this.opts.body)) {
           this.opts.body = new BodyAsyncIterable(this.opts.body);
         }
       }
@@ -7499,7 +7701,7 @@ var require_redirect_handler = __commonJS({
         this.handler.onError(error63);
       }
       onHeaders(statusCode, headers, resume, statusText) {
-        this.location = this.history.length >= this.maxRedirections || util.isDisturbed(this.opts.body) ? null : parseLocation(statusCode, headers);
+        this.location = this.history.length >= this.maxRedirections || util2.isDisturbed(this.opts.body) ? null : parseLocation(statusCode, headers);
         if (this.opts.throwOnMaxRedirect && this.history.length >= this.maxRedirections) {
           if (this.request) {
             this.request.abort(new Error("max redirects"));
@@ -7514,10 +7716,10 @@ var require_redirect_handler = __commonJS({
         if (!this.location) {
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
-        const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path3 = search ? `${pathname}${search}` : pathname;
+        const { origin, pathname, search } = util2.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
+        const path5 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path3;
+        this.opts.path = path5;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -7552,20 +7754,20 @@ var require_redirect_handler = __commonJS({
         return null;
       }
       for (let i = 0; i < headers.length; i += 2) {
-        if (headers[i].length === 8 && util.headerNameToString(headers[i]) === "location") {
+        if (headers[i].length === 8 && util2.headerNameToString(headers[i]) === "location") {
           return headers[i + 1];
         }
       }
     }
     function shouldRemoveHeader(header, removeContent, unknownOrigin) {
       if (header.length === 4) {
-        return util.headerNameToString(header) === "host";
+        return util2.headerNameToString(header) === "host";
       }
-      if (removeContent && util.headerNameToString(header).startsWith("content-")) {
+      if (removeContent && util2.headerNameToString(header).startsWith("content-")) {
         return true;
       }
       if (unknownOrigin && (header.length === 13 || header.length === 6 || header.length === 19)) {
-        const name = util.headerNameToString(header);
+        const name = util2.headerNameToString(header);
         return name === "authorization" || name === "cookie" || name === "proxy-authorization";
       }
       return false;
@@ -7621,8 +7823,8 @@ var require_client = __commonJS({
     "use strict";
     var assert2 = require("node:assert");
     var net = require("node:net");
-    var http = require("node:http");
-    var util = require_util();
+    var http2 = require("node:http");
+    var util2 = require_util();
     var { channels } = require_diagnostics();
     var Request = require_request();
     var DispatcherBase = require_dispatcher_base();
@@ -7807,10 +8009,10 @@ var require_client = __commonJS({
         } else {
           this[kInterceptors] = [createRedirectInterceptor({ maxRedirections })];
         }
-        this[kUrl] = util.parseOrigin(url2);
+        this[kUrl] = util2.parseOrigin(url2);
         this[kConnector] = connect2;
         this[kPipelining] = pipelining != null ? pipelining : 1;
-        this[kMaxHeadersSize] = maxHeaderSize || http.maxHeaderSize;
+        this[kMaxHeadersSize] = maxHeaderSize || http2.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
         this[kKeepAliveMaxTimeout] = keepAliveMaxTimeout == null ? 6e5 : keepAliveMaxTimeout;
         this[kKeepAliveTimeoutThreshold] = keepAliveTimeoutThreshold == null ? 2e3 : keepAliveTimeoutThreshold;
@@ -7870,7 +8072,7 @@ var require_client = __commonJS({
         const request = new Request(origin, opts, handler);
         this[kQueue].push(request);
         if (this[kResuming]) {
-        } else if (util.bodyLength(request.body) == null && util.isIterable(request.body)) {
+        } else if (util2.bodyLength(request.body) == null && util2.isIterable(request.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -7882,27 +8084,27 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve6) => {
+        return new Promise((resolve7) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve6;
+            this[kClosedResolve] = resolve7;
           } else {
-            resolve6(null);
+            resolve7(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve6) => {
+        return new Promise((resolve7) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
-            util.errorRequest(this, request, err);
+            util2.errorRequest(this, request, err);
           }
           const callback = () => {
             if (this[kClosedResolve]) {
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve6(null);
+            resolve7(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7921,7 +8123,7 @@ var require_client = __commonJS({
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
           const request = requests[i];
-          util.errorRequest(client, request, err);
+          util2.errorRequest(client, request, err);
         }
         assert2(client[kSize] === 0);
       }
@@ -7953,7 +8155,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve6, reject) => {
+        const socket = await new Promise((resolve7, reject) => {
           client[kConnector]({
             host,
             hostname: hostname3,
@@ -7965,12 +8167,12 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve6(socket2);
+              resolve7(socket2);
             }
           });
         });
         if (client.destroyed) {
-          util.destroy(socket.on("error", noop), new ClientDestroyedError());
+          util2.destroy(socket.on("error", noop), new ClientDestroyedError());
           return;
         }
         assert2(socket);
@@ -8025,7 +8227,7 @@ var require_client = __commonJS({
           assert2(client[kRunning] === 0);
           while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
             const request = client[kQueue][client[kPendingIdx]++];
-            util.errorRequest(client, request, err);
+            util2.errorRequest(client, request, err);
           }
         } else {
           onError(client, err);
@@ -8301,8 +8503,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve6) => {
-            this[kClosedResolve] = resolve6;
+          await new Promise((resolve7) => {
+            this[kClosedResolve] = resolve7;
           });
         }
       }
@@ -8376,7 +8578,7 @@ var require_pool = __commonJS({
     var {
       InvalidArgumentError
     } = require_errors();
-    var util = require_util();
+    var util2 = require_util();
     var { kUrl, kInterceptors } = require_symbols();
     var buildConnector = require_connect();
     var kOptions = /* @__PURE__ */ Symbol("options");
@@ -8422,8 +8624,8 @@ var require_pool = __commonJS({
         super(options);
         this[kInterceptors] = options.interceptors?.Pool && Array.isArray(options.interceptors.Pool) ? options.interceptors.Pool : [];
         this[kConnections] = connections || null;
-        this[kUrl] = util.parseOrigin(origin);
-        this[kOptions] = { ...util.deepClone(options), connect, allowH2 };
+        this[kUrl] = util2.parseOrigin(origin);
+        this[kOptions] = { ...util2.deepClone(options), connect, allowH2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kFactory] = factory;
         this.on("connectionError", (origin2, targets, error63) => {
@@ -8605,7 +8807,7 @@ var require_agent = __commonJS({
     var DispatcherBase = require_dispatcher_base();
     var Pool = require_pool();
     var Client = require_client();
-    var util = require_util();
+    var util2 = require_util();
     var createRedirectInterceptor = require_redirect_interceptor();
     var kOnConnect = /* @__PURE__ */ Symbol("onConnect");
     var kOnDisconnect = /* @__PURE__ */ Symbol("onDisconnect");
@@ -8617,7 +8819,7 @@ var require_agent = __commonJS({
     function defaultFactory(origin, opts) {
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
-    var Agent = class extends DispatcherBase {
+    var Agent3 = class extends DispatcherBase {
       constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
@@ -8636,7 +8838,7 @@ var require_agent = __commonJS({
           tls = { ...tls };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util.deepClone(options), connect, tls };
+        this[kOptions] = { ...util2.deepClone(options), connect, tls };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -8692,7 +8894,7 @@ var require_agent = __commonJS({
         await Promise.all(destroyPromises);
       }
     };
-    module2.exports = Agent;
+    module2.exports = Agent3;
   }
 });
 
@@ -8702,7 +8904,7 @@ var require_proxy_agent = __commonJS({
     "use strict";
     var { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = require_symbols();
     var { URL: URL2 } = require("node:url");
-    var Agent = require_agent();
+    var Agent3 = require_agent();
     var Pool = require_pool();
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors();
@@ -8756,10 +8958,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path3 = "/",
+          path: path5 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path3;
+        opts.path = origin + path5;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -8817,7 +9019,7 @@ var require_proxy_agent = __commonJS({
           return agentFactory(origin2, options);
         };
         this[kClient] = clientFactory(url2, { connect });
-        this[kAgent] = new Agent({
+        this[kAgent] = new Agent3({
           ...opts,
           factory,
           connect: async (opts2, callback) => {
@@ -8926,7 +9128,7 @@ var require_env_http_proxy_agent = __commonJS({
     var DispatcherBase = require_dispatcher_base();
     var { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = require_symbols();
     var ProxyAgent2 = require_proxy_agent();
-    var Agent = require_agent();
+    var Agent3 = require_agent();
     var DEFAULT_PORTS = {
       "http:": 80,
       "https:": 443
@@ -8946,7 +9148,7 @@ var require_env_http_proxy_agent = __commonJS({
           });
         }
         const { httpProxy, httpsProxy, noProxy, ...agentOpts } = opts;
-        this[kNoProxyAgent] = new Agent(agentOpts);
+        this[kNoProxyAgent] = new Agent3(agentOpts);
         const HTTP_PROXY = httpProxy ?? process.env.http_proxy ?? process.env.HTTP_PROXY;
         if (HTTP_PROXY) {
           this[kHttpProxyAgent] = new ProxyAgent2({ ...agentOpts, uri: HTTP_PROXY });
@@ -9446,7 +9648,7 @@ var require_readable = __commonJS({
     var assert2 = require("node:assert");
     var { Readable } = require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError: AbortError2 } = require_errors();
-    var util = require_util();
+    var util2 = require_util();
     var { ReadableStreamFrom } = require_util();
     var kConsume = /* @__PURE__ */ Symbol("kConsume");
     var kReading = /* @__PURE__ */ Symbol("kReading");
@@ -9548,7 +9750,7 @@ var require_readable = __commonJS({
       }
       // https://fetch.spec.whatwg.org/#dom-body-bodyused
       get bodyUsed() {
-        return util.isDisturbed(this);
+        return util2.isDisturbed(this);
       }
       // https://fetch.spec.whatwg.org/#dom-body-body
       get body() {
@@ -9571,7 +9773,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve6, reject) => {
+        return await new Promise((resolve7, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError2());
           }
@@ -9584,7 +9786,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError2());
             } else {
-              resolve6(null);
+              resolve7(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9599,15 +9801,15 @@ var require_readable = __commonJS({
       return self[kBody] && self[kBody].locked === true || self[kConsume];
     }
     function isUnusable(self) {
-      return util.isDisturbed(self) || isLocked(self);
+      return util2.isDisturbed(self) || isLocked(self);
     }
-    async function consume(stream, type) {
-      assert2(!stream[kConsume]);
-      return new Promise((resolve6, reject) => {
-        if (isUnusable(stream)) {
-          const rState = stream._readableState;
+    async function consume(stream2, type) {
+      assert2(!stream2[kConsume]);
+      return new Promise((resolve7, reject) => {
+        if (isUnusable(stream2)) {
+          const rState = stream2._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
-            stream.on("error", (err) => {
+            stream2.on("error", (err) => {
               reject(err);
             }).on("close", () => {
               reject(new TypeError("unusable"));
@@ -9617,22 +9819,22 @@ var require_readable = __commonJS({
           }
         } else {
           queueMicrotask(() => {
-            stream[kConsume] = {
+            stream2[kConsume] = {
               type,
-              stream,
-              resolve: resolve6,
+              stream: stream2,
+              resolve: resolve7,
               reject,
               length: 0,
               body: []
             };
-            stream.on("error", function(err) {
+            stream2.on("error", function(err) {
               consumeFinish(this[kConsume], err);
             }).on("close", function() {
               if (this[kConsume].body !== null) {
                 consumeFinish(this[kConsume], new RequestAbortedError());
               }
             });
-            consumeStart(stream[kConsume]);
+            consumeStart(stream2[kConsume]);
           });
         }
       });
@@ -9690,22 +9892,22 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve6, stream, length } = consume2;
+      const { type, body, resolve: resolve7, stream: stream2, length } = consume2;
       try {
         if (type === "text") {
-          resolve6(chunksDecode(body, length));
+          resolve7(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve6(JSON.parse(chunksDecode(body, length)));
+          resolve7(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve6(chunksConcat(body, length).buffer);
+          resolve7(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve6(new Blob(body, { type: stream[kContentType] }));
+          resolve7(new Blob(body, { type: stream2[kContentType] }));
         } else if (type === "bytes") {
-          resolve6(chunksConcat(body, length));
+          resolve7(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
-        stream.destroy(err);
+        stream2.destroy(err);
       }
     }
     function consumePush(consume2, chunk) {
@@ -9800,7 +10002,7 @@ var require_api_request = __commonJS({
     var assert2 = require("node:assert");
     var { Readable } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
-    var util = require_util();
+    var util2 = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
     var { AsyncResource } = require("node:async_hooks");
     var RequestHandler = class extends AsyncResource {
@@ -9827,8 +10029,8 @@ var require_api_request = __commonJS({
           }
           super("UNDICI_REQUEST");
         } catch (err) {
-          if (util.isStream(body)) {
-            util.destroy(body.on("error", util.nop), err);
+          if (util2.isStream(body)) {
+            util2.destroy(body.on("error", util2.nop), err);
           }
           throw err;
         }
@@ -9847,7 +10049,7 @@ var require_api_request = __commonJS({
         this.signal = signal;
         this.reason = null;
         this.removeAbortListener = null;
-        if (util.isStream(body)) {
+        if (util2.isStream(body)) {
           body.on("error", (err) => {
             this.onError(err);
           });
@@ -9856,10 +10058,10 @@ var require_api_request = __commonJS({
           if (this.signal.aborted) {
             this.reason = this.signal.reason ?? new RequestAbortedError();
           } else {
-            this.removeAbortListener = util.addAbortListener(this.signal, () => {
+            this.removeAbortListener = util2.addAbortListener(this.signal, () => {
               this.reason = this.signal.reason ?? new RequestAbortedError();
               if (this.res) {
-                util.destroy(this.res.on("error", util.nop), this.reason);
+                util2.destroy(this.res.on("error", util2.nop), this.reason);
               } else if (this.abort) {
                 this.abort(this.reason);
               }
@@ -9883,14 +10085,14 @@ var require_api_request = __commonJS({
       }
       onHeaders(statusCode, rawHeaders, resume, statusMessage) {
         const { callback, opaque, abort, context, responseHeaders, highWaterMark } = this;
-        const headers = responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
+        const headers = responseHeaders === "raw" ? util2.parseRawHeaders(rawHeaders) : util2.parseHeaders(rawHeaders);
         if (statusCode < 200) {
           if (this.onInfo) {
             this.onInfo({ statusCode, headers });
           }
           return;
         }
-        const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
+        const parsedHeaders = responseHeaders === "raw" ? util2.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
         const res = new Readable({
@@ -9928,7 +10130,7 @@ var require_api_request = __commonJS({
         return this.res.push(chunk);
       }
       onComplete(trailers) {
-        util.parseHeaders(trailers, this.trailers);
+        util2.parseHeaders(trailers, this.trailers);
         this.res.push(null);
       }
       onError(err) {
@@ -9942,12 +10144,12 @@ var require_api_request = __commonJS({
         if (res) {
           this.res = null;
           queueMicrotask(() => {
-            util.destroy(res, err);
+            util2.destroy(res, err);
           });
         }
         if (body) {
           this.body = null;
-          util.destroy(body, err);
+          util2.destroy(body, err);
         }
         if (this.removeAbortListener) {
           res?.off("close", this.removeAbortListener);
@@ -9958,9 +10160,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve7(data);
           });
         });
       }
@@ -10037,7 +10239,7 @@ var require_api_stream = __commonJS({
     var assert2 = require("node:assert");
     var { finished: finished2, PassThrough } = require("node:stream");
     var { InvalidArgumentError, InvalidReturnValueError } = require_errors();
-    var util = require_util();
+    var util2 = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
     var { AsyncResource } = require("node:async_hooks");
     var { addSignal, removeSignal } = require_abort_signal();
@@ -10065,8 +10267,8 @@ var require_api_stream = __commonJS({
           }
           super("UNDICI_STREAM");
         } catch (err) {
-          if (util.isStream(body)) {
-            util.destroy(body.on("error", util.nop), err);
+          if (util2.isStream(body)) {
+            util2.destroy(body.on("error", util2.nop), err);
           }
           throw err;
         }
@@ -10081,7 +10283,7 @@ var require_api_stream = __commonJS({
         this.body = body;
         this.onInfo = onInfo || null;
         this.throwOnError = throwOnError || false;
-        if (util.isStream(body)) {
+        if (util2.isStream(body)) {
           body.on("error", (err) => {
             this.onError(err);
           });
@@ -10099,7 +10301,7 @@ var require_api_stream = __commonJS({
       }
       onHeaders(statusCode, rawHeaders, resume, statusMessage) {
         const { factory, opaque, context, callback, responseHeaders } = this;
-        const headers = responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
+        const headers = responseHeaders === "raw" ? util2.parseRawHeaders(rawHeaders) : util2.parseHeaders(rawHeaders);
         if (statusCode < 200) {
           if (this.onInfo) {
             this.onInfo({ statusCode, headers });
@@ -10109,7 +10311,7 @@ var require_api_stream = __commonJS({
         this.factory = null;
         let res;
         if (this.throwOnError && statusCode >= 400) {
-          const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
+          const parsedHeaders = responseHeaders === "raw" ? util2.parseHeaders(rawHeaders) : headers;
           const contentType = parsedHeaders["content-type"];
           res = new PassThrough();
           this.callback = null;
@@ -10135,7 +10337,7 @@ var require_api_stream = __commonJS({
             const { callback: callback2, res: res2, opaque: opaque2, trailers, abort } = this;
             this.res = null;
             if (err || !res2.readable) {
-              util.destroy(res2, err);
+              util2.destroy(res2, err);
             }
             this.callback = null;
             this.runInAsyncScope(callback2, null, err || null, { opaque: opaque2, trailers });
@@ -10159,7 +10361,7 @@ var require_api_stream = __commonJS({
         if (!res) {
           return;
         }
-        this.trailers = util.parseHeaders(trailers);
+        this.trailers = util2.parseHeaders(trailers);
         res.end();
       }
       onError(err) {
@@ -10168,7 +10370,7 @@ var require_api_stream = __commonJS({
         this.factory = null;
         if (res) {
           this.res = null;
-          util.destroy(res, err);
+          util2.destroy(res, err);
         } else if (callback) {
           this.callback = null;
           queueMicrotask(() => {
@@ -10177,15 +10379,15 @@ var require_api_stream = __commonJS({
         }
         if (body) {
           this.body = null;
-          util.destroy(body, err);
+          util2.destroy(body, err);
         }
       }
     };
-    function stream(opts, factory, callback) {
+    function stream2(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
-          stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+        return new Promise((resolve7, reject) => {
+          stream2.call(this, opts, factory, (err, data) => {
+            return err ? reject(err) : resolve7(data);
           });
         });
       }
@@ -10199,7 +10401,7 @@ var require_api_stream = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module2.exports = stream;
+    module2.exports = stream2;
   }
 });
 
@@ -10217,7 +10419,7 @@ var require_api_pipeline = __commonJS({
       InvalidReturnValueError,
       RequestAbortedError
     } = require_errors();
-    var util = require_util();
+    var util2 = require_util();
     var { AsyncResource } = require("node:async_hooks");
     var { addSignal, removeSignal } = require_abort_signal();
     var assert2 = require("node:assert");
@@ -10279,7 +10481,7 @@ var require_api_pipeline = __commonJS({
         this.abort = null;
         this.context = null;
         this.onInfo = onInfo || null;
-        this.req = new PipelineRequest().on("error", util.nop);
+        this.req = new PipelineRequest().on("error", util2.nop);
         this.ret = new Duplex({
           readableObjectMode: opts.objectMode,
           autoDestroy: true,
@@ -10305,9 +10507,9 @@ var require_api_pipeline = __commonJS({
             if (abort && err) {
               abort();
             }
-            util.destroy(body, err);
-            util.destroy(req, err);
-            util.destroy(res, err);
+            util2.destroy(body, err);
+            util2.destroy(req, err);
+            util2.destroy(res, err);
             removeSignal(this);
             callback(err);
           }
@@ -10333,7 +10535,7 @@ var require_api_pipeline = __commonJS({
         const { opaque, handler, context } = this;
         if (statusCode < 200) {
           if (this.onInfo) {
-            const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
+            const headers = this.responseHeaders === "raw" ? util2.parseRawHeaders(rawHeaders) : util2.parseHeaders(rawHeaders);
             this.onInfo({ statusCode, headers });
           }
           return;
@@ -10342,7 +10544,7 @@ var require_api_pipeline = __commonJS({
         let body;
         try {
           this.handler = null;
-          const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
+          const headers = this.responseHeaders === "raw" ? util2.parseRawHeaders(rawHeaders) : util2.parseHeaders(rawHeaders);
           body = this.runInAsyncScope(handler, null, {
             statusCode,
             headers,
@@ -10351,7 +10553,7 @@ var require_api_pipeline = __commonJS({
             context
           });
         } catch (err) {
-          this.res.on("error", util.nop);
+          this.res.on("error", util2.nop);
           throw err;
         }
         if (!body || typeof body.on !== "function") {
@@ -10364,14 +10566,14 @@ var require_api_pipeline = __commonJS({
           }
         }).on("error", (err) => {
           const { ret } = this;
-          util.destroy(ret, err);
+          util2.destroy(ret, err);
         }).on("end", () => {
           const { ret } = this;
           ret.push(null);
         }).on("close", () => {
           const { ret } = this;
           if (!ret._readableState.ended) {
-            util.destroy(ret, new RequestAbortedError());
+            util2.destroy(ret, new RequestAbortedError());
           }
         });
         this.body = body;
@@ -10387,10 +10589,10 @@ var require_api_pipeline = __commonJS({
       onError(err) {
         const { ret } = this;
         this.handler = null;
-        util.destroy(ret, err);
+        util2.destroy(ret, err);
       }
     };
-    function pipeline2(opts, handler) {
+    function pipeline3(opts, handler) {
       try {
         const pipelineHandler = new PipelineHandler(opts, handler);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
@@ -10399,7 +10601,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough().destroy(err);
       }
     }
-    module2.exports = pipeline2;
+    module2.exports = pipeline3;
   }
 });
 
@@ -10409,7 +10611,7 @@ var require_api_upgrade = __commonJS({
     "use strict";
     var { InvalidArgumentError, SocketError } = require_errors();
     var { AsyncResource } = require("node:async_hooks");
-    var util = require_util();
+    var util2 = require_util();
     var { addSignal, removeSignal } = require_abort_signal();
     var assert2 = require("node:assert");
     var UpgradeHandler = class extends AsyncResource {
@@ -10449,7 +10651,7 @@ var require_api_upgrade = __commonJS({
         const { callback, opaque, context } = this;
         removeSignal(this);
         this.callback = null;
-        const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
+        const headers = this.responseHeaders === "raw" ? util2.parseRawHeaders(rawHeaders) : util2.parseHeaders(rawHeaders);
         this.runInAsyncScope(callback, null, null, {
           headers,
           socket,
@@ -10470,9 +10672,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve7(data);
           });
         });
       }
@@ -10502,7 +10704,7 @@ var require_api_connect = __commonJS({
     var assert2 = require("node:assert");
     var { AsyncResource } = require("node:async_hooks");
     var { InvalidArgumentError, SocketError } = require_errors();
-    var util = require_util();
+    var util2 = require_util();
     var { addSignal, removeSignal } = require_abort_signal();
     var ConnectHandler = class extends AsyncResource {
       constructor(opts, callback) {
@@ -10541,7 +10743,7 @@ var require_api_connect = __commonJS({
         this.callback = null;
         let headers = rawHeaders;
         if (headers != null) {
-          headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
+          headers = this.responseHeaders === "raw" ? util2.parseRawHeaders(rawHeaders) : util2.parseHeaders(rawHeaders);
         }
         this.runInAsyncScope(callback, null, null, {
           statusCode,
@@ -10564,9 +10766,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve6(data);
+            return err ? reject(err) : resolve7(data);
           });
         });
       }
@@ -10731,20 +10933,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path3) {
-      if (typeof path3 !== "string") {
-        return path3;
+    function safeUrl(path5) {
+      if (typeof path5 !== "string") {
+        return path5;
       }
-      const pathSegments = path3.split("?");
+      const pathSegments = path5.split("?");
       if (pathSegments.length !== 2) {
-        return path3;
+        return path5;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path3, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path3);
+    function matchKey(mockDispatch2, { path: path5, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path5);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10766,7 +10968,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path3 }) => matchValue(safeUrl(path3), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path5 }) => matchValue(safeUrl(path5), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10804,9 +11006,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path3, method, body, headers, query } = opts;
+      const { path: path5, method, body, headers, query } = opts;
       return {
-        path: path3,
+        path: path5,
         method,
         body,
         headers,
@@ -11112,7 +11314,7 @@ var require_mock_interceptor = __commonJS({
 var require_mock_client = __commonJS({
   "node_modules/undici/lib/mock/mock-client.js"(exports2, module2) {
     "use strict";
-    var { promisify } = require("node:util");
+    var { promisify: promisify2 } = require("node:util");
     var Client = require_client();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11152,7 +11354,7 @@ var require_mock_client = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify(this[kOriginalClose])();
+        await promisify2(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11165,7 +11367,7 @@ var require_mock_client = __commonJS({
 var require_mock_pool = __commonJS({
   "node_modules/undici/lib/mock/mock-pool.js"(exports2, module2) {
     "use strict";
-    var { promisify } = require("node:util");
+    var { promisify: promisify2 } = require("node:util");
     var Pool = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11205,7 +11407,7 @@ var require_mock_pool = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify(this[kOriginalClose])();
+        await promisify2(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11269,10 +11471,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path3, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path5, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path3,
+            Path: path5,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -11291,7 +11493,7 @@ var require_mock_agent = __commonJS({
   "node_modules/undici/lib/mock/mock-agent.js"(exports2, module2) {
     "use strict";
     var { kClients } = require_symbols();
-    var Agent = require_agent();
+    var Agent3 = require_agent();
     var {
       kAgent,
       kMockAgentSet,
@@ -11318,7 +11520,7 @@ var require_mock_agent = __commonJS({
         if (opts?.agent && typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
-        const agent = opts?.agent ? opts.agent : new Agent(opts);
+        const agent = opts?.agent ? opts.agent : new Agent3(opts);
         this[kAgent] = agent;
         this[kClients] = agent[kClients];
         this[kOptions] = buildMockOptions(opts);
@@ -11422,9 +11624,9 @@ var require_global2 = __commonJS({
     "use strict";
     var globalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.1");
     var { InvalidArgumentError } = require_errors();
-    var Agent = require_agent();
+    var Agent3 = require_agent();
     if (getGlobalDispatcher() === void 0) {
-      setGlobalDispatcher2(new Agent());
+      setGlobalDispatcher2(new Agent3());
     }
     function setGlobalDispatcher2(agent) {
       if (!agent || typeof agent.dispatch !== "function") {
@@ -11541,7 +11743,7 @@ var require_retry = __commonJS({
 var require_dump = __commonJS({
   "node_modules/undici/lib/interceptor/dump.js"(exports2, module2) {
     "use strict";
-    var util = require_util();
+    var util2 = require_util();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var DecoratorHandler = require_decorator_handler();
     var DumpHandler = class extends DecoratorHandler {
@@ -11570,7 +11772,7 @@ var require_dump = __commonJS({
       }
       // TODO: will require adjustment after new hooks are out
       onHeaders(statusCode, rawHeaders, resume, statusMessage) {
-        const headers = util.parseHeaders(rawHeaders);
+        const headers = util2.parseHeaders(rawHeaders);
         const contentLength = headers["content-length"];
         if (contentLength != null && contentLength > this.#maxSize) {
           throw new RequestAbortedError(
@@ -11937,7 +12139,7 @@ var require_headers = __commonJS({
     } = require_util2();
     var { webidl } = require_webidl();
     var assert2 = require("node:assert");
-    var util = require("node:util");
+    var util2 = require("node:util");
     var kHeadersMap = /* @__PURE__ */ Symbol("headers map");
     var kHeadersSortedMap = /* @__PURE__ */ Symbol("headers map sorted");
     function isHTTPWhiteSpaceCharCode(code) {
@@ -12296,9 +12498,9 @@ var require_headers = __commonJS({
         }
         return this.#headersList[kHeadersSortedMap] = headers;
       }
-      [util.inspect.custom](depth, options) {
+      [util2.inspect.custom](depth, options) {
         options.depth ??= depth;
-        return `Headers ${util.formatWithOptions(options, this.#headersList.entries)}`;
+        return `Headers ${util2.formatWithOptions(options, this.#headersList.entries)}`;
       }
       static getHeadersGuard(o) {
         return o.#guard;
@@ -12330,14 +12532,14 @@ var require_headers = __commonJS({
         value: "Headers",
         configurable: true
       },
-      [util.inspect.custom]: {
+      [util2.inspect.custom]: {
         enumerable: false
       }
     });
     webidl.converters.HeadersInit = function(V, prefix, argument) {
       if (webidl.util.Type(V) === "Object") {
         const iterator = Reflect.get(V, Symbol.iterator);
-        if (!util.types.isProxy(V) && iterator === Headers2.prototype.entries) {
+        if (!util2.types.isProxy(V) && iterator === Headers2.prototype.entries) {
           try {
             return getHeadersList(V).entriesList;
           } catch {
@@ -12374,9 +12576,9 @@ var require_response = __commonJS({
     "use strict";
     var { Headers: Headers2, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = require_headers();
     var { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = require_body();
-    var util = require_util();
+    var util2 = require_util();
     var nodeUtil = require("node:util");
-    var { kEnumerableProperty } = util;
+    var { kEnumerableProperty } = util2;
     var {
       isValidReasonPhrase,
       isCancelled,
@@ -12506,7 +12708,7 @@ var require_response = __commonJS({
       }
       get bodyUsed() {
         webidl.brandCheck(this, _Response);
-        return !!this[kState].body && util.isDisturbed(this[kState].body.stream);
+        return !!this[kState].body && util2.isDisturbed(this[kState].body.stream);
       }
       // Returns a clone of response.
       clone() {
@@ -12721,7 +12923,7 @@ var require_response = __commonJS({
       if (ArrayBuffer.isView(V) || types.isArrayBuffer(V)) {
         return webidl.converters.BufferSource(V, prefix, name);
       }
-      if (util.isFormDataLike(V)) {
+      if (util2.isFormDataLike(V)) {
         return webidl.converters.FormData(V, prefix, name, { strict: false });
       }
       if (V instanceof URLSearchParams) {
@@ -12816,7 +13018,7 @@ var require_request2 = __commonJS({
     var { extractBody, mixinBody, cloneBody, bodyUnusable } = require_body();
     var { Headers: Headers2, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = require_headers();
     var { FinalizationRegistry: FinalizationRegistry2 } = require_dispatcher_weakref()();
-    var util = require_util();
+    var util2 = require_util();
     var nodeUtil = require("node:util");
     var {
       isValidHTTPToken,
@@ -12833,7 +13035,7 @@ var require_request2 = __commonJS({
       requestCache,
       requestDuplex
     } = require_constants3();
-    var { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util;
+    var { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util2;
     var { kHeaders, kSignal, kState, kDispatcher } = require_symbols2();
     var { webidl } = require_webidl();
     var { URLSerializer } = require_data_url();
@@ -13078,7 +13280,7 @@ var require_request2 = __commonJS({
               }
             } catch {
             }
-            util.addAbortListener(signal, abort);
+            util2.addAbortListener(signal, abort);
             requestFinalizer.register(ac, { signal, abort }, abort);
           }
         }
@@ -13261,7 +13463,7 @@ var require_request2 = __commonJS({
       }
       get bodyUsed() {
         webidl.brandCheck(this, _Request);
-        return !!this[kState].body && util.isDisturbed(this[kState].body.stream);
+        return !!this[kState].body && util2.isDisturbed(this[kState].body.stream);
       }
       get duplex() {
         webidl.brandCheck(this, _Request);
@@ -13285,7 +13487,7 @@ var require_request2 = __commonJS({
           }
           const acRef = new WeakRef(ac);
           list.add(acRef);
-          util.addAbortListener(
+          util2.addAbortListener(
             ac.signal,
             buildAbort(acRef)
           );
@@ -13564,7 +13766,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = require("node:events");
-    var { Readable, pipeline: pipeline2, finished: finished2 } = require("node:stream");
+    var { Readable, pipeline: pipeline3, finished: finished2 } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14349,7 +14551,7 @@ var require_fetch = __commonJS({
           fetchParams.controller.abort(reason);
         }
       };
-      const stream = new ReadableStream(
+      const stream2 = new ReadableStream(
         {
           async start(controller) {
             fetchParams.controller.controller = controller;
@@ -14363,7 +14565,7 @@ var require_fetch = __commonJS({
           type: "bytes"
         }
       );
-      response.body = { stream, source: null, length: null };
+      response.body = { stream: stream2, source: null, length: null };
       if (!fetchParams.controller.resume) {
         fetchParams.controller.on("terminated", onAborted);
       }
@@ -14399,7 +14601,7 @@ var require_fetch = __commonJS({
           if (buffer.byteLength) {
             fetchParams.controller.controller.enqueue(buffer);
           }
-          if (isErrored(stream)) {
+          if (isErrored(stream2)) {
             fetchParams.controller.terminate();
             return;
           }
@@ -14411,13 +14613,13 @@ var require_fetch = __commonJS({
       function onAborted(reason) {
         if (isAborted(fetchParams)) {
           response.aborted = true;
-          if (isReadable(stream)) {
+          if (isReadable(stream2)) {
             fetchParams.controller.controller.error(
               fetchParams.controller.serializedAbortReason
             );
           }
         } else {
-          if (isReadable(stream)) {
+          if (isReadable(stream2)) {
             fetchParams.controller.controller.error(new TypeError("terminated", {
               cause: isErrorLike(reason) ? reason : void 0
             }));
@@ -14429,7 +14631,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve6, reject) => agent.dispatch(
+        return new Promise((resolve7, reject) => agent.dispatch(
           {
             path: url2.pathname + url2.search,
             origin: url2.origin,
@@ -14505,11 +14707,11 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve6({
+              resolve7({
                 status,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline2(this.body, ...decoders, (err) => {
+                body: decoders.length ? pipeline3(this.body, ...decoders, (err) => {
                   if (err) {
                     this.onError(err);
                   }
@@ -14548,7 +14750,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve6({
+              resolve7({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -14953,7 +15155,7 @@ var require_util4 = __commonJS({
     var { getEncoding } = require_encoding();
     var { serializeAMimeType, parseMIMEType } = require_data_url();
     var { types } = require("node:util");
-    var { StringDecoder } = require("string_decoder");
+    var { StringDecoder: StringDecoder2 } = require("string_decoder");
     var { btoa: btoa2 } = require("node:buffer");
     var staticPropertyDescriptors = {
       enumerable: true,
@@ -14967,8 +15169,8 @@ var require_util4 = __commonJS({
       fr[kState] = "loading";
       fr[kResult] = null;
       fr[kError] = null;
-      const stream = blob.stream();
-      const reader = stream.getReader();
+      const stream2 = blob.stream();
+      const reader = stream2.getReader();
       const bytes = [];
       let chunkPromise = reader.read();
       let isFirstChunk = true;
@@ -15044,7 +15246,7 @@ var require_util4 = __commonJS({
             dataURL += serializeAMimeType(parsed);
           }
           dataURL += ";base64,";
-          const decoder = new StringDecoder("latin1");
+          const decoder = new StringDecoder2("latin1");
           for (const chunk of bytes) {
             dataURL += btoa2(decoder.write(chunk));
           }
@@ -15073,7 +15275,7 @@ var require_util4 = __commonJS({
         }
         case "BinaryString": {
           let binaryString = "";
-          const decoder = new StringDecoder("latin1");
+          const decoder = new StringDecoder2("latin1");
           for (const chunk of bytes) {
             binaryString += decoder.write(chunk);
           }
@@ -15627,8 +15829,8 @@ var require_cache = __commonJS({
         const clonedResponse = cloneResponse(innerResponse);
         const bodyReadPromise = createDeferredPromise();
         if (innerResponse.body != null) {
-          const stream = innerResponse.body.stream;
-          const reader = stream.getReader();
+          const stream2 = innerResponse.body.stream;
+          const reader = stream2.getReader();
           readAllBytes(reader).then(bodyReadPromise.resolve, bodyReadPromise.reject);
         } else {
           bodyReadPromise.resolve(void 0);
@@ -16151,9 +16353,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path3) {
-      for (let i = 0; i < path3.length; ++i) {
-        const code = path3.charCodeAt(i);
+    function validateCookiePath(path5) {
+      for (let i = 0; i < path5.length; ++i) {
+        const code = path5.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -17082,13 +17284,13 @@ var require_frame = __commonJS({
     "use strict";
     var { maxUnsigned16Bit } = require_constants5();
     var BUFFER_SIZE = 16386;
-    var crypto2;
+    var crypto3;
     var buffer = null;
     var bufIdx = BUFFER_SIZE;
     try {
-      crypto2 = require("node:crypto");
+      crypto3 = require("node:crypto");
     } catch {
-      crypto2 = {
+      crypto3 = {
         // not full compatibility, but minimum.
         randomFillSync: function randomFillSync(buffer2, _offset, _size2) {
           for (let i = 0; i < buffer2.length; ++i) {
@@ -17101,7 +17303,7 @@ var require_frame = __commonJS({
     function generateMask() {
       if (bufIdx === BUFFER_SIZE) {
         bufIdx = 0;
-        crypto2.randomFillSync(buffer ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
+        crypto3.randomFillSync(buffer ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
       }
       return [buffer[bufIdx++], buffer[bufIdx++], buffer[bufIdx++], buffer[bufIdx++]];
     }
@@ -17173,9 +17375,9 @@ var require_connection = __commonJS({
     var { Headers: Headers2, getHeadersList } = require_headers();
     var { getDecodeSplit } = require_util2();
     var { WebsocketFrameSend } = require_frame();
-    var crypto2;
+    var crypto3;
     try {
-      crypto2 = require("node:crypto");
+      crypto3 = require("node:crypto");
     } catch {
     }
     function establishWebSocketConnection(url2, protocols, client, ws, onEstablish, options) {
@@ -17195,7 +17397,7 @@ var require_connection = __commonJS({
         const headersList = getHeadersList(new Headers2(options.headers));
         request.headersList = headersList;
       }
-      const keyValue2 = crypto2.randomBytes(16).toString("base64");
+      const keyValue2 = crypto3.randomBytes(16).toString("base64");
       request.headersList.append("sec-websocket-key", keyValue2);
       request.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
@@ -17225,7 +17427,7 @@ var require_connection = __commonJS({
             return;
           }
           const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
-          const digest = crypto2.createHash("sha1").update(keyValue2 + uid).digest("base64");
+          const digest = crypto3.createHash("sha1").update(keyValue2 + uid).digest("base64");
           if (secWSAccept !== digest) {
             failWebsocketConnection(ws, "Incorrect hash received in Sec-WebSocket-Accept header.");
             return;
@@ -18289,8 +18491,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve6) => {
-        setTimeout(resolve6, ms).unref();
+      return new Promise((resolve7) => {
+        setTimeout(resolve7, ms).unref();
       });
     }
     module2.exports = {
@@ -18710,7 +18912,7 @@ ${value}`;
 var require_eventsource = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource.js"(exports2, module2) {
     "use strict";
-    var { pipeline: pipeline2 } = require("node:stream");
+    var { pipeline: pipeline3 } = require("node:stream");
     var { fetching } = require_fetch();
     var { makeRequest } = require_request2();
     var { webidl } = require_webidl();
@@ -18870,7 +19072,7 @@ var require_eventsource = __commonJS({
               ));
             }
           });
-          pipeline2(
+          pipeline3(
             response.body.stream,
             eventSourceStream,
             (error63) => {
@@ -19014,12 +19216,12 @@ var require_undici = __commonJS({
     var Dispatcher = require_dispatcher();
     var Pool = require_pool();
     var BalancedPool = require_balanced_pool();
-    var Agent = require_agent();
+    var Agent3 = require_agent();
     var ProxyAgent2 = require_proxy_agent();
     var EnvHttpProxyAgent2 = require_env_http_proxy_agent();
     var RetryAgent = require_retry_agent();
     var errors = require_errors();
-    var util = require_util();
+    var util2 = require_util();
     var { InvalidArgumentError } = errors;
     var api = require_api();
     var buildConnector = require_connect();
@@ -19037,7 +19239,7 @@ var require_undici = __commonJS({
     module2.exports.Client = Client;
     module2.exports.Pool = Pool;
     module2.exports.BalancedPool = BalancedPool;
-    module2.exports.Agent = Agent;
+    module2.exports.Agent = Agent3;
     module2.exports.ProxyAgent = ProxyAgent2;
     module2.exports.EnvHttpProxyAgent = EnvHttpProxyAgent2;
     module2.exports.RetryAgent = RetryAgent;
@@ -19054,8 +19256,8 @@ var require_undici = __commonJS({
     module2.exports.buildConnector = buildConnector;
     module2.exports.errors = errors;
     module2.exports.util = {
-      parseHeaders: util.parseHeaders,
-      headerNameToString: util.headerNameToString
+      parseHeaders: util2.parseHeaders,
+      headerNameToString: util2.headerNameToString
     };
     function makeDispatcher(fn) {
       return (url2, opts, handler) => {
@@ -19073,16 +19275,16 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path3 = opts.path;
+          let path5 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path3 = `/${path3}`;
+            path5 = `/${path5}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path3);
+          url2 = new URL(util2.parseOrigin(url2).origin + path5);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
           }
-          url2 = util.parseURL(url2);
+          url2 = util2.parseURL(url2);
         }
         const { agent, dispatcher = getGlobalDispatcher() } = opts;
         if (agent) {
@@ -19145,6 +19347,1907 @@ var require_undici = __commonJS({
     module2.exports.mockErrors = mockErrors;
     var { EventSource } = require_eventsource();
     module2.exports.EventSource = EventSource;
+  }
+});
+
+// node_modules/@actions/http-client/lib/index.js
+var http, https, tunnel, import_undici, __awaiter, HttpCodes, Headers, MediaTypes, HttpRedirectCodes, HttpResponseRetryCodes, RetryableHttpVerbs, ExponentialBackoffCeiling, ExponentialBackoffTimeSlice, HttpClientError, HttpClientResponse, HttpClient, lowercaseKeys;
+var init_lib = __esm({
+  "node_modules/@actions/http-client/lib/index.js"() {
+    http = __toESM(require("http"), 1);
+    https = __toESM(require("https"), 1);
+    init_proxy();
+    tunnel = __toESM(require_tunnel2(), 1);
+    import_undici = __toESM(require_undici(), 1);
+    __awaiter = function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve7) {
+          resolve7(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve7, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator["throw"](value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+    (function(HttpCodes2) {
+      HttpCodes2[HttpCodes2["OK"] = 200] = "OK";
+      HttpCodes2[HttpCodes2["MultipleChoices"] = 300] = "MultipleChoices";
+      HttpCodes2[HttpCodes2["MovedPermanently"] = 301] = "MovedPermanently";
+      HttpCodes2[HttpCodes2["ResourceMoved"] = 302] = "ResourceMoved";
+      HttpCodes2[HttpCodes2["SeeOther"] = 303] = "SeeOther";
+      HttpCodes2[HttpCodes2["NotModified"] = 304] = "NotModified";
+      HttpCodes2[HttpCodes2["UseProxy"] = 305] = "UseProxy";
+      HttpCodes2[HttpCodes2["SwitchProxy"] = 306] = "SwitchProxy";
+      HttpCodes2[HttpCodes2["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+      HttpCodes2[HttpCodes2["PermanentRedirect"] = 308] = "PermanentRedirect";
+      HttpCodes2[HttpCodes2["BadRequest"] = 400] = "BadRequest";
+      HttpCodes2[HttpCodes2["Unauthorized"] = 401] = "Unauthorized";
+      HttpCodes2[HttpCodes2["PaymentRequired"] = 402] = "PaymentRequired";
+      HttpCodes2[HttpCodes2["Forbidden"] = 403] = "Forbidden";
+      HttpCodes2[HttpCodes2["NotFound"] = 404] = "NotFound";
+      HttpCodes2[HttpCodes2["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+      HttpCodes2[HttpCodes2["NotAcceptable"] = 406] = "NotAcceptable";
+      HttpCodes2[HttpCodes2["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+      HttpCodes2[HttpCodes2["RequestTimeout"] = 408] = "RequestTimeout";
+      HttpCodes2[HttpCodes2["Conflict"] = 409] = "Conflict";
+      HttpCodes2[HttpCodes2["Gone"] = 410] = "Gone";
+      HttpCodes2[HttpCodes2["TooManyRequests"] = 429] = "TooManyRequests";
+      HttpCodes2[HttpCodes2["InternalServerError"] = 500] = "InternalServerError";
+      HttpCodes2[HttpCodes2["NotImplemented"] = 501] = "NotImplemented";
+      HttpCodes2[HttpCodes2["BadGateway"] = 502] = "BadGateway";
+      HttpCodes2[HttpCodes2["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+      HttpCodes2[HttpCodes2["GatewayTimeout"] = 504] = "GatewayTimeout";
+    })(HttpCodes || (HttpCodes = {}));
+    (function(Headers2) {
+      Headers2["Accept"] = "accept";
+      Headers2["ContentType"] = "content-type";
+    })(Headers || (Headers = {}));
+    (function(MediaTypes2) {
+      MediaTypes2["ApplicationJson"] = "application/json";
+    })(MediaTypes || (MediaTypes = {}));
+    HttpRedirectCodes = [
+      HttpCodes.MovedPermanently,
+      HttpCodes.ResourceMoved,
+      HttpCodes.SeeOther,
+      HttpCodes.TemporaryRedirect,
+      HttpCodes.PermanentRedirect
+    ];
+    HttpResponseRetryCodes = [
+      HttpCodes.BadGateway,
+      HttpCodes.ServiceUnavailable,
+      HttpCodes.GatewayTimeout
+    ];
+    RetryableHttpVerbs = ["OPTIONS", "GET", "DELETE", "HEAD"];
+    ExponentialBackoffCeiling = 10;
+    ExponentialBackoffTimeSlice = 5;
+    HttpClientError = class _HttpClientError extends Error {
+      constructor(message, statusCode) {
+        super(message);
+        this.name = "HttpClientError";
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, _HttpClientError.prototype);
+      }
+    };
+    HttpClientResponse = class {
+      constructor(message) {
+        this.message = message;
+      }
+      readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve7) => __awaiter(this, void 0, void 0, function* () {
+            let output2 = Buffer.alloc(0);
+            this.message.on("data", (chunk) => {
+              output2 = Buffer.concat([output2, chunk]);
+            });
+            this.message.on("end", () => {
+              resolve7(output2.toString());
+            });
+          }));
+        });
+      }
+      readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve7) => __awaiter(this, void 0, void 0, function* () {
+            const chunks = [];
+            this.message.on("data", (chunk) => {
+              chunks.push(chunk);
+            });
+            this.message.on("end", () => {
+              resolve7(Buffer.concat(chunks));
+            });
+          }));
+        });
+      }
+    };
+    HttpClient = class {
+      constructor(userAgent2, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent2);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+          if (requestOptions.ignoreSslError != null) {
+            this._ignoreSslError = requestOptions.ignoreSslError;
+          }
+          this._socketTimeout = requestOptions.socketTimeout;
+          if (requestOptions.allowRedirects != null) {
+            this._allowRedirects = requestOptions.allowRedirects;
+          }
+          if (requestOptions.allowRedirectDowngrade != null) {
+            this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+          }
+          if (requestOptions.maxRedirects != null) {
+            this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+          }
+          if (requestOptions.keepAlive != null) {
+            this._keepAlive = requestOptions.keepAlive;
+          }
+          if (requestOptions.allowRetries != null) {
+            this._allowRetries = requestOptions.allowRetries;
+          }
+          if (requestOptions.maxRetries != null) {
+            this._maxRetries = requestOptions.maxRetries;
+          }
+        }
+      }
+      options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request("OPTIONS", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request("GET", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request("DELETE", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request("POST", requestUrl, data, additionalHeaders || {});
+        });
+      }
+      patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request("PATCH", requestUrl, data, additionalHeaders || {});
+        });
+      }
+      put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request("PUT", requestUrl, data, additionalHeaders || {});
+        });
+      }
+      head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request("HEAD", requestUrl, null, additionalHeaders || {});
+        });
+      }
+      sendStream(verb, requestUrl, stream2, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.request(verb, requestUrl, stream2, additionalHeaders);
+        });
+      }
+      /**
+       * Gets a typed object from an endpoint
+       * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+       */
+      getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+          additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+          const res = yield this.get(requestUrl, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+          const data = JSON.stringify(obj, null, 2);
+          additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+          additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+          const res = yield this.post(requestUrl, data, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+          const data = JSON.stringify(obj, null, 2);
+          additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+          additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+          const res = yield this.put(requestUrl, data, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+          const data = JSON.stringify(obj, null, 2);
+          additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+          additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+          const res = yield this.patch(requestUrl, data, additionalHeaders);
+          return this._processResponse(res, this.requestOptions);
+        });
+      }
+      /**
+       * Makes a raw http request.
+       * All other methods such as get, post, patch, and request ultimately call this.
+       * Prefer get, del, post and patch
+       */
+      request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+          if (this._disposed) {
+            throw new Error("Client has already been disposed.");
+          }
+          const parsedUrl = new URL(requestUrl);
+          let info2 = this._prepareRequest(verb, parsedUrl, headers);
+          const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb) ? this._maxRetries + 1 : 1;
+          let numTries = 0;
+          let response;
+          do {
+            response = yield this.requestRaw(info2, data);
+            if (response && response.message && response.message.statusCode === HttpCodes.Unauthorized) {
+              let authenticationHandler;
+              for (const handler of this.handlers) {
+                if (handler.canHandleAuthentication(response)) {
+                  authenticationHandler = handler;
+                  break;
+                }
+              }
+              if (authenticationHandler) {
+                return authenticationHandler.handleAuthentication(this, info2, data);
+              } else {
+                return response;
+              }
+            }
+            let redirectsRemaining = this._maxRedirects;
+            while (response.message.statusCode && HttpRedirectCodes.includes(response.message.statusCode) && this._allowRedirects && redirectsRemaining > 0) {
+              const redirectUrl = response.message.headers["location"];
+              if (!redirectUrl) {
+                break;
+              }
+              const parsedRedirectUrl = new URL(redirectUrl);
+              if (parsedUrl.protocol === "https:" && parsedUrl.protocol !== parsedRedirectUrl.protocol && !this._allowRedirectDowngrade) {
+                throw new Error("Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.");
+              }
+              yield response.readBody();
+              if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                for (const header in headers) {
+                  if (header.toLowerCase() === "authorization") {
+                    delete headers[header];
+                  }
+                }
+              }
+              info2 = this._prepareRequest(verb, parsedRedirectUrl, headers);
+              response = yield this.requestRaw(info2, data);
+              redirectsRemaining--;
+            }
+            if (!response.message.statusCode || !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+              return response;
+            }
+            numTries += 1;
+            if (numTries < maxTries) {
+              yield response.readBody();
+              yield this._performExponentialBackoff(numTries);
+            }
+          } while (numTries < maxTries);
+          return response;
+        });
+      }
+      /**
+       * Needs to be called if keepAlive is set to true in request options.
+       */
+      dispose() {
+        if (this._agent) {
+          this._agent.destroy();
+        }
+        this._disposed = true;
+      }
+      /**
+       * Raw request.
+       * @param info
+       * @param data
+       */
+      requestRaw(info2, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve7, reject) => {
+            function callbackForResult(err, res) {
+              if (err) {
+                reject(err);
+              } else if (!res) {
+                reject(new Error("Unknown error"));
+              } else {
+                resolve7(res);
+              }
+            }
+            this.requestRawWithCallback(info2, data, callbackForResult);
+          });
+        });
+      }
+      /**
+       * Raw request with callback.
+       * @param info
+       * @param data
+       * @param onResult
+       */
+      requestRawWithCallback(info2, data, onResult) {
+        if (typeof data === "string") {
+          if (!info2.options.headers) {
+            info2.options.headers = {};
+          }
+          info2.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+          if (!callbackCalled) {
+            callbackCalled = true;
+            onResult(err, res);
+          }
+        }
+        const req = info2.httpModule.request(info2.options, (msg) => {
+          const res = new HttpClientResponse(msg);
+          handleResult(void 0, res);
+        });
+        let socket;
+        req.on("socket", (sock) => {
+          socket = sock;
+        });
+        req.setTimeout(this._socketTimeout || 3 * 6e4, () => {
+          if (socket) {
+            socket.end();
+          }
+          handleResult(new Error(`Request timeout: ${info2.options.path}`));
+        });
+        req.on("error", function(err) {
+          handleResult(err);
+        });
+        if (data && typeof data === "string") {
+          req.write(data, "utf8");
+        }
+        if (data && typeof data !== "string") {
+          data.on("close", function() {
+            req.end();
+          });
+          data.pipe(req);
+        } else {
+          req.end();
+        }
+      }
+      /**
+       * Gets an http agent. This function is useful when you need an http agent that handles
+       * routing through a proxy server - depending upon the url and proxy environment variables.
+       * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+       */
+      getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+      }
+      getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+          return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+      }
+      _prepareRequest(method, requestUrl, headers) {
+        const info2 = {};
+        info2.parsedUrl = requestUrl;
+        const usingSsl = info2.parsedUrl.protocol === "https:";
+        info2.httpModule = usingSsl ? https : http;
+        const defaultPort = usingSsl ? 443 : 80;
+        info2.options = {};
+        info2.options.host = info2.parsedUrl.hostname;
+        info2.options.port = info2.parsedUrl.port ? parseInt(info2.parsedUrl.port) : defaultPort;
+        info2.options.path = (info2.parsedUrl.pathname || "") + (info2.parsedUrl.search || "");
+        info2.options.method = method;
+        info2.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+          info2.options.headers["user-agent"] = this.userAgent;
+        }
+        info2.options.agent = this._getAgent(info2.parsedUrl);
+        if (this.handlers) {
+          for (const handler of this.handlers) {
+            handler.prepareRequest(info2.options);
+          }
+        }
+        return info2;
+      }
+      _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+          return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+      }
+      /**
+       * Gets an existing header value or returns a default.
+       * Handles converting number header values to strings since HTTP headers must be strings.
+       * Note: This returns string | string[] since some headers can have multiple values.
+       * For headers that must always be a single string (like Content-Type), use the
+       * specialized _getExistingOrDefaultContentTypeHeader method instead.
+       */
+      _getExistingOrDefaultHeader(additionalHeaders, header, _default3) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+          const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+          if (headerValue) {
+            clientHeader = typeof headerValue === "number" ? headerValue.toString() : headerValue;
+          }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== void 0) {
+          return typeof additionalValue === "number" ? additionalValue.toString() : additionalValue;
+        }
+        if (clientHeader !== void 0) {
+          return clientHeader;
+        }
+        return _default3;
+      }
+      /**
+       * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+       * Always returns a single string (not an array) since Content-Type should be a single value.
+       * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+       * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+       * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+       */
+      _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default3) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+          const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+          if (headerValue) {
+            if (typeof headerValue === "number") {
+              clientHeader = String(headerValue);
+            } else if (Array.isArray(headerValue)) {
+              clientHeader = headerValue.join(", ");
+            } else {
+              clientHeader = headerValue;
+            }
+          }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        if (additionalValue !== void 0) {
+          if (typeof additionalValue === "number") {
+            return String(additionalValue);
+          } else if (Array.isArray(additionalValue)) {
+            return additionalValue.join(", ");
+          } else {
+            return additionalValue;
+          }
+        }
+        if (clientHeader !== void 0) {
+          return clientHeader;
+        }
+        return _default3;
+      }
+      _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+          agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+          agent = this._agent;
+        }
+        if (agent) {
+          return agent;
+        }
+        const usingSsl = parsedUrl.protocol === "https:";
+        let maxSockets = 100;
+        if (this.requestOptions) {
+          maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+        }
+        if (proxyUrl && proxyUrl.hostname) {
+          const agentOptions = {
+            maxSockets,
+            keepAlive: this._keepAlive,
+            proxy: Object.assign(Object.assign({}, (proxyUrl.username || proxyUrl.password) && {
+              proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+            }), { host: proxyUrl.hostname, port: proxyUrl.port })
+          };
+          let tunnelAgent;
+          const overHttps = proxyUrl.protocol === "https:";
+          if (usingSsl) {
+            tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+          } else {
+            tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+          }
+          agent = tunnelAgent(agentOptions);
+          this._proxyAgent = agent;
+        }
+        if (!agent) {
+          const options = { keepAlive: this._keepAlive, maxSockets };
+          agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+          this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+          agent.options = Object.assign(agent.options || {}, {
+            rejectUnauthorized: false
+          });
+        }
+        return agent;
+      }
+      _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+          proxyAgent = this._proxyAgentDispatcher;
+        }
+        if (proxyAgent) {
+          return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === "https:";
+        proxyAgent = new import_undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, (proxyUrl.username || proxyUrl.password) && {
+          token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString("base64")}`
+        }));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+          proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+            rejectUnauthorized: false
+          });
+        }
+        return proxyAgent;
+      }
+      _getUserAgentWithOrchestrationId(userAgent2) {
+        const baseUserAgent = userAgent2 || "actions/http-client";
+        const orchId = process.env["ACTIONS_ORCHESTRATION_ID"];
+        if (orchId) {
+          const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, "_");
+          return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+      }
+      _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+          retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+          const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+          return new Promise((resolve7) => setTimeout(() => resolve7(), ms));
+        });
+      }
+      _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve7, reject) => __awaiter(this, void 0, void 0, function* () {
+            const statusCode = res.message.statusCode || 0;
+            const response = {
+              statusCode,
+              result: null,
+              headers: {}
+            };
+            if (statusCode === HttpCodes.NotFound) {
+              resolve7(response);
+            }
+            function dateTimeDeserializer(key, value) {
+              if (typeof value === "string") {
+                const a = new Date(value);
+                if (!isNaN(a.valueOf())) {
+                  return a;
+                }
+              }
+              return value;
+            }
+            let obj;
+            let contents;
+            try {
+              contents = yield res.readBody();
+              if (contents && contents.length > 0) {
+                if (options && options.deserializeDates) {
+                  obj = JSON.parse(contents, dateTimeDeserializer);
+                } else {
+                  obj = JSON.parse(contents);
+                }
+                response.result = obj;
+              }
+              response.headers = res.message.headers;
+            } catch (err) {
+            }
+            if (statusCode > 299) {
+              let msg;
+              if (obj && obj.message) {
+                msg = obj.message;
+              } else if (contents && contents.length > 0) {
+                msg = contents;
+              } else {
+                msg = `Failed request: (${statusCode})`;
+              }
+              const err = new HttpClientError(msg, statusCode);
+              err.result = response.result;
+              reject(err);
+            } else {
+              resolve7(response);
+            }
+          }));
+        });
+      }
+    };
+    lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => (c[k.toLowerCase()] = obj[k], c), {});
+  }
+});
+
+// node_modules/@actions/http-client/lib/auth.js
+var init_auth = __esm({
+  "node_modules/@actions/http-client/lib/auth.js"() {
+  }
+});
+
+// node_modules/@actions/core/lib/oidc-utils.js
+var init_oidc_utils = __esm({
+  "node_modules/@actions/core/lib/oidc-utils.js"() {
+    init_lib();
+    init_auth();
+    init_core();
+  }
+});
+
+// node_modules/@actions/core/lib/summary.js
+var import_os, import_fs, __awaiter2, access, appendFile, writeFile, SUMMARY_ENV_VAR, Summary, _summary, summary;
+var init_summary = __esm({
+  "node_modules/@actions/core/lib/summary.js"() {
+    import_os = require("os");
+    import_fs = require("fs");
+    __awaiter2 = function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve7) {
+          resolve7(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve7, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator["throw"](value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+    ({ access, appendFile, writeFile } = import_fs.promises);
+    SUMMARY_ENV_VAR = "GITHUB_STEP_SUMMARY";
+    Summary = class {
+      constructor() {
+        this._buffer = "";
+      }
+      /**
+       * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+       * Also checks r/w permissions.
+       *
+       * @returns step summary file path
+       */
+      filePath() {
+        return __awaiter2(this, void 0, void 0, function* () {
+          if (this._filePath) {
+            return this._filePath;
+          }
+          const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+          if (!pathFromEnv) {
+            throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+          }
+          try {
+            yield access(pathFromEnv, import_fs.constants.R_OK | import_fs.constants.W_OK);
+          } catch (_a3) {
+            throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+          }
+          this._filePath = pathFromEnv;
+          return this._filePath;
+        });
+      }
+      /**
+       * Wraps content in an HTML tag, adding any HTML attributes
+       *
+       * @param {string} tag HTML tag to wrap
+       * @param {string | null} content content within the tag
+       * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+       *
+       * @returns {string} content wrapped in HTML element
+       */
+      wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs).map(([key, value]) => ` ${key}="${value}"`).join("");
+        if (!content) {
+          return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+      }
+      /**
+       * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+       *
+       * @param {SummaryWriteOptions} [options] (optional) options for write operation
+       *
+       * @returns {Promise<Summary>} summary instance
+       */
+      write(options) {
+        return __awaiter2(this, void 0, void 0, function* () {
+          const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+          const filePath = yield this.filePath();
+          const writeFunc = overwrite ? writeFile : appendFile;
+          yield writeFunc(filePath, this._buffer, { encoding: "utf8" });
+          return this.emptyBuffer();
+        });
+      }
+      /**
+       * Clears the summary buffer and wipes the summary file
+       *
+       * @returns {Summary} summary instance
+       */
+      clear() {
+        return __awaiter2(this, void 0, void 0, function* () {
+          return this.emptyBuffer().write({ overwrite: true });
+        });
+      }
+      /**
+       * Returns the current summary buffer as a string
+       *
+       * @returns {string} string of summary buffer
+       */
+      stringify() {
+        return this._buffer;
+      }
+      /**
+       * If the summary buffer is empty
+       *
+       * @returns {boolen} true if the buffer is empty
+       */
+      isEmptyBuffer() {
+        return this._buffer.length === 0;
+      }
+      /**
+       * Resets the summary buffer without writing to summary file
+       *
+       * @returns {Summary} summary instance
+       */
+      emptyBuffer() {
+        this._buffer = "";
+        return this;
+      }
+      /**
+       * Adds raw text to the summary buffer
+       *
+       * @param {string} text content to add
+       * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+       *
+       * @returns {Summary} summary instance
+       */
+      addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+      }
+      /**
+       * Adds the operating system-specific end-of-line marker to the buffer
+       *
+       * @returns {Summary} summary instance
+       */
+      addEOL() {
+        return this.addRaw(import_os.EOL);
+      }
+      /**
+       * Adds an HTML codeblock to the summary buffer
+       *
+       * @param {string} code content to render within fenced code block
+       * @param {string} lang (optional) language to syntax highlight code
+       *
+       * @returns {Summary} summary instance
+       */
+      addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, lang && { lang });
+        const element = this.wrap("pre", this.wrap("code", code), attrs);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML list to the summary buffer
+       *
+       * @param {string[]} items list of items to render
+       * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+       *
+       * @returns {Summary} summary instance
+       */
+      addList(items, ordered = false) {
+        const tag = ordered ? "ol" : "ul";
+        const listItems = items.map((item) => this.wrap("li", item)).join("");
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML table to the summary buffer
+       *
+       * @param {SummaryTableCell[]} rows table rows
+       *
+       * @returns {Summary} summary instance
+       */
+      addTable(rows) {
+        const tableBody = rows.map((row) => {
+          const cells = row.map((cell) => {
+            if (typeof cell === "string") {
+              return this.wrap("td", cell);
+            }
+            const { header, data, colspan, rowspan } = cell;
+            const tag = header ? "th" : "td";
+            const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
+            return this.wrap(tag, data, attrs);
+          }).join("");
+          return this.wrap("tr", cells);
+        }).join("");
+        const element = this.wrap("table", tableBody);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds a collapsable HTML details element to the summary buffer
+       *
+       * @param {string} label text for the closed state
+       * @param {string} content collapsable content
+       *
+       * @returns {Summary} summary instance
+       */
+      addDetails(label, content) {
+        const element = this.wrap("details", this.wrap("summary", label) + content);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML image tag to the summary buffer
+       *
+       * @param {string} src path to the image you to embed
+       * @param {string} alt text description of the image
+       * @param {SummaryImageOptions} options (optional) addition image attributes
+       *
+       * @returns {Summary} summary instance
+       */
+      addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, width && { width }), height && { height });
+        const element = this.wrap("img", null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML section heading element
+       *
+       * @param {string} text heading text
+       * @param {number | string} [level=1] (optional) the heading level, default: 1
+       *
+       * @returns {Summary} summary instance
+       */
+      addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML thematic break (<hr>) to the summary buffer
+       *
+       * @returns {Summary} summary instance
+       */
+      addSeparator() {
+        const element = this.wrap("hr", null);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML line break (<br>) to the summary buffer
+       *
+       * @returns {Summary} summary instance
+       */
+      addBreak() {
+        const element = this.wrap("br", null);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML blockquote to the summary buffer
+       *
+       * @param {string} text quote text
+       * @param {string} cite (optional) citation url
+       *
+       * @returns {Summary} summary instance
+       */
+      addQuote(text, cite) {
+        const attrs = Object.assign({}, cite && { cite });
+        const element = this.wrap("blockquote", text, attrs);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML anchor tag to the summary buffer
+       *
+       * @param {string} text link text/content
+       * @param {string} href hyperlink
+       *
+       * @returns {Summary} summary instance
+       */
+      addLink(text, href) {
+        const element = this.wrap("a", text, { href });
+        return this.addRaw(element).addEOL();
+      }
+    };
+    _summary = new Summary();
+    summary = _summary;
+  }
+});
+
+// node_modules/@actions/core/lib/path-utils.js
+var init_path_utils = __esm({
+  "node_modules/@actions/core/lib/path-utils.js"() {
+  }
+});
+
+// node_modules/@actions/io/lib/io-util.js
+function readlink(fsPath) {
+  return __awaiter3(this, void 0, void 0, function* () {
+    const result = yield fs2.promises.readlink(fsPath);
+    if (IS_WINDOWS && !result.endsWith("\\")) {
+      return `${result}\\`;
+    }
+    return result;
+  });
+}
+function exists(fsPath) {
+  return __awaiter3(this, void 0, void 0, function* () {
+    try {
+      yield stat(fsPath);
+    } catch (err) {
+      if (err.code === "ENOENT") {
+        return false;
+      }
+      throw err;
+    }
+    return true;
+  });
+}
+function isRooted(p) {
+  p = normalizeSeparators(p);
+  if (!p) {
+    throw new Error('isRooted() parameter "p" cannot be empty');
+  }
+  if (IS_WINDOWS) {
+    return p.startsWith("\\") || /^[A-Z]:/i.test(p);
+  }
+  return p.startsWith("/");
+}
+function tryGetExecutablePath(filePath, extensions) {
+  return __awaiter3(this, void 0, void 0, function* () {
+    let stats = void 0;
+    try {
+      stats = yield stat(filePath);
+    } catch (err) {
+      if (err.code !== "ENOENT") {
+        console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+      }
+    }
+    if (stats && stats.isFile()) {
+      if (IS_WINDOWS) {
+        const upperExt = path.extname(filePath).toUpperCase();
+        if (extensions.some((validExt) => validExt.toUpperCase() === upperExt)) {
+          return filePath;
+        }
+      } else {
+        if (isUnixExecutable(stats)) {
+          return filePath;
+        }
+      }
+    }
+    const originalFilePath = filePath;
+    for (const extension of extensions) {
+      filePath = originalFilePath + extension;
+      stats = void 0;
+      try {
+        stats = yield stat(filePath);
+      } catch (err) {
+        if (err.code !== "ENOENT") {
+          console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+        }
+      }
+      if (stats && stats.isFile()) {
+        if (IS_WINDOWS) {
+          try {
+            const directory = path.dirname(filePath);
+            const upperName = path.basename(filePath).toUpperCase();
+            for (const actualName of yield readdir(directory)) {
+              if (upperName === actualName.toUpperCase()) {
+                filePath = path.join(directory, actualName);
+                break;
+              }
+            }
+          } catch (err) {
+            console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+          }
+          return filePath;
+        } else {
+          if (isUnixExecutable(stats)) {
+            return filePath;
+          }
+        }
+      }
+    }
+    return "";
+  });
+}
+function normalizeSeparators(p) {
+  p = p || "";
+  if (IS_WINDOWS) {
+    p = p.replace(/\//g, "\\");
+    return p.replace(/\\\\+/g, "\\");
+  }
+  return p.replace(/\/\/+/g, "/");
+}
+function isUnixExecutable(stats) {
+  return (stats.mode & 1) > 0 || (stats.mode & 8) > 0 && process.getgid !== void 0 && stats.gid === process.getgid() || (stats.mode & 64) > 0 && process.getuid !== void 0 && stats.uid === process.getuid();
+}
+var fs2, path, __awaiter3, chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink, IS_WINDOWS, READONLY;
+var init_io_util = __esm({
+  "node_modules/@actions/io/lib/io-util.js"() {
+    fs2 = __toESM(require("fs"), 1);
+    path = __toESM(require("path"), 1);
+    __awaiter3 = function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve7) {
+          resolve7(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve7, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator["throw"](value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+    ({ chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs2.promises);
+    IS_WINDOWS = process.platform === "win32";
+    READONLY = fs2.constants.O_RDONLY;
+  }
+});
+
+// node_modules/@actions/io/lib/io.js
+function cp(source_1, dest_1) {
+  return __awaiter4(this, arguments, void 0, function* (source, dest, options = {}) {
+    const { force, recursive: recursive2, copySourceDirectory } = readCopyOptions(options);
+    const destStat = (yield exists(dest)) ? yield stat(dest) : null;
+    if (destStat && destStat.isFile() && !force) {
+      return;
+    }
+    const newDest = destStat && destStat.isDirectory() && copySourceDirectory ? path2.join(dest, path2.basename(source)) : dest;
+    if (!(yield exists(source))) {
+      throw new Error(`no such file or directory: ${source}`);
+    }
+    const sourceStat = yield stat(source);
+    if (sourceStat.isDirectory()) {
+      if (!recursive2) {
+        throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+      } else {
+        yield cpDirRecursive(source, newDest, 0, force);
+      }
+    } else {
+      if (path2.relative(source, newDest) === "") {
+        throw new Error(`'${newDest}' and '${source}' are the same file`);
+      }
+      yield copyFile2(source, newDest, force);
+    }
+  });
+}
+function rmRF(inputPath) {
+  return __awaiter4(this, void 0, void 0, function* () {
+    if (IS_WINDOWS) {
+      if (/[*"<>|]/.test(inputPath)) {
+        throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+      }
+    }
+    try {
+      yield rm(inputPath, {
+        force: true,
+        maxRetries: 3,
+        recursive: true,
+        retryDelay: 300
+      });
+    } catch (err) {
+      throw new Error(`File was unable to be removed ${err}`);
+    }
+  });
+}
+function mkdirP(fsPath) {
+  return __awaiter4(this, void 0, void 0, function* () {
+    (0, import_assert.ok)(fsPath, "a path argument must be provided");
+    yield mkdir(fsPath, { recursive: true });
+  });
+}
+function which(tool, check2) {
+  return __awaiter4(this, void 0, void 0, function* () {
+    if (!tool) {
+      throw new Error("parameter 'tool' is required");
+    }
+    if (check2) {
+      const result = yield which(tool, false);
+      if (!result) {
+        if (IS_WINDOWS) {
+          throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+        } else {
+          throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+        }
+      }
+      return result;
+    }
+    const matches = yield findInPath(tool);
+    if (matches && matches.length > 0) {
+      return matches[0];
+    }
+    return "";
+  });
+}
+function findInPath(tool) {
+  return __awaiter4(this, void 0, void 0, function* () {
+    if (!tool) {
+      throw new Error("parameter 'tool' is required");
+    }
+    const extensions = [];
+    if (IS_WINDOWS && process.env["PATHEXT"]) {
+      for (const extension of process.env["PATHEXT"].split(path2.delimiter)) {
+        if (extension) {
+          extensions.push(extension);
+        }
+      }
+    }
+    if (isRooted(tool)) {
+      const filePath = yield tryGetExecutablePath(tool, extensions);
+      if (filePath) {
+        return [filePath];
+      }
+      return [];
+    }
+    if (tool.includes(path2.sep)) {
+      return [];
+    }
+    const directories = [];
+    if (process.env.PATH) {
+      for (const p of process.env.PATH.split(path2.delimiter)) {
+        if (p) {
+          directories.push(p);
+        }
+      }
+    }
+    const matches = [];
+    for (const directory of directories) {
+      const filePath = yield tryGetExecutablePath(path2.join(directory, tool), extensions);
+      if (filePath) {
+        matches.push(filePath);
+      }
+    }
+    return matches;
+  });
+}
+function readCopyOptions(options) {
+  const force = options.force == null ? true : options.force;
+  const recursive2 = Boolean(options.recursive);
+  const copySourceDirectory = options.copySourceDirectory == null ? true : Boolean(options.copySourceDirectory);
+  return { force, recursive: recursive2, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+  return __awaiter4(this, void 0, void 0, function* () {
+    if (currentDepth >= 255)
+      return;
+    currentDepth++;
+    yield mkdirP(destDir);
+    const files = yield readdir(sourceDir);
+    for (const fileName2 of files) {
+      const srcFile = `${sourceDir}/${fileName2}`;
+      const destFile = `${destDir}/${fileName2}`;
+      const srcFileStat = yield lstat(srcFile);
+      if (srcFileStat.isDirectory()) {
+        yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+      } else {
+        yield copyFile2(srcFile, destFile, force);
+      }
+    }
+    yield chmod(destDir, (yield stat(sourceDir)).mode);
+  });
+}
+function copyFile2(srcFile, destFile, force) {
+  return __awaiter4(this, void 0, void 0, function* () {
+    if ((yield lstat(srcFile)).isSymbolicLink()) {
+      try {
+        yield lstat(destFile);
+        yield unlink(destFile);
+      } catch (e) {
+        if (e.code === "EPERM") {
+          yield chmod(destFile, "0666");
+          yield unlink(destFile);
+        }
+      }
+      const symlinkFull = yield readlink(srcFile);
+      yield symlink(symlinkFull, destFile, IS_WINDOWS ? "junction" : null);
+    } else if (!(yield exists(destFile)) || force) {
+      yield copyFile(srcFile, destFile);
+    }
+  });
+}
+var import_assert, path2, __awaiter4;
+var init_io = __esm({
+  "node_modules/@actions/io/lib/io.js"() {
+    import_assert = require("assert");
+    path2 = __toESM(require("path"), 1);
+    init_io_util();
+    __awaiter4 = function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve7) {
+          resolve7(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve7, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator["throw"](value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+  }
+});
+
+// node_modules/@actions/exec/lib/toolrunner.js
+function argStringToArray(argString) {
+  const args = [];
+  let inQuotes = false;
+  let escaped = false;
+  let arg = "";
+  function append(c) {
+    if (escaped && c !== '"') {
+      arg += "\\";
+    }
+    arg += c;
+    escaped = false;
+  }
+  for (let i = 0; i < argString.length; i++) {
+    const c = argString.charAt(i);
+    if (c === '"') {
+      if (!escaped) {
+        inQuotes = !inQuotes;
+      } else {
+        append(c);
+      }
+      continue;
+    }
+    if (c === "\\" && escaped) {
+      append(c);
+      continue;
+    }
+    if (c === "\\" && inQuotes) {
+      escaped = true;
+      continue;
+    }
+    if (c === " " && !inQuotes) {
+      if (arg.length > 0) {
+        args.push(arg);
+        arg = "";
+      }
+      continue;
+    }
+    append(c);
+  }
+  if (arg.length > 0) {
+    args.push(arg.trim());
+  }
+  return args;
+}
+var os3, events, child, path3, import_timers, __awaiter5, IS_WINDOWS2, ToolRunner, ExecState;
+var init_toolrunner = __esm({
+  "node_modules/@actions/exec/lib/toolrunner.js"() {
+    os3 = __toESM(require("os"), 1);
+    events = __toESM(require("events"), 1);
+    child = __toESM(require("child_process"), 1);
+    path3 = __toESM(require("path"), 1);
+    init_io();
+    init_io_util();
+    import_timers = require("timers");
+    __awaiter5 = function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve7) {
+          resolve7(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve7, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator["throw"](value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+    IS_WINDOWS2 = process.platform === "win32";
+    ToolRunner = class extends events.EventEmitter {
+      constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+          throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+      }
+      _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+          this.options.listeners.debug(message);
+        }
+      }
+      _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? "" : "[command]";
+        if (IS_WINDOWS2) {
+          if (this._isCmdFile()) {
+            cmd += toolPath;
+            for (const a of args) {
+              cmd += ` ${a}`;
+            }
+          } else if (options.windowsVerbatimArguments) {
+            cmd += `"${toolPath}"`;
+            for (const a of args) {
+              cmd += ` ${a}`;
+            }
+          } else {
+            cmd += this._windowsQuoteCmdArg(toolPath);
+            for (const a of args) {
+              cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+            }
+          }
+        } else {
+          cmd += toolPath;
+          for (const a of args) {
+            cmd += ` ${a}`;
+          }
+        }
+        return cmd;
+      }
+      _processLineBuffer(data, strBuffer, onLine) {
+        try {
+          let s = strBuffer + data.toString();
+          let n = s.indexOf(os3.EOL);
+          while (n > -1) {
+            const line = s.substring(0, n);
+            onLine(line);
+            s = s.substring(n + os3.EOL.length);
+            n = s.indexOf(os3.EOL);
+          }
+          return s;
+        } catch (err) {
+          this._debug(`error processing line. Failed with error ${err}`);
+          return "";
+        }
+      }
+      _getSpawnFileName() {
+        if (IS_WINDOWS2) {
+          if (this._isCmdFile()) {
+            return process.env["COMSPEC"] || "cmd.exe";
+          }
+        }
+        return this.toolPath;
+      }
+      _getSpawnArgs(options) {
+        if (IS_WINDOWS2) {
+          if (this._isCmdFile()) {
+            let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+            for (const a of this.args) {
+              argline += " ";
+              argline += options.windowsVerbatimArguments ? a : this._windowsQuoteCmdArg(a);
+            }
+            argline += '"';
+            return [argline];
+          }
+        }
+        return this.args;
+      }
+      _endsWith(str, end) {
+        return str.endsWith(end);
+      }
+      _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return this._endsWith(upperToolPath, ".CMD") || this._endsWith(upperToolPath, ".BAT");
+      }
+      _windowsQuoteCmdArg(arg) {
+        if (!this._isCmdFile()) {
+          return this._uvQuoteCmdArg(arg);
+        }
+        if (!arg) {
+          return '""';
+        }
+        const cmdSpecialChars = [
+          " ",
+          "	",
+          "&",
+          "(",
+          ")",
+          "[",
+          "]",
+          "{",
+          "}",
+          "^",
+          "=",
+          ";",
+          "!",
+          "'",
+          "+",
+          ",",
+          "`",
+          "~",
+          "|",
+          "<",
+          ">",
+          '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+          if (cmdSpecialChars.some((x) => x === char)) {
+            needsQuotes = true;
+            break;
+          }
+        }
+        if (!needsQuotes) {
+          return arg;
+        }
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+          reverse += arg[i - 1];
+          if (quoteHit && arg[i - 1] === "\\") {
+            reverse += "\\";
+          } else if (arg[i - 1] === '"') {
+            quoteHit = true;
+            reverse += '"';
+          } else {
+            quoteHit = false;
+          }
+        }
+        reverse += '"';
+        return reverse.split("").reverse().join("");
+      }
+      _uvQuoteCmdArg(arg) {
+        if (!arg) {
+          return '""';
+        }
+        if (!arg.includes(" ") && !arg.includes("	") && !arg.includes('"')) {
+          return arg;
+        }
+        if (!arg.includes('"') && !arg.includes("\\")) {
+          return `"${arg}"`;
+        }
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+          reverse += arg[i - 1];
+          if (quoteHit && arg[i - 1] === "\\") {
+            reverse += "\\";
+          } else if (arg[i - 1] === '"') {
+            quoteHit = true;
+            reverse += "\\";
+          } else {
+            quoteHit = false;
+          }
+        }
+        reverse += '"';
+        return reverse.split("").reverse().join("");
+      }
+      _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+          cwd: options.cwd || process.cwd(),
+          env: options.env || process.env,
+          silent: options.silent || false,
+          windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+          failOnStdErr: options.failOnStdErr || false,
+          ignoreReturnCode: options.ignoreReturnCode || false,
+          delay: options.delay || 1e4
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+      }
+      _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result["windowsVerbatimArguments"] = options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+          result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+      }
+      /**
+       * Exec a tool.
+       * Output will be streamed to the live console.
+       * Returns promise with return code
+       *
+       * @param     tool     path to tool to exec
+       * @param     options  optional exec options.  See ExecOptions
+       * @returns   number
+       */
+      exec() {
+        return __awaiter5(this, void 0, void 0, function* () {
+          if (!isRooted(this.toolPath) && (this.toolPath.includes("/") || IS_WINDOWS2 && this.toolPath.includes("\\"))) {
+            this.toolPath = path3.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+          }
+          this.toolPath = yield which(this.toolPath, true);
+          return new Promise((resolve7, reject) => __awaiter5(this, void 0, void 0, function* () {
+            this._debug(`exec tool: ${this.toolPath}`);
+            this._debug("arguments:");
+            for (const arg of this.args) {
+              this._debug(`   ${arg}`);
+            }
+            const optionsNonNull = this._cloneExecOptions(this.options);
+            if (!optionsNonNull.silent && optionsNonNull.outStream) {
+              optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + os3.EOL);
+            }
+            const state = new ExecState(optionsNonNull, this.toolPath);
+            state.on("debug", (message) => {
+              this._debug(message);
+            });
+            if (this.options.cwd && !(yield exists(this.options.cwd))) {
+              return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+            }
+            const fileName2 = this._getSpawnFileName();
+            const cp3 = child.spawn(fileName2, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName2));
+            let stdbuffer = "";
+            if (cp3.stdout) {
+              cp3.stdout.on("data", (data) => {
+                if (this.options.listeners && this.options.listeners.stdout) {
+                  this.options.listeners.stdout(data);
+                }
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                  optionsNonNull.outStream.write(data);
+                }
+                stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                  if (this.options.listeners && this.options.listeners.stdline) {
+                    this.options.listeners.stdline(line);
+                  }
+                });
+              });
+            }
+            let errbuffer = "";
+            if (cp3.stderr) {
+              cp3.stderr.on("data", (data) => {
+                state.processStderr = true;
+                if (this.options.listeners && this.options.listeners.stderr) {
+                  this.options.listeners.stderr(data);
+                }
+                if (!optionsNonNull.silent && optionsNonNull.errStream && optionsNonNull.outStream) {
+                  const s = optionsNonNull.failOnStdErr ? optionsNonNull.errStream : optionsNonNull.outStream;
+                  s.write(data);
+                }
+                errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                  if (this.options.listeners && this.options.listeners.errline) {
+                    this.options.listeners.errline(line);
+                  }
+                });
+              });
+            }
+            cp3.on("error", (err) => {
+              state.processError = err.message;
+              state.processExited = true;
+              state.processClosed = true;
+              state.CheckComplete();
+            });
+            cp3.on("exit", (code) => {
+              state.processExitCode = code;
+              state.processExited = true;
+              this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+              state.CheckComplete();
+            });
+            cp3.on("close", (code) => {
+              state.processExitCode = code;
+              state.processExited = true;
+              state.processClosed = true;
+              this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+              state.CheckComplete();
+            });
+            state.on("done", (error63, exitCode) => {
+              if (stdbuffer.length > 0) {
+                this.emit("stdline", stdbuffer);
+              }
+              if (errbuffer.length > 0) {
+                this.emit("errline", errbuffer);
+              }
+              cp3.removeAllListeners();
+              if (error63) {
+                reject(error63);
+              } else {
+                resolve7(exitCode);
+              }
+            });
+            if (this.options.input) {
+              if (!cp3.stdin) {
+                throw new Error("child process missing stdin");
+              }
+              cp3.stdin.end(this.options.input);
+            }
+          }));
+        });
+      }
+    };
+    ExecState = class _ExecState extends events.EventEmitter {
+      constructor(options, toolPath) {
+        super();
+        this.processClosed = false;
+        this.processError = "";
+        this.processExitCode = 0;
+        this.processExited = false;
+        this.processStderr = false;
+        this.delay = 1e4;
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+          throw new Error("toolPath must not be empty");
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+          this.delay = options.delay;
+        }
+      }
+      CheckComplete() {
+        if (this.done) {
+          return;
+        }
+        if (this.processClosed) {
+          this._setResult();
+        } else if (this.processExited) {
+          this.timeout = (0, import_timers.setTimeout)(_ExecState.HandleTimeout, this.delay, this);
+        }
+      }
+      _debug(message) {
+        this.emit("debug", message);
+      }
+      _setResult() {
+        let error63;
+        if (this.processExited) {
+          if (this.processError) {
+            error63 = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+          } else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+            error63 = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+          } else if (this.processStderr && this.options.failOnStdErr) {
+            error63 = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+          }
+        }
+        if (this.timeout) {
+          clearTimeout(this.timeout);
+          this.timeout = null;
+        }
+        this.done = true;
+        this.emit("done", error63, this.processExitCode);
+      }
+      static HandleTimeout(state) {
+        if (state.done) {
+          return;
+        }
+        if (!state.processClosed && state.processExited) {
+          const message = `The STDIO streams did not close within ${state.delay / 1e3} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+          state._debug(message);
+        }
+        state._setResult();
+      }
+    };
+  }
+});
+
+// node_modules/@actions/exec/lib/exec.js
+function exec(commandLine, args, options) {
+  return __awaiter6(this, void 0, void 0, function* () {
+    const commandArgs = argStringToArray(commandLine);
+    if (commandArgs.length === 0) {
+      throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+    }
+    const toolPath = commandArgs[0];
+    args = commandArgs.slice(1).concat(args || []);
+    const runner = new ToolRunner(toolPath, args, options);
+    return runner.exec();
+  });
+}
+var __awaiter6;
+var init_exec = __esm({
+  "node_modules/@actions/exec/lib/exec.js"() {
+    init_toolrunner();
+    __awaiter6 = function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve7) {
+          resolve7(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve7, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator["throw"](value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+  }
+});
+
+// node_modules/@actions/core/lib/platform.js
+var import_os2, platform, arch;
+var init_platform = __esm({
+  "node_modules/@actions/core/lib/platform.js"() {
+    import_os2 = __toESM(require("os"), 1);
+    init_exec();
+    platform = import_os2.default.platform();
+    arch = import_os2.default.arch();
+  }
+});
+
+// node_modules/@actions/core/lib/core.js
+function getInput(name, options) {
+  const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
+  if (options && options.required && !val) {
+    throw new Error(`Input required and not supplied: ${name}`);
+  }
+  if (options && options.trimWhitespace === false) {
+    return val;
+  }
+  return val.trim();
+}
+function setOutput(name, value) {
+  const filePath = process.env["GITHUB_OUTPUT"] || "";
+  if (filePath) {
+    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name, value));
+  }
+  process.stdout.write(os5.EOL);
+  issueCommand("set-output", { name }, toCommandValue(value));
+}
+function setFailed(message) {
+  process.exitCode = ExitCode.Failure;
+  error(message);
+}
+function isDebug() {
+  return process.env["RUNNER_DEBUG"] === "1";
+}
+function debug(message) {
+  issueCommand("debug", {}, message);
+}
+function error(message, properties = {}) {
+  issueCommand("error", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+function warning(message, properties = {}) {
+  issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+function info(message) {
+  process.stdout.write(message + os5.EOL);
+}
+function startGroup(name) {
+  issue("group", name);
+}
+function endGroup() {
+  issue("endgroup");
+}
+function group(name, fn) {
+  return __awaiter7(this, void 0, void 0, function* () {
+    startGroup(name);
+    let result;
+    try {
+      result = yield fn();
+    } finally {
+      endGroup();
+    }
+    return result;
+  });
+}
+var os5, __awaiter7, ExitCode;
+var init_core = __esm({
+  "node_modules/@actions/core/lib/core.js"() {
+    init_command();
+    init_file_command();
+    init_utils();
+    os5 = __toESM(require("os"), 1);
+    init_oidc_utils();
+    init_summary();
+    init_summary();
+    init_path_utils();
+    init_platform();
+    __awaiter7 = function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve7) {
+          resolve7(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve7, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator["throw"](value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+    (function(ExitCode2) {
+      ExitCode2[ExitCode2["Success"] = 0] = "Success";
+      ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
+    })(ExitCode || (ExitCode = {}));
   }
 });
 
@@ -21589,6 +23692,713 @@ var require_semver2 = __commonJS({
   }
 });
 
+// node_modules/@actions/tool-cache/lib/manifest.js
+function _findMatch(versionSpec, stable, candidates, archFilter) {
+  return __awaiter8(this, void 0, void 0, function* () {
+    const platFilter = os6.platform();
+    let result;
+    let match;
+    let file2;
+    for (const candidate of candidates) {
+      const version2 = candidate.version;
+      debug(`check ${version2} satisfies ${versionSpec}`);
+      if (semver.satisfies(version2, versionSpec) && (!stable || candidate.stable === stable)) {
+        file2 = candidate.files.find((item) => {
+          debug(`${item.arch}===${archFilter} && ${item.platform}===${platFilter}`);
+          let chk = item.arch === archFilter && item.platform === platFilter;
+          if (chk && item.platform_version) {
+            const osVersion = _getOsVersion();
+            if (osVersion === item.platform_version) {
+              chk = true;
+            } else {
+              chk = semver.satisfies(osVersion, item.platform_version);
+            }
+          }
+          return chk;
+        });
+        if (file2) {
+          debug(`matched ${candidate.version}`);
+          match = candidate;
+          break;
+        }
+      }
+    }
+    if (match && file2) {
+      result = Object.assign({}, match);
+      result.files = [file2];
+    }
+    return result;
+  });
+}
+function _getOsVersion() {
+  const plat = os6.platform();
+  let version2 = "";
+  if (plat === "darwin") {
+    version2 = cp2.execSync("sw_vers -productVersion").toString();
+  } else if (plat === "linux") {
+    const lsbContents = _internal.readLinuxVersionFile();
+    if (lsbContents) {
+      const lines = lsbContents.split("\n");
+      for (const line of lines) {
+        const parts = line.split("=");
+        if (parts.length === 2 && (parts[0].trim() === "VERSION_ID" || parts[0].trim() === "DISTRIB_RELEASE")) {
+          version2 = parts[1].trim().replace(/^"/, "").replace(/"$/, "");
+          break;
+        }
+      }
+    }
+  }
+  return version2;
+}
+var semver, os6, cp2, fs3, __awaiter8, _internal;
+var init_manifest = __esm({
+  "node_modules/@actions/tool-cache/lib/manifest.js"() {
+    semver = __toESM(require_semver2(), 1);
+    init_core();
+    os6 = __toESM(require("os"), 1);
+    cp2 = __toESM(require("child_process"), 1);
+    fs3 = __toESM(require("fs"), 1);
+    __awaiter8 = function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve7) {
+          resolve7(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve7, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator["throw"](value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+    _internal = {
+      readLinuxVersionFile() {
+        const lsbReleaseFile = "/etc/lsb-release";
+        const osReleaseFile = "/etc/os-release";
+        let contents = "";
+        if (fs3.existsSync(lsbReleaseFile)) {
+          contents = fs3.readFileSync(lsbReleaseFile).toString();
+        } else if (fs3.existsSync(osReleaseFile)) {
+          contents = fs3.readFileSync(osReleaseFile).toString();
+        }
+        return contents;
+      }
+    };
+  }
+});
+
+// node_modules/@actions/tool-cache/lib/retry-helper.js
+var __awaiter9, RetryHelper;
+var init_retry_helper = __esm({
+  "node_modules/@actions/tool-cache/lib/retry-helper.js"() {
+    init_core();
+    __awaiter9 = function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve7) {
+          resolve7(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve7, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator["throw"](value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+    RetryHelper = class {
+      constructor(maxAttempts, minSeconds, maxSeconds) {
+        if (maxAttempts < 1) {
+          throw new Error("max attempts should be greater than or equal to 1");
+        }
+        this.maxAttempts = maxAttempts;
+        this.minSeconds = Math.floor(minSeconds);
+        this.maxSeconds = Math.floor(maxSeconds);
+        if (this.minSeconds > this.maxSeconds) {
+          throw new Error("min seconds should be less than or equal to max seconds");
+        }
+      }
+      execute(action, isRetryable) {
+        return __awaiter9(this, void 0, void 0, function* () {
+          let attempt = 1;
+          while (attempt < this.maxAttempts) {
+            try {
+              return yield action();
+            } catch (err) {
+              if (isRetryable && !isRetryable(err)) {
+                throw err;
+              }
+              info(err.message);
+            }
+            const seconds = this.getSleepAmount();
+            info(`Waiting ${seconds} seconds before trying again`);
+            yield this.sleep(seconds);
+            attempt++;
+          }
+          return yield action();
+        });
+      }
+      getSleepAmount() {
+        return Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) + this.minSeconds;
+      }
+      sleep(seconds) {
+        return __awaiter9(this, void 0, void 0, function* () {
+          return new Promise((resolve7) => setTimeout(resolve7, seconds * 1e3));
+        });
+      }
+    };
+  }
+});
+
+// node_modules/@actions/tool-cache/lib/tool-cache.js
+var tool_cache_exports = {};
+__export(tool_cache_exports, {
+  HTTPError: () => HTTPError,
+  cacheDir: () => cacheDir,
+  cacheFile: () => cacheFile,
+  downloadTool: () => downloadTool,
+  evaluateVersions: () => evaluateVersions,
+  extract7z: () => extract7z,
+  extractTar: () => extractTar,
+  extractXar: () => extractXar,
+  extractZip: () => extractZip,
+  find: () => find,
+  findAllVersions: () => findAllVersions,
+  findFromManifest: () => findFromManifest,
+  getManifestFromRepo: () => getManifestFromRepo,
+  isExplicitVersion: () => isExplicitVersion
+});
+function downloadTool(url2, dest, auth, headers) {
+  return __awaiter10(this, void 0, void 0, function* () {
+    dest = dest || path4.join(_getTempDirectory(), crypto2.randomUUID());
+    yield mkdirP(path4.dirname(dest));
+    debug(`Downloading ${url2}`);
+    debug(`Destination ${dest}`);
+    const maxAttempts = 3;
+    const minSeconds = _getGlobal("TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS", 10);
+    const maxSeconds = _getGlobal("TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS", 20);
+    const retryHelper = new RetryHelper(maxAttempts, minSeconds, maxSeconds);
+    return yield retryHelper.execute(() => __awaiter10(this, void 0, void 0, function* () {
+      return yield downloadToolAttempt(url2, dest || "", auth, headers);
+    }), (err) => {
+      if (err instanceof HTTPError && err.httpStatusCode) {
+        if (err.httpStatusCode < 500 && err.httpStatusCode !== 408 && err.httpStatusCode !== 429) {
+          return false;
+        }
+      }
+      return true;
+    });
+  });
+}
+function downloadToolAttempt(url2, dest, auth, headers) {
+  return __awaiter10(this, void 0, void 0, function* () {
+    if (fs4.existsSync(dest)) {
+      throw new Error(`Destination file path ${dest} already exists`);
+    }
+    const http2 = new HttpClient(userAgent, [], {
+      allowRetries: false
+    });
+    if (auth) {
+      debug("set auth");
+      if (headers === void 0) {
+        headers = {};
+      }
+      headers.authorization = auth;
+    }
+    const response = yield http2.get(url2, headers);
+    if (response.message.statusCode !== 200) {
+      const err = new HTTPError(response.message.statusCode);
+      debug(`Failed to download from "${url2}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
+      throw err;
+    }
+    const pipeline3 = util.promisify(stream.pipeline);
+    const responseMessageFactory = _getGlobal("TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY", () => response.message);
+    const readStream = responseMessageFactory();
+    let succeeded = false;
+    try {
+      yield pipeline3(readStream, fs4.createWriteStream(dest));
+      debug("download complete");
+      succeeded = true;
+      return dest;
+    } finally {
+      if (!succeeded) {
+        debug("download failed");
+        try {
+          yield rmRF(dest);
+        } catch (err) {
+          debug(`Failed to delete '${dest}'. ${err.message}`);
+        }
+      }
+    }
+  });
+}
+function extract7z(file2, dest, _7zPath) {
+  return __awaiter10(this, void 0, void 0, function* () {
+    (0, import_assert2.ok)(IS_WINDOWS3, "extract7z() not supported on current OS");
+    (0, import_assert2.ok)(file2, 'parameter "file" is required');
+    dest = yield _createExtractFolder(dest);
+    const originalCwd = process.cwd();
+    process.chdir(dest);
+    if (_7zPath) {
+      try {
+        const logLevel = isDebug() ? "-bb1" : "-bb0";
+        const args = [
+          "x",
+          // eXtract files with full paths
+          logLevel,
+          // -bb[0-3] : set output log level
+          "-bd",
+          // disable progress indicator
+          "-sccUTF-8",
+          // set charset for for console input/output
+          file2
+        ];
+        const options = {
+          silent: true
+        };
+        yield exec(`"${_7zPath}"`, args, options);
+      } finally {
+        process.chdir(originalCwd);
+      }
+    } else {
+      const escapedScript = path4.join(__dirname, "..", "scripts", "Invoke-7zdec.ps1").replace(/'/g, "''").replace(/"|\n|\r/g, "");
+      const escapedFile = file2.replace(/'/g, "''").replace(/"|\n|\r/g, "");
+      const escapedTarget = dest.replace(/'/g, "''").replace(/"|\n|\r/g, "");
+      const command = `& '${escapedScript}' -Source '${escapedFile}' -Target '${escapedTarget}'`;
+      const args = [
+        "-NoLogo",
+        "-Sta",
+        "-NoProfile",
+        "-NonInteractive",
+        "-ExecutionPolicy",
+        "Unrestricted",
+        "-Command",
+        command
+      ];
+      const options = {
+        silent: true
+      };
+      try {
+        const powershellPath = yield which("powershell", true);
+        yield exec(`"${powershellPath}"`, args, options);
+      } finally {
+        process.chdir(originalCwd);
+      }
+    }
+    return dest;
+  });
+}
+function extractTar(file_1, dest_1) {
+  return __awaiter10(this, arguments, void 0, function* (file2, dest, flags = "xz") {
+    if (!file2) {
+      throw new Error("parameter 'file' is required");
+    }
+    dest = yield _createExtractFolder(dest);
+    debug("Checking tar --version");
+    let versionOutput = "";
+    yield exec("tar --version", [], {
+      ignoreReturnCode: true,
+      silent: true,
+      listeners: {
+        stdout: (data) => versionOutput += data.toString(),
+        stderr: (data) => versionOutput += data.toString()
+      }
+    });
+    debug(versionOutput.trim());
+    const isGnuTar = versionOutput.toUpperCase().includes("GNU TAR");
+    let args;
+    if (flags instanceof Array) {
+      args = flags;
+    } else {
+      args = [flags];
+    }
+    if (isDebug() && !flags.includes("v")) {
+      args.push("-v");
+    }
+    let destArg = dest;
+    let fileArg = file2;
+    if (IS_WINDOWS3 && isGnuTar) {
+      args.push("--force-local");
+      destArg = dest.replace(/\\/g, "/");
+      fileArg = file2.replace(/\\/g, "/");
+    }
+    if (isGnuTar) {
+      args.push("--warning=no-unknown-keyword");
+      args.push("--overwrite");
+    }
+    args.push("-C", destArg, "-f", fileArg);
+    yield exec(`tar`, args);
+    return dest;
+  });
+}
+function extractXar(file_1, dest_1) {
+  return __awaiter10(this, arguments, void 0, function* (file2, dest, flags = []) {
+    (0, import_assert2.ok)(IS_MAC, "extractXar() not supported on current OS");
+    (0, import_assert2.ok)(file2, 'parameter "file" is required');
+    dest = yield _createExtractFolder(dest);
+    let args;
+    if (flags instanceof Array) {
+      args = flags;
+    } else {
+      args = [flags];
+    }
+    args.push("-x", "-C", dest, "-f", file2);
+    if (isDebug()) {
+      args.push("-v");
+    }
+    const xarPath = yield which("xar", true);
+    yield exec(`"${xarPath}"`, _unique(args));
+    return dest;
+  });
+}
+function extractZip(file2, dest) {
+  return __awaiter10(this, void 0, void 0, function* () {
+    if (!file2) {
+      throw new Error("parameter 'file' is required");
+    }
+    dest = yield _createExtractFolder(dest);
+    if (IS_WINDOWS3) {
+      yield extractZipWin(file2, dest);
+    } else {
+      yield extractZipNix(file2, dest);
+    }
+    return dest;
+  });
+}
+function extractZipWin(file2, dest) {
+  return __awaiter10(this, void 0, void 0, function* () {
+    const escapedFile = file2.replace(/'/g, "''").replace(/"|\n|\r/g, "");
+    const escapedDest = dest.replace(/'/g, "''").replace(/"|\n|\r/g, "");
+    const pwshPath = yield which("pwsh", false);
+    if (pwshPath) {
+      const pwshCommand = [
+        `$ErrorActionPreference = 'Stop' ;`,
+        `try { Add-Type -AssemblyName System.IO.Compression.ZipFile } catch { } ;`,
+        `try { [System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`,
+        `catch { if (($_.Exception.GetType().FullName -eq 'System.Management.Automation.MethodException') -or ($_.Exception.GetType().FullName -eq 'System.Management.Automation.RuntimeException') ){ Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force } else { throw $_ } } ;`
+      ].join(" ");
+      const args = [
+        "-NoLogo",
+        "-NoProfile",
+        "-NonInteractive",
+        "-ExecutionPolicy",
+        "Unrestricted",
+        "-Command",
+        pwshCommand
+      ];
+      debug(`Using pwsh at path: ${pwshPath}`);
+      yield exec(`"${pwshPath}"`, args);
+    } else {
+      const powershellCommand = [
+        `$ErrorActionPreference = 'Stop' ;`,
+        `try { Add-Type -AssemblyName System.IO.Compression.FileSystem } catch { } ;`,
+        `if ((Get-Command -Name Expand-Archive -Module Microsoft.PowerShell.Archive -ErrorAction Ignore)) { Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force }`,
+        `else {[System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`
+      ].join(" ");
+      const args = [
+        "-NoLogo",
+        "-Sta",
+        "-NoProfile",
+        "-NonInteractive",
+        "-ExecutionPolicy",
+        "Unrestricted",
+        "-Command",
+        powershellCommand
+      ];
+      const powershellPath = yield which("powershell", true);
+      debug(`Using powershell at path: ${powershellPath}`);
+      yield exec(`"${powershellPath}"`, args);
+    }
+  });
+}
+function extractZipNix(file2, dest) {
+  return __awaiter10(this, void 0, void 0, function* () {
+    const unzipPath = yield which("unzip", true);
+    const args = [file2];
+    if (!isDebug()) {
+      args.unshift("-q");
+    }
+    args.unshift("-o");
+    yield exec(`"${unzipPath}"`, args, { cwd: dest });
+  });
+}
+function cacheDir(sourceDir, tool, version2, arch3) {
+  return __awaiter10(this, void 0, void 0, function* () {
+    version2 = semver2.clean(version2) || version2;
+    arch3 = arch3 || os7.arch();
+    debug(`Caching tool ${tool} ${version2} ${arch3}`);
+    debug(`source dir: ${sourceDir}`);
+    if (!fs4.statSync(sourceDir).isDirectory()) {
+      throw new Error("sourceDir is not a directory");
+    }
+    const destPath = yield _createToolPath(tool, version2, arch3);
+    for (const itemName of fs4.readdirSync(sourceDir)) {
+      const s = path4.join(sourceDir, itemName);
+      yield cp(s, destPath, { recursive: true });
+    }
+    _completeToolPath(tool, version2, arch3);
+    return destPath;
+  });
+}
+function cacheFile(sourceFile, targetFile, tool, version2, arch3) {
+  return __awaiter10(this, void 0, void 0, function* () {
+    version2 = semver2.clean(version2) || version2;
+    arch3 = arch3 || os7.arch();
+    debug(`Caching tool ${tool} ${version2} ${arch3}`);
+    debug(`source file: ${sourceFile}`);
+    if (!fs4.statSync(sourceFile).isFile()) {
+      throw new Error("sourceFile is not a file");
+    }
+    const destFolder = yield _createToolPath(tool, version2, arch3);
+    const destPath = path4.join(destFolder, targetFile);
+    debug(`destination file ${destPath}`);
+    yield cp(sourceFile, destPath);
+    _completeToolPath(tool, version2, arch3);
+    return destFolder;
+  });
+}
+function find(toolName, versionSpec, arch3) {
+  if (!toolName) {
+    throw new Error("toolName parameter is required");
+  }
+  if (!versionSpec) {
+    throw new Error("versionSpec parameter is required");
+  }
+  arch3 = arch3 || os7.arch();
+  if (!isExplicitVersion(versionSpec)) {
+    const localVersions = findAllVersions(toolName, arch3);
+    const match = evaluateVersions(localVersions, versionSpec);
+    versionSpec = match;
+  }
+  let toolPath = "";
+  if (versionSpec) {
+    versionSpec = semver2.clean(versionSpec) || "";
+    const cachePath = path4.join(_getCacheDirectory(), toolName, versionSpec, arch3);
+    debug(`checking cache: ${cachePath}`);
+    if (fs4.existsSync(cachePath) && fs4.existsSync(`${cachePath}.complete`)) {
+      debug(`Found tool in cache ${toolName} ${versionSpec} ${arch3}`);
+      toolPath = cachePath;
+    } else {
+      debug("not found");
+    }
+  }
+  return toolPath;
+}
+function findAllVersions(toolName, arch3) {
+  const versions = [];
+  arch3 = arch3 || os7.arch();
+  const toolPath = path4.join(_getCacheDirectory(), toolName);
+  if (fs4.existsSync(toolPath)) {
+    const children = fs4.readdirSync(toolPath);
+    for (const child2 of children) {
+      if (isExplicitVersion(child2)) {
+        const fullPath = path4.join(toolPath, child2, arch3 || "");
+        if (fs4.existsSync(fullPath) && fs4.existsSync(`${fullPath}.complete`)) {
+          versions.push(child2);
+        }
+      }
+    }
+  }
+  return versions;
+}
+function getManifestFromRepo(owner_1, repo_1, auth_1) {
+  return __awaiter10(this, arguments, void 0, function* (owner, repo, auth, branch = "master") {
+    let releases = [];
+    const treeUrl = `https://api.github.com/repos/${owner}/${repo}/git/trees/${branch}`;
+    const http2 = new HttpClient("tool-cache");
+    const headers = {};
+    if (auth) {
+      debug("set auth");
+      headers.authorization = auth;
+    }
+    const response = yield http2.getJson(treeUrl, headers);
+    if (!response.result) {
+      return releases;
+    }
+    let manifestUrl = "";
+    for (const item of response.result.tree) {
+      if (item.path === "versions-manifest.json") {
+        manifestUrl = item.url;
+        break;
+      }
+    }
+    headers["accept"] = "application/vnd.github.VERSION.raw";
+    let versionsRaw = yield (yield http2.get(manifestUrl, headers)).readBody();
+    if (versionsRaw) {
+      versionsRaw = versionsRaw.replace(/^\uFEFF/, "");
+      try {
+        releases = JSON.parse(versionsRaw);
+      } catch (_a3) {
+        debug("Invalid json");
+      }
+    }
+    return releases;
+  });
+}
+function findFromManifest(versionSpec_1, stable_1, manifest_1) {
+  return __awaiter10(this, arguments, void 0, function* (versionSpec, stable, manifest, archFilter = os7.arch()) {
+    const match = yield _findMatch(versionSpec, stable, manifest, archFilter);
+    return match;
+  });
+}
+function _createExtractFolder(dest) {
+  return __awaiter10(this, void 0, void 0, function* () {
+    if (!dest) {
+      dest = path4.join(_getTempDirectory(), crypto2.randomUUID());
+    }
+    yield mkdirP(dest);
+    return dest;
+  });
+}
+function _createToolPath(tool, version2, arch3) {
+  return __awaiter10(this, void 0, void 0, function* () {
+    const folderPath = path4.join(_getCacheDirectory(), tool, semver2.clean(version2) || version2, arch3 || "");
+    debug(`destination ${folderPath}`);
+    const markerPath = `${folderPath}.complete`;
+    yield rmRF(folderPath);
+    yield rmRF(markerPath);
+    yield mkdirP(folderPath);
+    return folderPath;
+  });
+}
+function _completeToolPath(tool, version2, arch3) {
+  const folderPath = path4.join(_getCacheDirectory(), tool, semver2.clean(version2) || version2, arch3 || "");
+  const markerPath = `${folderPath}.complete`;
+  fs4.writeFileSync(markerPath, "");
+  debug("finished caching tool");
+}
+function isExplicitVersion(versionSpec) {
+  const c = semver2.clean(versionSpec) || "";
+  debug(`isExplicit: ${c}`);
+  const valid2 = semver2.valid(c) != null;
+  debug(`explicit? ${valid2}`);
+  return valid2;
+}
+function evaluateVersions(versions, versionSpec) {
+  let version2 = "";
+  debug(`evaluating ${versions.length} versions`);
+  versions = versions.sort((a, b) => {
+    if (semver2.gt(a, b)) {
+      return 1;
+    }
+    return -1;
+  });
+  for (let i = versions.length - 1; i >= 0; i--) {
+    const potential = versions[i];
+    const satisfied = semver2.satisfies(potential, versionSpec);
+    if (satisfied) {
+      version2 = potential;
+      break;
+    }
+  }
+  if (version2) {
+    debug(`matched: ${version2}`);
+  } else {
+    debug("match not found");
+  }
+  return version2;
+}
+function _getCacheDirectory() {
+  const cacheDirectory = process.env["RUNNER_TOOL_CACHE"] || "";
+  (0, import_assert2.ok)(cacheDirectory, "Expected RUNNER_TOOL_CACHE to be defined");
+  return cacheDirectory;
+}
+function _getTempDirectory() {
+  const tempDirectory = process.env["RUNNER_TEMP"] || "";
+  (0, import_assert2.ok)(tempDirectory, "Expected RUNNER_TEMP to be defined");
+  return tempDirectory;
+}
+function _getGlobal(key, defaultValue) {
+  const value = global[key];
+  return value !== void 0 ? value : defaultValue;
+}
+function _unique(values) {
+  return Array.from(new Set(values));
+}
+var crypto2, fs4, os7, path4, semver2, stream, util, import_assert2, __awaiter10, HTTPError, IS_WINDOWS3, IS_MAC, userAgent;
+var init_tool_cache = __esm({
+  "node_modules/@actions/tool-cache/lib/tool-cache.js"() {
+    init_core();
+    init_io();
+    crypto2 = __toESM(require("crypto"), 1);
+    fs4 = __toESM(require("fs"), 1);
+    init_manifest();
+    os7 = __toESM(require("os"), 1);
+    path4 = __toESM(require("path"), 1);
+    init_lib();
+    semver2 = __toESM(require_semver2(), 1);
+    stream = __toESM(require("stream"), 1);
+    util = __toESM(require("util"), 1);
+    import_assert2 = require("assert");
+    init_exec();
+    init_retry_helper();
+    __awaiter10 = function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve7) {
+          resolve7(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve7, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator["throw"](value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+    HTTPError = class extends Error {
+      constructor(httpStatusCode) {
+        super(`Unexpected HTTP response: ${httpStatusCode}`);
+        this.httpStatusCode = httpStatusCode;
+        Object.setPrototypeOf(this, new.target.prototype);
+      }
+    };
+    IS_WINDOWS3 = process.platform === "win32";
+    IS_MAC = process.platform === "darwin";
+    userAgent = "actions/tool-cache";
+  }
+});
+
 // node_modules/escape-html/index.js
 var require_escape_html = __commonJS({
   "node_modules/escape-html/index.js"(exports2, module2) {
@@ -21639,731 +24449,10 @@ var require_escape_html = __commonJS({
 // actions/build/src/main.ts
 var import_node_fs10 = require("node:fs");
 var import_node_path11 = require("node:path");
+init_core();
 
-// node_modules/@actions/core/lib/command.js
-var os = __toESM(require("os"), 1);
-
-// node_modules/@actions/core/lib/utils.js
-function toCommandValue(input2) {
-  if (input2 === null || input2 === void 0) {
-    return "";
-  } else if (typeof input2 === "string" || input2 instanceof String) {
-    return input2;
-  }
-  return JSON.stringify(input2);
-}
-function toCommandProperties(annotationProperties) {
-  if (!Object.keys(annotationProperties).length) {
-    return {};
-  }
-  return {
-    title: annotationProperties.title,
-    file: annotationProperties.file,
-    line: annotationProperties.startLine,
-    endLine: annotationProperties.endLine,
-    col: annotationProperties.startColumn,
-    endColumn: annotationProperties.endColumn
-  };
-}
-
-// node_modules/@actions/core/lib/command.js
-function issueCommand(command, properties, message) {
-  const cmd = new Command(command, properties, message);
-  process.stdout.write(cmd.toString() + os.EOL);
-}
-function issue(name, message = "") {
-  issueCommand(name, {}, message);
-}
-var CMD_STRING = "::";
-var Command = class {
-  constructor(command, properties, message) {
-    if (!command) {
-      command = "missing.command";
-    }
-    this.command = command;
-    this.properties = properties;
-    this.message = message;
-  }
-  toString() {
-    let cmdStr = CMD_STRING + this.command;
-    if (this.properties && Object.keys(this.properties).length > 0) {
-      cmdStr += " ";
-      let first = true;
-      for (const key in this.properties) {
-        if (this.properties.hasOwnProperty(key)) {
-          const val = this.properties[key];
-          if (val) {
-            if (first) {
-              first = false;
-            } else {
-              cmdStr += ",";
-            }
-            cmdStr += `${key}=${escapeProperty(val)}`;
-          }
-        }
-      }
-    }
-    cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-    return cmdStr;
-  }
-};
-function escapeData(s) {
-  return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-function escapeProperty(s) {
-  return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A").replace(/:/g, "%3A").replace(/,/g, "%2C");
-}
-
-// node_modules/@actions/core/lib/file-command.js
-var crypto = __toESM(require("crypto"), 1);
-var fs = __toESM(require("fs"), 1);
-var os2 = __toESM(require("os"), 1);
-function issueFileCommand(command, message) {
-  const filePath = process.env[`GITHUB_${command}`];
-  if (!filePath) {
-    throw new Error(`Unable to find environment variable for file command ${command}`);
-  }
-  if (!fs.existsSync(filePath)) {
-    throw new Error(`Missing file at path: ${filePath}`);
-  }
-  fs.appendFileSync(filePath, `${toCommandValue(message)}${os2.EOL}`, {
-    encoding: "utf8"
-  });
-}
-function prepareKeyValueMessage(key, value) {
-  const delimiter2 = `ghadelimiter_${crypto.randomUUID()}`;
-  const convertedValue = toCommandValue(value);
-  if (key.includes(delimiter2)) {
-    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter2}"`);
-  }
-  if (convertedValue.includes(delimiter2)) {
-    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter2}"`);
-  }
-  return `${key}<<${delimiter2}${os2.EOL}${convertedValue}${os2.EOL}${delimiter2}`;
-}
-
-// node_modules/@actions/core/lib/core.js
-var os4 = __toESM(require("os"), 1);
-
-// node_modules/@actions/http-client/lib/index.js
-var tunnel = __toESM(require_tunnel2(), 1);
-var import_undici = __toESM(require_undici(), 1);
-var HttpCodes;
-(function(HttpCodes2) {
-  HttpCodes2[HttpCodes2["OK"] = 200] = "OK";
-  HttpCodes2[HttpCodes2["MultipleChoices"] = 300] = "MultipleChoices";
-  HttpCodes2[HttpCodes2["MovedPermanently"] = 301] = "MovedPermanently";
-  HttpCodes2[HttpCodes2["ResourceMoved"] = 302] = "ResourceMoved";
-  HttpCodes2[HttpCodes2["SeeOther"] = 303] = "SeeOther";
-  HttpCodes2[HttpCodes2["NotModified"] = 304] = "NotModified";
-  HttpCodes2[HttpCodes2["UseProxy"] = 305] = "UseProxy";
-  HttpCodes2[HttpCodes2["SwitchProxy"] = 306] = "SwitchProxy";
-  HttpCodes2[HttpCodes2["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-  HttpCodes2[HttpCodes2["PermanentRedirect"] = 308] = "PermanentRedirect";
-  HttpCodes2[HttpCodes2["BadRequest"] = 400] = "BadRequest";
-  HttpCodes2[HttpCodes2["Unauthorized"] = 401] = "Unauthorized";
-  HttpCodes2[HttpCodes2["PaymentRequired"] = 402] = "PaymentRequired";
-  HttpCodes2[HttpCodes2["Forbidden"] = 403] = "Forbidden";
-  HttpCodes2[HttpCodes2["NotFound"] = 404] = "NotFound";
-  HttpCodes2[HttpCodes2["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-  HttpCodes2[HttpCodes2["NotAcceptable"] = 406] = "NotAcceptable";
-  HttpCodes2[HttpCodes2["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-  HttpCodes2[HttpCodes2["RequestTimeout"] = 408] = "RequestTimeout";
-  HttpCodes2[HttpCodes2["Conflict"] = 409] = "Conflict";
-  HttpCodes2[HttpCodes2["Gone"] = 410] = "Gone";
-  HttpCodes2[HttpCodes2["TooManyRequests"] = 429] = "TooManyRequests";
-  HttpCodes2[HttpCodes2["InternalServerError"] = 500] = "InternalServerError";
-  HttpCodes2[HttpCodes2["NotImplemented"] = 501] = "NotImplemented";
-  HttpCodes2[HttpCodes2["BadGateway"] = 502] = "BadGateway";
-  HttpCodes2[HttpCodes2["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-  HttpCodes2[HttpCodes2["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function(Headers2) {
-  Headers2["Accept"] = "accept";
-  Headers2["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function(MediaTypes2) {
-  MediaTypes2["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-var HttpRedirectCodes = [
-  HttpCodes.MovedPermanently,
-  HttpCodes.ResourceMoved,
-  HttpCodes.SeeOther,
-  HttpCodes.TemporaryRedirect,
-  HttpCodes.PermanentRedirect
-];
-var HttpResponseRetryCodes = [
-  HttpCodes.BadGateway,
-  HttpCodes.ServiceUnavailable,
-  HttpCodes.GatewayTimeout
-];
-
-// node_modules/@actions/core/lib/summary.js
-var import_os = require("os");
-var import_fs = require("fs");
-var __awaiter = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve6) {
-      resolve6(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve6, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-var { access, appendFile, writeFile } = import_fs.promises;
-var SUMMARY_ENV_VAR = "GITHUB_STEP_SUMMARY";
-var Summary = class {
-  constructor() {
-    this._buffer = "";
-  }
-  /**
-   * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-   * Also checks r/w permissions.
-   *
-   * @returns step summary file path
-   */
-  filePath() {
-    return __awaiter(this, void 0, void 0, function* () {
-      if (this._filePath) {
-        return this._filePath;
-      }
-      const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-      if (!pathFromEnv) {
-        throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-      }
-      try {
-        yield access(pathFromEnv, import_fs.constants.R_OK | import_fs.constants.W_OK);
-      } catch (_a3) {
-        throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-      }
-      this._filePath = pathFromEnv;
-      return this._filePath;
-    });
-  }
-  /**
-   * Wraps content in an HTML tag, adding any HTML attributes
-   *
-   * @param {string} tag HTML tag to wrap
-   * @param {string | null} content content within the tag
-   * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-   *
-   * @returns {string} content wrapped in HTML element
-   */
-  wrap(tag, content, attrs = {}) {
-    const htmlAttrs = Object.entries(attrs).map(([key, value]) => ` ${key}="${value}"`).join("");
-    if (!content) {
-      return `<${tag}${htmlAttrs}>`;
-    }
-    return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-  }
-  /**
-   * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-   *
-   * @param {SummaryWriteOptions} [options] (optional) options for write operation
-   *
-   * @returns {Promise<Summary>} summary instance
-   */
-  write(options) {
-    return __awaiter(this, void 0, void 0, function* () {
-      const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-      const filePath = yield this.filePath();
-      const writeFunc = overwrite ? writeFile : appendFile;
-      yield writeFunc(filePath, this._buffer, { encoding: "utf8" });
-      return this.emptyBuffer();
-    });
-  }
-  /**
-   * Clears the summary buffer and wipes the summary file
-   *
-   * @returns {Summary} summary instance
-   */
-  clear() {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.emptyBuffer().write({ overwrite: true });
-    });
-  }
-  /**
-   * Returns the current summary buffer as a string
-   *
-   * @returns {string} string of summary buffer
-   */
-  stringify() {
-    return this._buffer;
-  }
-  /**
-   * If the summary buffer is empty
-   *
-   * @returns {boolen} true if the buffer is empty
-   */
-  isEmptyBuffer() {
-    return this._buffer.length === 0;
-  }
-  /**
-   * Resets the summary buffer without writing to summary file
-   *
-   * @returns {Summary} summary instance
-   */
-  emptyBuffer() {
-    this._buffer = "";
-    return this;
-  }
-  /**
-   * Adds raw text to the summary buffer
-   *
-   * @param {string} text content to add
-   * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-   *
-   * @returns {Summary} summary instance
-   */
-  addRaw(text, addEOL = false) {
-    this._buffer += text;
-    return addEOL ? this.addEOL() : this;
-  }
-  /**
-   * Adds the operating system-specific end-of-line marker to the buffer
-   *
-   * @returns {Summary} summary instance
-   */
-  addEOL() {
-    return this.addRaw(import_os.EOL);
-  }
-  /**
-   * Adds an HTML codeblock to the summary buffer
-   *
-   * @param {string} code content to render within fenced code block
-   * @param {string} lang (optional) language to syntax highlight code
-   *
-   * @returns {Summary} summary instance
-   */
-  addCodeBlock(code, lang) {
-    const attrs = Object.assign({}, lang && { lang });
-    const element = this.wrap("pre", this.wrap("code", code), attrs);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML list to the summary buffer
-   *
-   * @param {string[]} items list of items to render
-   * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-   *
-   * @returns {Summary} summary instance
-   */
-  addList(items, ordered = false) {
-    const tag = ordered ? "ol" : "ul";
-    const listItems = items.map((item) => this.wrap("li", item)).join("");
-    const element = this.wrap(tag, listItems);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML table to the summary buffer
-   *
-   * @param {SummaryTableCell[]} rows table rows
-   *
-   * @returns {Summary} summary instance
-   */
-  addTable(rows) {
-    const tableBody = rows.map((row) => {
-      const cells = row.map((cell) => {
-        if (typeof cell === "string") {
-          return this.wrap("td", cell);
-        }
-        const { header, data, colspan, rowspan } = cell;
-        const tag = header ? "th" : "td";
-        const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
-        return this.wrap(tag, data, attrs);
-      }).join("");
-      return this.wrap("tr", cells);
-    }).join("");
-    const element = this.wrap("table", tableBody);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds a collapsable HTML details element to the summary buffer
-   *
-   * @param {string} label text for the closed state
-   * @param {string} content collapsable content
-   *
-   * @returns {Summary} summary instance
-   */
-  addDetails(label, content) {
-    const element = this.wrap("details", this.wrap("summary", label) + content);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML image tag to the summary buffer
-   *
-   * @param {string} src path to the image you to embed
-   * @param {string} alt text description of the image
-   * @param {SummaryImageOptions} options (optional) addition image attributes
-   *
-   * @returns {Summary} summary instance
-   */
-  addImage(src, alt, options) {
-    const { width, height } = options || {};
-    const attrs = Object.assign(Object.assign({}, width && { width }), height && { height });
-    const element = this.wrap("img", null, Object.assign({ src, alt }, attrs));
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML section heading element
-   *
-   * @param {string} text heading text
-   * @param {number | string} [level=1] (optional) the heading level, default: 1
-   *
-   * @returns {Summary} summary instance
-   */
-  addHeading(text, level) {
-    const tag = `h${level}`;
-    const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML thematic break (<hr>) to the summary buffer
-   *
-   * @returns {Summary} summary instance
-   */
-  addSeparator() {
-    const element = this.wrap("hr", null);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML line break (<br>) to the summary buffer
-   *
-   * @returns {Summary} summary instance
-   */
-  addBreak() {
-    const element = this.wrap("br", null);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML blockquote to the summary buffer
-   *
-   * @param {string} text quote text
-   * @param {string} cite (optional) citation url
-   *
-   * @returns {Summary} summary instance
-   */
-  addQuote(text, cite) {
-    const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text, attrs);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML anchor tag to the summary buffer
-   *
-   * @param {string} text link text/content
-   * @param {string} href hyperlink
-   *
-   * @returns {Summary} summary instance
-   */
-  addLink(text, href) {
-    const element = this.wrap("a", text, { href });
-    return this.addRaw(element).addEOL();
-  }
-};
-var _summary = new Summary();
-var summary = _summary;
-
-// node_modules/@actions/core/lib/platform.js
-var import_os2 = __toESM(require("os"), 1);
-
-// node_modules/@actions/io/lib/io.js
-var import_assert = require("assert");
-var path = __toESM(require("path"), 1);
-
-// node_modules/@actions/io/lib/io-util.js
-var fs2 = __toESM(require("fs"), 1);
-var __awaiter2 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve6) {
-      resolve6(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve6, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-var { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs2.promises;
-var IS_WINDOWS = process.platform === "win32";
-function readlink(fsPath) {
-  return __awaiter2(this, void 0, void 0, function* () {
-    const result = yield fs2.promises.readlink(fsPath);
-    if (IS_WINDOWS && !result.endsWith("\\")) {
-      return `${result}\\`;
-    }
-    return result;
-  });
-}
-var READONLY = fs2.constants.O_RDONLY;
-function exists(fsPath) {
-  return __awaiter2(this, void 0, void 0, function* () {
-    try {
-      yield stat(fsPath);
-    } catch (err) {
-      if (err.code === "ENOENT") {
-        return false;
-      }
-      throw err;
-    }
-    return true;
-  });
-}
-
-// node_modules/@actions/io/lib/io.js
-var __awaiter3 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve6) {
-      resolve6(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve6, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-function cp(source_1, dest_1) {
-  return __awaiter3(this, arguments, void 0, function* (source, dest, options = {}) {
-    const { force, recursive: recursive2, copySourceDirectory } = readCopyOptions(options);
-    const destStat = (yield exists(dest)) ? yield stat(dest) : null;
-    if (destStat && destStat.isFile() && !force) {
-      return;
-    }
-    const newDest = destStat && destStat.isDirectory() && copySourceDirectory ? path.join(dest, path.basename(source)) : dest;
-    if (!(yield exists(source))) {
-      throw new Error(`no such file or directory: ${source}`);
-    }
-    const sourceStat = yield stat(source);
-    if (sourceStat.isDirectory()) {
-      if (!recursive2) {
-        throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-      } else {
-        yield cpDirRecursive(source, newDest, 0, force);
-      }
-    } else {
-      if (path.relative(source, newDest) === "") {
-        throw new Error(`'${newDest}' and '${source}' are the same file`);
-      }
-      yield copyFile2(source, newDest, force);
-    }
-  });
-}
-function rmRF(inputPath) {
-  return __awaiter3(this, void 0, void 0, function* () {
-    if (IS_WINDOWS) {
-      if (/[*"<>|]/.test(inputPath)) {
-        throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-      }
-    }
-    try {
-      yield rm(inputPath, {
-        force: true,
-        maxRetries: 3,
-        recursive: true,
-        retryDelay: 300
-      });
-    } catch (err) {
-      throw new Error(`File was unable to be removed ${err}`);
-    }
-  });
-}
-function mkdirP(fsPath) {
-  return __awaiter3(this, void 0, void 0, function* () {
-    (0, import_assert.ok)(fsPath, "a path argument must be provided");
-    yield mkdir(fsPath, { recursive: true });
-  });
-}
-function readCopyOptions(options) {
-  const force = options.force == null ? true : options.force;
-  const recursive2 = Boolean(options.recursive);
-  const copySourceDirectory = options.copySourceDirectory == null ? true : Boolean(options.copySourceDirectory);
-  return { force, recursive: recursive2, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-  return __awaiter3(this, void 0, void 0, function* () {
-    if (currentDepth >= 255)
-      return;
-    currentDepth++;
-    yield mkdirP(destDir);
-    const files = yield readdir(sourceDir);
-    for (const fileName2 of files) {
-      const srcFile = `${sourceDir}/${fileName2}`;
-      const destFile = `${destDir}/${fileName2}`;
-      const srcFileStat = yield lstat(srcFile);
-      if (srcFileStat.isDirectory()) {
-        yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-      } else {
-        yield copyFile2(srcFile, destFile, force);
-      }
-    }
-    yield chmod(destDir, (yield stat(sourceDir)).mode);
-  });
-}
-function copyFile2(srcFile, destFile, force) {
-  return __awaiter3(this, void 0, void 0, function* () {
-    if ((yield lstat(srcFile)).isSymbolicLink()) {
-      try {
-        yield lstat(destFile);
-        yield unlink(destFile);
-      } catch (e) {
-        if (e.code === "EPERM") {
-          yield chmod(destFile, "0666");
-          yield unlink(destFile);
-        }
-      }
-      const symlinkFull = yield readlink(srcFile);
-      yield symlink(symlinkFull, destFile, IS_WINDOWS ? "junction" : null);
-    } else if (!(yield exists(destFile)) || force) {
-      yield copyFile(srcFile, destFile);
-    }
-  });
-}
-
-// node_modules/@actions/exec/lib/toolrunner.js
-var IS_WINDOWS2 = process.platform === "win32";
-
-// node_modules/@actions/core/lib/platform.js
-var platform = import_os2.default.platform();
-var arch = import_os2.default.arch();
-
-// node_modules/@actions/core/lib/core.js
-var __awaiter4 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve6) {
-      resolve6(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve6, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-var ExitCode;
-(function(ExitCode2) {
-  ExitCode2[ExitCode2["Success"] = 0] = "Success";
-  ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-function getInput(name, options) {
-  const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
-  if (options && options.required && !val) {
-    throw new Error(`Input required and not supplied: ${name}`);
-  }
-  if (options && options.trimWhitespace === false) {
-    return val;
-  }
-  return val.trim();
-}
-function setOutput(name, value) {
-  const filePath = process.env["GITHUB_OUTPUT"] || "";
-  if (filePath) {
-    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name, value));
-  }
-  process.stdout.write(os4.EOL);
-  issueCommand("set-output", { name }, toCommandValue(value));
-}
-function setFailed(message) {
-  process.exitCode = ExitCode.Failure;
-  error(message);
-}
-function debug(message) {
-  issueCommand("debug", {}, message);
-}
-function error(message, properties = {}) {
-  issueCommand("error", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-function warning(message, properties = {}) {
-  issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-function info(message) {
-  process.stdout.write(message + os4.EOL);
-}
-function startGroup(name) {
-  issue("group", name);
-}
-function endGroup() {
-  issue("endgroup");
-}
-function group(name, fn) {
-  return __awaiter4(this, void 0, void 0, function* () {
-    startGroup(name);
-    let result;
-    try {
-      result = yield fn();
-    } finally {
-      endGroup();
-    }
-    return result;
-  });
-}
+// packages/kit/src/action.ts
+init_core();
 
 // packages/kit/src/errors.ts
 var UserError = class extends Error {
@@ -22381,13 +24470,296 @@ function errorLine(e) {
   return String(e);
 }
 
+// packages/kit/src/lifecycle.ts
+var import_node_child_process = require("node:child_process");
+var import_node_os = require("node:os");
+
+// packages/kit/src/env.ts
+var SECRET_ENV_NAMES = [
+  "WASM_BUILD_PASSWORD",
+  "WASM_BUILD_GITHUB_TOKEN",
+  "GITHUB_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL"
+];
+var SECRET_ENV_PREFIXES = ["INPUT_"];
+function isSecretEnv(name) {
+  const upper = name.toUpperCase();
+  return SECRET_ENV_NAMES.includes(upper) || SECRET_ENV_PREFIXES.some((p) => upper.startsWith(p));
+}
+function childEnv(extra, env = process.env) {
+  const out = {};
+  for (const [k, v] of Object.entries(env)) if (v !== void 0 && !isSecretEnv(k)) out[k] = v;
+  return extra ? Object.assign(out, extra) : out;
+}
+
+// packages/kit/src/lifecycle.ts
+var live = /* @__PURE__ */ new Set();
+var cleanups = /* @__PURE__ */ new Set();
+var stopping;
+var installed = false;
+var INTERRUPT_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
+var InterruptedError = class extends UserError {
+  constructor(signal) {
+    super(`Interrupted by ${signal}`);
+    this.signal = signal;
+  }
+  signal;
+};
+function interrupted() {
+  return stopping;
+}
+function checkInterrupted() {
+  if (stopping) throw new InterruptedError(stopping);
+}
+function spawnChild(cmd, stdio) {
+  checkInterrupted();
+  const child2 = (0, import_node_child_process.spawn)(cmd.command, cmd.args, {
+    cwd: cmd.cwd,
+    env: childEnv(cmd.env),
+    stdio,
+    // On Windows `detached` opens a new console instead; there a group cannot be killed anyway.
+    detached: process.platform !== "win32"
+  });
+  if (child2.pid !== void 0) {
+    live.add(child2);
+    child2.once("exit", () => live.delete(child2));
+  }
+  return child2;
+}
+function killGroup(child2, signal) {
+  if (child2.pid === void 0) return;
+  try {
+    if (process.platform === "win32") throw new Error("no process groups");
+    process.kill(-child2.pid, signal);
+  } catch {
+    try {
+      child2.kill(signal);
+    } catch {
+    }
+  }
+}
+function handleInterrupts(o = {}) {
+  if (installed) return;
+  installed = true;
+  const graceMs = o.graceMs ?? 3e3;
+  const write = o.write ?? ((line) => process.stderr.write(`${line}
+`));
+  for (const signal of INTERRUPT_SIGNALS) process.on(signal, () => void stop(signal, graceMs, write));
+}
+var victims = [];
+async function stop(signal, graceMs, write) {
+  if (stopping) {
+    for (const c of victims) killGroup(c, "SIGKILL");
+    finish(stopping);
+    return;
+  }
+  stopping = signal;
+  victims = [...live];
+  const names = victims.map((c) => c.spawnfile).join(", ");
+  write(
+    `wasm-build: ${signal} received: ${victims.length ? `stopping ${names}, ` : ""}removing temporary files and exiting`
+  );
+  if (victims.length) {
+    for (const c of victims) killGroup(c, "SIGTERM");
+    const exited = victims.map(
+      (c) => new Promise(
+        (resolve7) => c.exitCode !== null || c.signalCode !== null ? resolve7() : c.once("exit", () => resolve7())
+      )
+    );
+    await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, graceMs))]);
+    for (const c of victims) killGroup(c, "SIGKILL");
+  }
+  finish(signal);
+}
+function finish(signal) {
+  for (const fn of [...cleanups].reverse()) {
+    try {
+      fn();
+    } catch {
+    }
+  }
+  cleanups.clear();
+  process.exit(128 + (import_node_os.constants.signals[signal] ?? 0));
+}
+
+// packages/kit/src/proxy.ts
+var import_undici2 = __toESM(require_undici(), 1);
+var PROXY_VARS = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
+function useProxyFromEnv(env = process.env) {
+  if (!PROXY_VARS.some((v) => env[v])) return false;
+  (0, import_undici2.setGlobalDispatcher)(new import_undici2.EnvHttpProxyAgent());
+  return true;
+}
+
+// packages/kit/src/action.ts
+async function runAction(main) {
+  handleInterrupts();
+  useProxyFromEnv();
+  try {
+    await main();
+  } catch (e) {
+    setFailed(errorLine(e));
+    if (!(e instanceof UserError) && e instanceof Error && e.stack) debug(e.stack);
+  }
+}
+
+// packages/kit/src/exec.ts
+var import_node_os2 = require("node:os");
+var import_node_string_decoder = require("node:string_decoder");
+function formatCommand(cmd) {
+  return [cmd.command, ...cmd.args].map((a) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+}
+var CommandError = class extends UserError {
+  constructor(cmd, result, what, fix) {
+    const tail = lastLines(result.stderr || result.stdout, 3);
+    super(`${what} failed (exit code ${result.exitCode}): ${formatCommand(cmd)}${tail ? `: ${tail}` : ""}`, { fix });
+    this.cmd = cmd;
+    this.result = result;
+  }
+  cmd;
+  result;
+};
+function lastLines(text, n) {
+  return text.split("\n").map((l) => l.trim()).filter(Boolean).slice(-n).join(" | ");
+}
+var DEFAULT_MAX_OUTPUT_BYTES = 1 << 20;
+var OutputTail = class {
+  constructor(max) {
+    this.max = max;
+  }
+  max;
+  chunks = [];
+  size = 0;
+  /** Bytes dropped from the front so far. */
+  dropped = 0;
+  push(b) {
+    if (b.length >= this.max) {
+      this.dropped += this.size + b.length - this.max;
+      this.chunks = [Buffer.from(b.subarray(b.length - this.max))];
+      this.size = this.max;
+      return;
+    }
+    this.chunks.push(b);
+    this.size += b.length;
+    while (this.size > this.max) {
+      const first = this.chunks[0];
+      const excess = this.size - this.max;
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.size -= first.length;
+        this.dropped += first.length;
+      } else {
+        this.chunks[0] = Buffer.from(first.subarray(excess));
+        this.size -= excess;
+        this.dropped += excess;
+      }
+    }
+  }
+  /**
+   * The kept text. When bytes were dropped, it starts at the first whole line (so line readers such as cargo's JSON
+   * message parser never see half a line) after one line saying how much of `stream` was written and how much kept.
+   */
+  text(stream2) {
+    let buf = Buffer.concat(this.chunks);
+    if (!this.dropped) return buf.toString();
+    const nl = buf.indexOf(10);
+    if (nl >= 0 && nl < buf.length - 1) buf = buf.subarray(nl + 1);
+    const written = this.dropped + this.size;
+    return `[wasm-build: ${stream2} truncated: ${written} bytes written, only the last ${buf.length} kept]
+${buf.toString()}`;
+  }
+};
+function runCommand(cmd, options = {}) {
+  const started = performance.now();
+  const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  return new Promise((resolve7, reject) => {
+    let child2;
+    try {
+      child2 = spawnChild(cmd, [options.nullStdin ? "ignore" : "pipe", "pipe", "pipe"]);
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    const out = new OutputTail(max);
+    const err = new OutputTail(max);
+    let timedOut = false;
+    const timer = options.timeoutMs ? setTimeout(() => {
+      timedOut = true;
+      killGroup(child2, "SIGKILL");
+      child2.stdout.destroy();
+      child2.stderr.destroy();
+      reject(new TimeoutError(cmd, options.timeoutMs, { stdout: out.text("stdout"), stderr: err.text("stderr") }));
+    }, options.timeoutMs) : void 0;
+    child2.stdout.on("data", (b) => out.push(b));
+    const stderrText = new import_node_string_decoder.StringDecoder("utf8");
+    child2.stderr.on("data", (b) => {
+      err.push(b);
+      options.onStderr?.(stderrText.write(b));
+    });
+    if (child2.stdin) {
+      child2.stdin.on("error", () => {
+      });
+      child2.stdin.end(options.input ?? "");
+    }
+    child2.on("error", (e) => {
+      clearTimeout(timer);
+      if (e.code === "ENOENT") {
+        reject(
+          new UserError(`Command not found: "${cmd.command}"`, {
+            fix: `Install it or put it on PATH (PATH=${process.env.PATH})`,
+            cause: e
+          })
+        );
+      } else reject(e);
+    });
+    child2.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) return;
+      const stoppedBy = interrupted();
+      if (stoppedBy) {
+        reject(new InterruptedError(stoppedBy));
+        return;
+      }
+      const truncated = out.dropped || err.dropped ? { ...out.dropped ? { stdout: out.dropped } : {}, ...err.dropped ? { stderr: err.dropped } : {} } : void 0;
+      resolve7({
+        exitCode: code ?? (signal ? 128 + (import_node_os2.constants.signals[signal] ?? 0) : 1),
+        stdout: out.text("stdout"),
+        stderr: err.text("stderr"),
+        durationMs: performance.now() - started,
+        ...truncated ? { truncated } : {}
+      });
+    });
+  });
+}
+var TimeoutError = class extends UserError {
+  constructor(cmd, timeoutMs, output2 = {}) {
+    super(`Timed out after ${timeoutMs} ms: ${formatCommand(cmd)}`, { fix: "Raise the timeout or find why it hangs" });
+    this.cmd = cmd;
+    this.timeoutMs = timeoutMs;
+    this.stdout = output2.stdout ?? "";
+    this.stderr = output2.stderr ?? "";
+  }
+  cmd;
+  timeoutMs;
+  /** What the command had written by then (the kept tails, as in `ExecResult`). */
+  stdout;
+  stderr;
+};
+var exec2 = { run: runCommand };
+async function runOk(cmd, what, options = {}) {
+  const result = await exec2.run(cmd, options);
+  if (result.exitCode !== 0) throw new CommandError(cmd, result, what, options.fix);
+  return result;
+}
+
 // packages/kit/src/http.ts
 var import_node_crypto = require("node:crypto");
 var import_node_fs = require("node:fs");
-var import_node_os = require("node:os");
+var import_node_os3 = require("node:os");
 var import_node_path = require("node:path");
 var import_promises = require("node:stream/promises");
-var import_undici2 = __toESM(require_undici(), 1);
 
 // node_modules/p-retry/index.js
 var import_retry = __toESM(require_retry3(), 1);
@@ -22453,7 +24825,7 @@ var decorateErrorWithCounts = (error63, attemptNumber, options) => {
   return error63;
 };
 async function pRetry(input2, options) {
-  return new Promise((resolve6, reject) => {
+  return new Promise((resolve7, reject) => {
     options = { ...options };
     options.onFailedAttempt ??= () => {
     };
@@ -22475,7 +24847,7 @@ async function pRetry(input2, options) {
       try {
         const result = await input2(attemptNumber);
         cleanUp();
-        resolve6(result);
+        resolve7(result);
       } catch (error63) {
         try {
           if (!(error63 instanceof Error)) {
@@ -22540,16 +24912,10 @@ async function retry2(fn, p = {}) {
 }
 
 // packages/kit/src/http.ts
-var PROXY_VARS = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
-function useProxyFromEnv(env = process.env) {
-  if (!PROXY_VARS.some((v) => env[v])) return false;
-  (0, import_undici2.setGlobalDispatcher)(new import_undici2.EnvHttpProxyAgent());
-  return true;
-}
 async function downloadFile(url2, what, fix, o = {}) {
   const idle = o.idleTimeoutMs ?? 6e4;
   const max = o.maxBytes ?? 2 ** 31;
-  const file2 = (0, import_node_path.join)(process.env.RUNNER_TEMP || (0, import_node_os.tmpdir)(), `wasm-build-download-${(0, import_node_crypto.randomUUID)()}`);
+  const file2 = (0, import_node_path.join)(process.env.RUNNER_TEMP || (0, import_node_os3.tmpdir)(), `wasm-build-download-${(0, import_node_crypto.randomUUID)()}`);
   const failed = (detail, cause) => new UserError(`Download of ${what} failed: ${url2} (${detail})`, {
     fix: fix ?? "Check the version exists for this platform, and that the runner can reach the host",
     cause
@@ -22605,290 +24971,19 @@ function errorText(e) {
   return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
 }
 
-// packages/kit/src/lifecycle.ts
-var import_node_child_process = require("node:child_process");
-var import_node_os2 = require("node:os");
-
-// packages/kit/src/env.ts
-var SECRET_ENV_NAMES = [
-  "WASM_BUILD_PASSWORD",
-  "GITHUB_TOKEN",
-  "ACTIONS_RUNTIME_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_URL"
-];
-var SECRET_ENV_PREFIXES = ["INPUT_"];
-function isSecretEnv(name) {
-  const upper = name.toUpperCase();
-  return SECRET_ENV_NAMES.includes(upper) || SECRET_ENV_PREFIXES.some((p) => upper.startsWith(p));
-}
-function childEnv(extra, env = process.env) {
-  const out = {};
-  for (const [k, v] of Object.entries(env)) if (v !== void 0 && !isSecretEnv(k)) out[k] = v;
-  return extra ? Object.assign(out, extra) : out;
-}
-
-// packages/kit/src/lifecycle.ts
-var live = /* @__PURE__ */ new Set();
-var cleanups = /* @__PURE__ */ new Set();
-var stopping;
-var installed = false;
-var INTERRUPT_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
-var InterruptedError = class extends UserError {
-  constructor(signal) {
-    super(`Interrupted by ${signal}`);
-    this.signal = signal;
-  }
-  signal;
-};
-function interrupted() {
-  return stopping;
-}
-function checkInterrupted() {
-  if (stopping) throw new InterruptedError(stopping);
-}
-function spawnChild(cmd, stdio) {
-  checkInterrupted();
-  const child = (0, import_node_child_process.spawn)(cmd.command, cmd.args, {
-    cwd: cmd.cwd,
-    env: childEnv(cmd.env),
-    stdio,
-    // On Windows `detached` opens a new console instead; there a group cannot be killed anyway.
-    detached: process.platform !== "win32"
-  });
-  if (child.pid !== void 0) {
-    live.add(child);
-    child.once("exit", () => live.delete(child));
-  }
-  return child;
-}
-function killGroup(child, signal) {
-  if (child.pid === void 0) return;
-  try {
-    if (process.platform === "win32") throw new Error("no process groups");
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-    }
-  }
-}
-function handleInterrupts(o = {}) {
-  if (installed) return;
-  installed = true;
-  const graceMs = o.graceMs ?? 3e3;
-  const write = o.write ?? ((line) => process.stderr.write(`${line}
-`));
-  for (const signal of INTERRUPT_SIGNALS) process.on(signal, () => void stop(signal, graceMs, write));
-}
-var victims = [];
-async function stop(signal, graceMs, write) {
-  if (stopping) {
-    for (const c of victims) killGroup(c, "SIGKILL");
-    finish(stopping);
-    return;
-  }
-  stopping = signal;
-  victims = [...live];
-  const names = victims.map((c) => c.spawnfile).join(", ");
-  write(
-    `wasm-build: ${signal} received: ${victims.length ? `stopping ${names}, ` : ""}removing temporary files and exiting`
-  );
-  if (victims.length) {
-    for (const c of victims) killGroup(c, "SIGTERM");
-    const exited = victims.map(
-      (c) => new Promise(
-        (resolve6) => c.exitCode !== null || c.signalCode !== null ? resolve6() : c.once("exit", () => resolve6())
-      )
-    );
-    await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, graceMs))]);
-    for (const c of victims) killGroup(c, "SIGKILL");
-  }
-  finish(signal);
-}
-function finish(signal) {
-  for (const fn of [...cleanups].reverse()) {
-    try {
-      fn();
-    } catch {
-    }
-  }
-  cleanups.clear();
-  process.exit(128 + (import_node_os2.constants.signals[signal] ?? 0));
-}
-
-// packages/kit/src/action.ts
-async function runAction(main) {
-  handleInterrupts();
-  useProxyFromEnv();
-  try {
-    await main();
-  } catch (e) {
-    setFailed(errorLine(e));
-    if (!(e instanceof UserError) && e instanceof Error && e.stack) debug(e.stack);
-  }
-}
-
-// packages/kit/src/exec.ts
-var import_node_os3 = require("node:os");
-function formatCommand(cmd) {
-  return [cmd.command, ...cmd.args].map((a) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
-}
-var CommandError = class extends UserError {
-  constructor(cmd, result, what, fix) {
-    const tail = lastLines(result.stderr || result.stdout, 3);
-    super(`${what} failed (exit code ${result.exitCode}): ${formatCommand(cmd)}${tail ? `: ${tail}` : ""}`, { fix });
-    this.cmd = cmd;
-    this.result = result;
-  }
-  cmd;
-  result;
-};
-function lastLines(text, n) {
-  return text.split("\n").map((l) => l.trim()).filter(Boolean).slice(-n).join(" | ");
-}
-var DEFAULT_MAX_OUTPUT_BYTES = 1 << 20;
-var OutputTail = class {
-  constructor(max) {
-    this.max = max;
-  }
-  max;
-  chunks = [];
-  size = 0;
-  /** Bytes dropped from the front so far. */
-  dropped = 0;
-  push(b) {
-    if (b.length >= this.max) {
-      this.dropped += this.size + b.length - this.max;
-      this.chunks = [Buffer.from(b.subarray(b.length - this.max))];
-      this.size = this.max;
-      return;
-    }
-    this.chunks.push(b);
-    this.size += b.length;
-    while (this.size > this.max) {
-      const first = this.chunks[0];
-      const excess = this.size - this.max;
-      if (first.length <= excess) {
-        this.chunks.shift();
-        this.size -= first.length;
-        this.dropped += first.length;
-      } else {
-        this.chunks[0] = Buffer.from(first.subarray(excess));
-        this.size -= excess;
-        this.dropped += excess;
-      }
-    }
-  }
-  /**
-   * The kept text. When bytes were dropped, it starts at the first whole line (so line readers such as cargo's JSON
-   * message parser never see half a line) after one line saying how much of `stream` was written and how much kept.
-   */
-  text(stream) {
-    let buf = Buffer.concat(this.chunks);
-    if (!this.dropped) return buf.toString();
-    const nl = buf.indexOf(10);
-    if (nl >= 0 && nl < buf.length - 1) buf = buf.subarray(nl + 1);
-    const written = this.dropped + this.size;
-    return `[wasm-build: ${stream} truncated: ${written} bytes written, only the last ${buf.length} kept]
-${buf.toString()}`;
-  }
-};
-function runCommand(cmd, options = {}) {
-  const started = performance.now();
-  const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  return new Promise((resolve6, reject) => {
-    let child;
-    try {
-      child = spawnChild(cmd, [options.nullStdin ? "ignore" : "pipe", "pipe", "pipe"]);
-    } catch (e) {
-      reject(e);
-      return;
-    }
-    const out = new OutputTail(max);
-    const err = new OutputTail(max);
-    let timedOut = false;
-    const timer = options.timeoutMs ? setTimeout(() => {
-      timedOut = true;
-      killGroup(child, "SIGKILL");
-      child.stdout.destroy();
-      child.stderr.destroy();
-      reject(new TimeoutError(cmd, options.timeoutMs, { stdout: out.text("stdout"), stderr: err.text("stderr") }));
-    }, options.timeoutMs) : void 0;
-    child.stdout.on("data", (b) => out.push(b));
-    child.stderr.on("data", (b) => {
-      err.push(b);
-      options.onStderr?.(b.toString());
-    });
-    if (child.stdin) {
-      child.stdin.on("error", () => {
-      });
-      child.stdin.end(options.input ?? "");
-    }
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      if (e.code === "ENOENT") {
-        reject(
-          new UserError(`Command not found: "${cmd.command}"`, {
-            fix: `Install it or put it on PATH (PATH=${process.env.PATH})`,
-            cause: e
-          })
-        );
-      } else reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) return;
-      const stoppedBy = interrupted();
-      if (stoppedBy) {
-        reject(new InterruptedError(stoppedBy));
-        return;
-      }
-      const truncated = out.dropped || err.dropped ? { ...out.dropped ? { stdout: out.dropped } : {}, ...err.dropped ? { stderr: err.dropped } : {} } : void 0;
-      resolve6({
-        exitCode: code ?? (signal ? 128 + (import_node_os3.constants.signals[signal] ?? 0) : 1),
-        stdout: out.text("stdout"),
-        stderr: err.text("stderr"),
-        durationMs: performance.now() - started,
-        ...truncated ? { truncated } : {}
-      });
-    });
-  });
-}
-var TimeoutError = class extends UserError {
-  constructor(cmd, timeoutMs, output2 = {}) {
-    super(`Timed out after ${timeoutMs} ms: ${formatCommand(cmd)}`, { fix: "Raise the timeout or find why it hangs" });
-    this.cmd = cmd;
-    this.timeoutMs = timeoutMs;
-    this.stdout = output2.stdout ?? "";
-    this.stderr = output2.stderr ?? "";
-  }
-  cmd;
-  timeoutMs;
-  /** What the command had written by then (the kept tails, as in `ExecResult`). */
-  stdout;
-  stderr;
-};
-var exec = { run: runCommand };
-async function runOk(cmd, what, options = {}) {
-  const result = await exec.run(cmd, options);
-  if (result.exitCode !== 0) throw new CommandError(cmd, result, what, options.fix);
-  return result;
-}
-
 // packages/kit/src/inputs.ts
+init_core();
 var TRUE = ["true", "True", "TRUE"];
 var FALSE = ["false", "False", "FALSE"];
 var MAX_DIGITS = 15;
 var PATH_MAX_BYTES = 4095;
 var NAME_MAX_BYTES = 255;
-function pathProblem(path3) {
-  if (path3 === "") return "expected a path";
-  if (path3.includes("\0")) return "a path cannot hold a NUL byte";
-  const bytes = Buffer.byteLength(path3);
+function pathProblem(path5) {
+  if (path5 === "") return "expected a path";
+  if (path5.includes("\0")) return "a path cannot hold a NUL byte";
+  const bytes = Buffer.byteLength(path5);
   if (bytes > PATH_MAX_BYTES) return `path is ${bytes} bytes long; at most ${PATH_MAX_BYTES} (PATH_MAX)`;
-  const long = path3.split("/").find((c) => Buffer.byteLength(c) > NAME_MAX_BYTES);
+  const long = path5.split("/").find((c) => Buffer.byteLength(c) > NAME_MAX_BYTES);
   if (long !== void 0) {
     return `path component "${long.slice(0, 24)}\u2026" is ${Buffer.byteLength(long)} bytes long; at most ${NAME_MAX_BYTES} (NAME_MAX)`;
   }
@@ -22943,167 +25038,9 @@ var import_node_fs2 = require("node:fs");
 var import_node_os4 = require("node:os");
 var import_node_path2 = require("node:path");
 var import_promises2 = require("node:stream/promises");
-
-// node_modules/@actions/tool-cache/lib/tool-cache.js
-var fs3 = __toESM(require("fs"), 1);
-
-// node_modules/@actions/tool-cache/lib/manifest.js
-var semver = __toESM(require_semver2(), 1);
-
-// node_modules/@actions/tool-cache/lib/tool-cache.js
-var os5 = __toESM(require("os"), 1);
-var path2 = __toESM(require("path"), 1);
-var semver2 = __toESM(require_semver2(), 1);
-var import_assert2 = require("assert");
-var __awaiter5 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve6) {
-      resolve6(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve6, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-var IS_WINDOWS3 = process.platform === "win32";
-var IS_MAC = process.platform === "darwin";
-function cacheDir(sourceDir, tool, version2, arch3) {
-  return __awaiter5(this, void 0, void 0, function* () {
-    version2 = semver2.clean(version2) || version2;
-    arch3 = arch3 || os5.arch();
-    debug(`Caching tool ${tool} ${version2} ${arch3}`);
-    debug(`source dir: ${sourceDir}`);
-    if (!fs3.statSync(sourceDir).isDirectory()) {
-      throw new Error("sourceDir is not a directory");
-    }
-    const destPath = yield _createToolPath(tool, version2, arch3);
-    for (const itemName of fs3.readdirSync(sourceDir)) {
-      const s = path2.join(sourceDir, itemName);
-      yield cp(s, destPath, { recursive: true });
-    }
-    _completeToolPath(tool, version2, arch3);
-    return destPath;
-  });
-}
-function find(toolName, versionSpec, arch3) {
-  if (!toolName) {
-    throw new Error("toolName parameter is required");
-  }
-  if (!versionSpec) {
-    throw new Error("versionSpec parameter is required");
-  }
-  arch3 = arch3 || os5.arch();
-  if (!isExplicitVersion(versionSpec)) {
-    const localVersions = findAllVersions(toolName, arch3);
-    const match = evaluateVersions(localVersions, versionSpec);
-    versionSpec = match;
-  }
-  let toolPath = "";
-  if (versionSpec) {
-    versionSpec = semver2.clean(versionSpec) || "";
-    const cachePath = path2.join(_getCacheDirectory(), toolName, versionSpec, arch3);
-    debug(`checking cache: ${cachePath}`);
-    if (fs3.existsSync(cachePath) && fs3.existsSync(`${cachePath}.complete`)) {
-      debug(`Found tool in cache ${toolName} ${versionSpec} ${arch3}`);
-      toolPath = cachePath;
-    } else {
-      debug("not found");
-    }
-  }
-  return toolPath;
-}
-function findAllVersions(toolName, arch3) {
-  const versions = [];
-  arch3 = arch3 || os5.arch();
-  const toolPath = path2.join(_getCacheDirectory(), toolName);
-  if (fs3.existsSync(toolPath)) {
-    const children = fs3.readdirSync(toolPath);
-    for (const child of children) {
-      if (isExplicitVersion(child)) {
-        const fullPath = path2.join(toolPath, child, arch3 || "");
-        if (fs3.existsSync(fullPath) && fs3.existsSync(`${fullPath}.complete`)) {
-          versions.push(child);
-        }
-      }
-    }
-  }
-  return versions;
-}
-function _createToolPath(tool, version2, arch3) {
-  return __awaiter5(this, void 0, void 0, function* () {
-    const folderPath = path2.join(_getCacheDirectory(), tool, semver2.clean(version2) || version2, arch3 || "");
-    debug(`destination ${folderPath}`);
-    const markerPath = `${folderPath}.complete`;
-    yield rmRF(folderPath);
-    yield rmRF(markerPath);
-    yield mkdirP(folderPath);
-    return folderPath;
-  });
-}
-function _completeToolPath(tool, version2, arch3) {
-  const folderPath = path2.join(_getCacheDirectory(), tool, semver2.clean(version2) || version2, arch3 || "");
-  const markerPath = `${folderPath}.complete`;
-  fs3.writeFileSync(markerPath, "");
-  debug("finished caching tool");
-}
-function isExplicitVersion(versionSpec) {
-  const c = semver2.clean(versionSpec) || "";
-  debug(`isExplicit: ${c}`);
-  const valid2 = semver2.valid(c) != null;
-  debug(`explicit? ${valid2}`);
-  return valid2;
-}
-function evaluateVersions(versions, versionSpec) {
-  let version2 = "";
-  debug(`evaluating ${versions.length} versions`);
-  versions = versions.sort((a, b) => {
-    if (semver2.gt(a, b)) {
-      return 1;
-    }
-    return -1;
-  });
-  for (let i = versions.length - 1; i >= 0; i--) {
-    const potential = versions[i];
-    const satisfied = semver2.satisfies(potential, versionSpec);
-    if (satisfied) {
-      version2 = potential;
-      break;
-    }
-  }
-  if (version2) {
-    debug(`matched: ${version2}`);
-  } else {
-    debug("match not found");
-  }
-  return version2;
-}
-function _getCacheDirectory() {
-  const cacheDirectory = process.env["RUNNER_TOOL_CACHE"] || "";
-  (0, import_assert2.ok)(cacheDirectory, "Expected RUNNER_TOOL_CACHE to be defined");
-  return cacheDirectory;
-}
-
-// packages/kit/src/install.ts
-async function sha256File(path3) {
+async function sha256File(path5) {
   const hash2 = (0, import_node_crypto2.createHash)("sha256");
-  await (0, import_promises2.pipeline)((0, import_node_fs2.createReadStream)(path3), hash2);
+  await (0, import_promises2.pipeline)((0, import_node_fs2.createReadStream)(path5), hash2);
   return hash2.digest("hex");
 }
 function parseChecksums(text, fileName2, source) {
@@ -23157,7 +25094,7 @@ async function extractArchive(archive, r, url2) {
     args: [`-${(r.tarFlags ?? "xz").replace(/^-/, "")}`, "-f", archive, "-C", dest, "--no-same-owner"]
   };
   try {
-    const result = await exec.run(cmd);
+    const result = await exec2.run(cmd);
     if (result.exitCode !== 0) {
       const tail = lastLines(result.stderr || result.stdout, 3);
       throw new UserError(
@@ -23173,18 +25110,19 @@ async function extractArchive(archive, r, url2) {
     throw e;
   }
 }
-function fsError(e, doing, path3) {
+function fsError(e, doing, path5) {
   if (e instanceof UserError) return e;
   const code = e.code ?? /\b(E[A-Z]{3,})\b/.exec(String(e?.message))?.[1];
   if (!code) return e;
-  return new UserError(`Cannot ${doing} ${path3}: ${code}`, {
+  return new UserError(`Cannot ${doing} ${path5}: ${code}`, {
     fix: code === "ENAMETOOLONG" ? "Use a shorter RUNNER_TOOL_CACHE or RUNNER_TEMP path" : "Check the runner has space and write access there",
     cause: e
   });
 }
 async function installTool(r, log) {
+  const tc = await Promise.resolve().then(() => (init_tool_cache(), tool_cache_exports));
   const arch3 = r.arch ?? process.arch;
-  const hit = find(r.tool, r.version, arch3);
+  const hit = tc.find(r.tool, r.version, arch3);
   if (hit) {
     log.info(`${r.tool} ${r.version} found in the tool cache: ${hit}`);
     return { dir: hit, cached: true, downloadedBytes: 0 };
@@ -23210,7 +25148,7 @@ async function installTool(r, log) {
         });
       }
       const target = (0, import_node_path2.join)(process.env.RUNNER_TOOL_CACHE || "", r.tool, r.version, arch3);
-      const dir = await cacheDir(root, r.tool, r.version, arch3).catch((e) => {
+      const dir = await tc.cacheDir(root, r.tool, r.version, arch3).catch((e) => {
         try {
           (0, import_node_fs2.rmSync)(target, { recursive: true, force: true });
         } catch {
@@ -23225,6 +25163,17 @@ async function installTool(r, log) {
   } finally {
     (0, import_node_fs2.rmSync)(archive, { force: true });
   }
+}
+
+// packages/kit/src/log.ts
+init_core();
+
+// packages/kit/src/terminal.ts
+function colorEnabled(stream2, env = process.env) {
+  if (env.NO_COLOR) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== void 0 && force !== "") return force !== "0" && force !== "false";
+  return stream2.isTTY === true && env.TERM !== "dumb";
 }
 
 // packages/kit/src/log.ts
@@ -24063,10 +26012,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema2) {
   return mergeDefs(schema2._zod.def);
 }
-function getElementAtPath(obj, path3) {
-  if (!path3)
+function getElementAtPath(obj, path5) {
+  if (!path5)
     return obj;
-  return path3.reduce((acc, key) => acc?.[key], obj);
+  return path5.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -24406,11 +26355,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path3, issues) {
+function prefixIssues(path5, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path3);
+    iss.path.unshift(path5);
     return iss;
   });
 }
@@ -24872,16 +26821,16 @@ function flattenError(error63, mapper = (issue3) => issue3.message) {
 }
 function formatError(error63, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error64, path3 = []) => {
+  const processError = (error64, path5 = []) => {
     for (const issue3 of error64.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path3, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path5, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path3, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path3, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
       } else {
-        const fullpath = [...path3, ...issue3.path];
+        const fullpath = [...path5, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -24920,17 +26869,17 @@ function formatError(error63, mapper = (issue3) => issue3.message) {
 }
 function treeifyError(error63, mapper = (issue3) => issue3.message) {
   const result = { errors: [] };
-  const processError = (error64, path3 = []) => {
+  const processError = (error64, path5 = []) => {
     var _a3;
     for (const issue3 of error64.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path3, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path5, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path3, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path3, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
       } else {
-        const fullpath = [...path3, ...issue3.path];
+        const fullpath = [...path5, ...issue3.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue3));
           continue;
@@ -24969,8 +26918,8 @@ function treeifyError(error63, mapper = (issue3) => issue3.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path3 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path3) {
+  const path5 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path5) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -28313,7 +30262,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve6) {
+function isRecursive(inst, stack, resolve7) {
   const cached3 = recursive.get(inst);
   if (cached3 !== void 0)
     return cached3 ? PROVEN : NONE;
@@ -28321,9 +30270,9 @@ function isRecursive(inst, stack, resolve6) {
     return PROVEN;
   stack.add(inst);
   let result = NONE;
-  const check2 = (child) => {
-    if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve6);
+  const check2 = (child2) => {
+    if (result !== PROVEN && child2?._zod) {
+      const answer = isRecursive(child2, stack, resolve7);
       if (answer > result)
         result = answer;
     }
@@ -28334,9 +30283,9 @@ function isRecursive(inst, stack, resolve6) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve6) : NONE;
-      if (child > answer)
-        answer = child;
+      const child2 = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve7) : NONE;
+      if (child2 > answer)
+        answer = child2;
     }
     return answer;
   };
@@ -28398,7 +30347,7 @@ function isRecursive(inst, stack, resolve6) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve6 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve7 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -42108,13 +44057,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path3 = ref.slice(1).split("/").filter(Boolean);
-  if (path3.length === 0) {
+  const path5 = ref.slice(1).split("/").filter(Boolean);
+  if (path5.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path3[0] === defsKey) {
-    const key = path3[1] === void 0 ? void 0 : decodeJSONPointerSegment(path3[1]);
+  if (path5[0] === defsKey) {
+    const key = path5[1] === void 0 ? void 0 : decodeJSONPointerSegment(path5[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -43017,10 +44966,643 @@ function parseImageRef(input2) {
 // packages/oci/src/push-types.ts
 var PUSH_BACKENDS = ["buildx", "oras", "skopeo"];
 
+// actions/definitions.ts
+var I = (key, kind, description, extra = {}) => ({
+  key,
+  kind,
+  description,
+  ...extra
+});
+var MANIFEST = {
+  "manifest-path": I("manifestPath", "string", "Crate directory or its Cargo.toml.", { default: "." })
+};
+var TOOLCHAIN = {
+  toolchain: I(
+    "toolchain",
+    "string",
+    "rustup toolchain (stable, 1.83, nightly-2025-01-01) or a directory holding bin/cargo. Empty: the crate's rust-toolchain.toml, else cargo on PATH. A missing rustup toolchain is installed (minimal profile)."
+  ),
+  target: I(
+    "target",
+    "string",
+    "wasm32-wasip1, wasm32-wasip1-threads, wasm32-wasi or wasm32-wasi-preview1-threads. Empty: chosen by the rustc version."
+  ),
+  threads: I("threads", "boolean", "Build for the WASI threads target; verify then requires a shared memory.", {
+    default: "false"
+  })
+};
+var BINARYEN = {
+  "binaryen-version": I("binaryenVersion", "string", "binaryen release to install wasm-opt from (N of version_N).", {
+    default: "132"
+  }),
+  "binaryen-base-url": I(
+    "binaryenBaseUrl",
+    "string",
+    "Where binaryen releases are downloaded from (a mirror must serve the same .tar.gz and .sha256 files).",
+    { default: "https://github.com/WebAssembly/binaryen/releases/download" }
+  )
+};
+var BUILD = {
+  package: I("package", "string", "cargo -p: the package to build in a workspace."),
+  bin: I("bin", "string", "cargo --bin: the binary to build when the package has several."),
+  features: I("features", "list", "cargo --features, comma or newline separated."),
+  profile: I("profile", "string", "cargo profile.", { default: "release" }),
+  optimize: I("optimize", "boolean", "Run wasm-opt on the module.", { default: "true" }),
+  "wasm-opt": I("wasmOpt", "string", "Path of a wasm-opt to use instead of installing binaryen."),
+  "opt-level": I("optLevel", "string", "wasm-opt level: 0, 1, 2, 3, 4, s or z.", { default: "z" }),
+  "wasm-opt-args": I(
+    "wasmOptArgs",
+    "lines",
+    'Extra wasm-opt arguments, one per line: passes, levels, feature flags, pass arguments. Refused before any work: options that write or read files or run commands (-o, -S, --output-source-map, --input-source-map, --emit-*-wrapper, --extra-fuzz-command, --symbolmap=FILE, --pass-arg=symbolmap@FILE, @FILE values) and any argument holding "/".'
+  )
+};
+var CHECKS = {
+  require: I("require", "list", "Features the module must use (e.g. threads, simd), comma separated."),
+  forbid: I("forbid", "list", "Features the module must not use, comma separated."),
+  "max-size": I("maxSize", "number", "Largest acceptable module, bytes (1 to 4294967296).")
+};
+var IMAGE = {
+  image: I("image", "string", "Image reference to push to (registry/repository[:tag]). Empty: no push."),
+  annotations: I(
+    "annotations",
+    "lines",
+    "Manifest annotations, KEY=value, one per line; docker/metadata-action's annotations output as it is (manifest: keys kept, index: keys left out with a notice)."
+  ),
+  labels: I("labels", "lines", "Config labels, KEY=value, one per line (docker/metadata-action's labels output too)."),
+  insecure: I(
+    "insecure",
+    "boolean",
+    "Reach the registry over plain HTTP. Empty: plain HTTP for loopback registries (127.0.0.1, localhost) only."
+  )
+};
+var PUSH = {
+  backend: I(
+    "backend",
+    "string",
+    "Push tool: auto, buildx, oras or skopeo. auto: docker buildx >= 0.12, else oras on PATH, else skopeo on PATH, else oras installed.",
+    { default: "auto" }
+  ),
+  tags: I(
+    "tags",
+    "list",
+    "More tags for the image, comma or newline separated, or docker/metadata-action's tags output (full references of the same repository); written only after the read-back (and the smoke test) prove the push."
+  ),
+  username: I("username", "string", "Registry username. Empty: the runner's docker config (docker/login-action)."),
+  password: I("password", "string", "Registry password or token (masked in logs)."),
+  "oras-version": I("orasVersion", "string", "oras release installed when oras is used and not on PATH.", {
+    default: "1.3.0"
+  })
+};
+var STATEMENTS = {
+  provenance: I(
+    "provenance",
+    "boolean",
+    "Attach SLSA v1 provenance (an in-toto Statement) to the pushed image as an OCI referrer (artifactType application/vnd.in-toto+json, subject = the image manifest); the image itself stays one wasi/wasm manifest.",
+    { default: "true" }
+  ),
+  sbom: I(
+    "sbom",
+    "boolean",
+    "Attach a CycloneDX SBOM of the crate's dependencies (cargo metadata and Cargo.lock) to the pushed image as an OCI referrer (artifactType application/vnd.cyclonedx+json).",
+    { default: "true" }
+  )
+};
+var STATEMENT_OUTPUTS = {
+  "provenance-digest": "Manifest digest of the provenance referrer (empty when not attached).",
+  "sbom-digest": "Manifest digest of the SBOM referrer (empty when not attached)."
+};
+var RUNTIMES = {
+  runtimes: I(
+    "runtimes",
+    "list",
+    "Runtimes to smoke-test under: wasmedge, crun-wasmedge, wasmtime, node (comma or newline separated).",
+    { default: "wasmedge,crun-wasmedge,node" }
+  ),
+  "allow-incompatible": I(
+    "allowIncompatible",
+    "list",
+    "Runtimes whose known incompatibility with the module (from verify) does not fail the step."
+  ),
+  preopen: I(
+    "preopen",
+    "string",
+    "An existing host directory the module gets as a WASI preopen (read and write): HOST or HOST:GUEST (GUEST absolute, default /data). /, the home, workspace, temp and tool-cache roots and their parents are refused unless preopen-allow-root is true."
+  ),
+  "preopen-allow-root": I(
+    "preopenAllowRoot",
+    "boolean",
+    "Allow preopen to be /, HOME, GITHUB_WORKSPACE, RUNNER_WORKSPACE, RUNNER_TEMP, RUNNER_TOOL_CACHE or a parent of one: the module can then read and write all of it.",
+    { default: "false" }
+  ),
+  wasmedge: I(
+    "wasmedge",
+    "string",
+    "Path of a wasmedge to use. Empty: wasmedge on PATH, else its release is installed."
+  ),
+  "wasmedge-version": I("wasmedgeVersion", "string", "WasmEdge release to install.", { default: "0.17.1" }),
+  "wasmedge-sha256": I(
+    "wasmedgeSha256",
+    "string",
+    "sha256 of the WasmEdge tarball, checked instead of the releases API's asset digest."
+  ),
+  crun: I(
+    "crun",
+    "string",
+    "Path of a crun built with the WasmEdge handler. Empty: crun on PATH, else built from source."
+  ),
+  "crun-version": I("crunVersion", "string", "crun release built --with-wasmedge when none has the handler.", {
+    default: "1.27.1"
+  }),
+  wasmtime: I(
+    "wasmtime",
+    "string",
+    "Path of a wasmtime to use. Empty: wasmtime on PATH, else its release is installed."
+  ),
+  "wasmtime-version": I("wasmtimeVersion", "string", "wasmtime release to install.", { default: "36.0.0" }),
+  "github-token": I(
+    "githubToken",
+    "string",
+    "Token for GitHub's releases API when a runtime is installed (its rate limit is far higher with one). Never passed to child processes.",
+    { default: "${{ github.token }}" }
+  )
+};
+var SMOKE = {
+  args: I("smokeArgs", "lines", "Arguments for the module in the smoke test, one per line."),
+  env: I("smokeEnv", "lines", "Environment for the module in the smoke test, KEY=value, one per line."),
+  "expect-stdout": I("expectStdout", "string", "Text the module's stdout must contain (at most 65536 characters)."),
+  "expect-stdout-regex": I(
+    "expectStdoutRegex",
+    "boolean",
+    "Read expect-stdout as an RE2 regular expression (matched in linear time; no backreferences or lookahead), checked before any work.",
+    { default: "false" }
+  ),
+  "expect-exit-code": I("expectExitCode", "number", "Exit code the module must return (0 to 255).", {
+    default: "0"
+  }),
+  timeout: I("timeoutMs", "number", "Kill the smoke test after this many ms (1 to 21600000, 6 hours).", {
+    default: "30000"
+  })
+};
+var WORK = {
+  "work-dir": I("workDir", "string", "Scratch directory for the optimized module and the OCI layout.", {
+    default: ".wasm-build"
+  })
+};
+var ACTIONS = [
+  {
+    dir: "wasm-build",
+    name: "wasm-build",
+    description: "Rust crate to a verified, runnable WebAssembly OCI image: setup, build, wasm-opt, verify, image, push, smoke-test.",
+    icon: "package",
+    inputs: {
+      ...MANIFEST,
+      ...TOOLCHAIN,
+      ...BINARYEN,
+      ...BUILD,
+      ...CHECKS,
+      ...IMAGE,
+      ...PUSH,
+      ...STATEMENTS,
+      "layout-dir": I("layoutDir", "string", "Where the OCI layout is written. Empty: <work-dir>/oci-layout."),
+      smoke: I("smoke", "boolean", "Pull the pushed image back (or read the layout) and run it under each runtime.", {
+        default: "true"
+      }),
+      ...SMOKE,
+      ...RUNTIMES,
+      ...WORK,
+      cache: I(
+        "cache",
+        "boolean",
+        "Cache cargo's registry, git checkouts and the target directory (@actions/cache), keyed by the toolchain setup installed (rustc -vV), the target, Cargo.lock, build variables (RUSTFLAGS, CARGO_*) and cargo's target_directory; restored after setup, saved by the post step when the key was not an exact hit.",
+        { default: "true" }
+      )
+    },
+    outputs: {
+      "wasm-path": "Path of the optimized module.",
+      "wasm-size": "Size of the module, bytes.",
+      "wasm-sha256": "sha256 of the module (hex).",
+      report: "The verify report as JSON (schemas/verify-report.v1.json).",
+      "image-ref": "The pushed reference pinned by digest (repository@sha256:...).",
+      digest: "Manifest digest of the image as the registry serves it (as built when not pushed).",
+      "layout-dir": "The OCI image layout written.",
+      "smoke-results": "Smoke-test results as JSON: runtime, status, exitCode, stdout, stderr, durationMs, reason.",
+      backend: "The push tool used (buildx, oras or skopeo).",
+      ...STATEMENT_OUTPUTS
+    }
+  },
+  {
+    dir: "setup",
+    name: "wasm-build setup",
+    description: "Rust for WASI (toolchain and wasm32 target) and binaryen's wasm-opt from its release, cached.",
+    icon: "download",
+    inputs: { ...MANIFEST, ...TOOLCHAIN, ...BINARYEN },
+    outputs: {
+      "rustc-version": "rustc version, e.g. 1.83.0.",
+      toolchain: "The toolchain used (name or directory; empty for PATH).",
+      target: "The resolved target triple.",
+      "wasm-opt-path": "Path of wasm-opt (also added to PATH).",
+      "binaryen-cached": "true when binaryen came from the tool cache without a download."
+    }
+  },
+  {
+    dir: "build",
+    name: "wasm-build build",
+    description: "cargo build for a WASI target, the module found from cargo's JSON messages, then wasm-opt.",
+    icon: "cpu",
+    inputs: { ...MANIFEST, ...TOOLCHAIN, ...BUILD, ...WORK },
+    outputs: {
+      "wasm-path": "Path of the (optimized) module.",
+      "wasm-size": "Size of the module, bytes.",
+      "wasm-sha256": "sha256 of the module (hex).",
+      "size-before": "Size before wasm-opt, bytes.",
+      name: "Module name (the cargo binary)."
+    }
+  },
+  {
+    dir: "verify",
+    name: "wasm-build verify",
+    description: "Prove what a WebAssembly module uses (threads, atomics, SIMD, WASI) and whether runtimes can run it.",
+    icon: "check-circle",
+    inputs: {
+      wasm: I("wasm", "string", "Path of the module.", { required: true }),
+      ...CHECKS,
+      entrypoint: I("entrypoint", "string", "Path the image will run the module as (checked for compat-smart)."),
+      target: I("target", "string", "Target the module was built for; a threads target must give shared memory.")
+    },
+    outputs: {
+      report: "The verify report as JSON (schemas/verify-report.v1.json).",
+      "features-used": "Features the module uses, comma separated.",
+      threads: "true when the module has shared memory and atomics."
+    }
+  },
+  {
+    dir: "image",
+    name: "wasm-build image",
+    description: "A FROM-scratch wasi/wasm OCI image (compat-smart) holding only the module; pushed and read back.",
+    icon: "box",
+    inputs: {
+      wasm: I("wasm", "string", "Path of the module.", { required: true }),
+      name: I("name", "string", "Module name in the image (/<name>.wasm). Empty: the file name."),
+      ...IMAGE,
+      ...PUSH,
+      ...STATEMENTS,
+      "layout-dir": I("layoutDir", "string", "Where the OCI layout is written.", { default: ".wasm-build/oci-layout" }),
+      ...MANIFEST
+    },
+    outputs: {
+      backend: "The push tool used (buildx, oras or skopeo; empty when not pushed).",
+      "bytes-uploaded": "Bytes of blobs the registry did not have before the push (skopeo, oras).",
+      digest: "Manifest digest.",
+      "image-ref": "The pushed reference pinned by digest (empty when not pushed).",
+      "layout-dir": "The OCI image layout written.",
+      entrypoint: "Path the image runs (/<name>.wasm).",
+      ...STATEMENT_OUTPUTS
+    }
+  },
+  {
+    dir: "smoke-test",
+    name: "wasm-build smoke-test",
+    description: "Pull a wasm image back (or read its OCI layout) and run it under WasmEdge, crun with its WasmEdge handler, wasmtime or Node.",
+    icon: "play",
+    inputs: {
+      image: I("image", "string", "Image to pull and run, best pinned by digest (the image-ref output of image)."),
+      "layout-dir": I("layoutDir", "string", "An OCI layout to run instead (the layout-dir output of image)."),
+      wasm: I("wasm", "string", "A module to run alone instead (packed as the image action would)."),
+      insecure: IMAGE.insecure,
+      username: PUSH.username,
+      password: PUSH.password,
+      ...SMOKE,
+      ...RUNTIMES
+    },
+    outputs: {
+      results: "Results as JSON, one per runtime: runtime, status, exitCode, stdout, stderr, durationMs, reason."
+    }
+  }
+];
+function inputSpec(dir) {
+  const def = ACTIONS.find((a) => a.dir === dir);
+  if (!def) throw new Error(`No action ${dir}`);
+  return Object.fromEntries(Object.entries(def.inputs).map(([name, i]) => [name, [i.key, i.kind]]));
+}
+
 // packages/pipeline/src/options.ts
-var import_node_fs8 = require("node:fs");
+var import_node_fs4 = require("node:fs");
 var import_node_os5 = require("node:os");
-var import_node_path8 = require("node:path");
+var import_node_path4 = require("node:path");
+
+// packages/wasm/src/runtime-fit.ts
+var RUNTIMES2 = ["wasmedge", "crun-wasmedge", "wasmtime", "node"];
+
+// packages/toolchain/src/binaryen.ts
+var import_node_path3 = require("node:path");
+
+// packages/toolchain/src/tools-manifest.json
+var tools_manifest_default = {
+  $comment: "Default tool versions and the sha256 of their release assets (setup-oras's releases.json pattern). Refreshed by `npx tsx scripts/refresh-tools.ts` from each release's API digests; a null digest is one not yet verified, and the installer then checks the release's own checksum file or API digest. Never edit a digest by hand.",
+  tools: {
+    binaryen: {
+      repo: "WebAssembly/binaryen",
+      version: "132",
+      tag: "version_132",
+      assets: {
+        "binaryen-version_132-x86_64-linux.tar.gz": null,
+        "binaryen-version_132-aarch64-linux.tar.gz": null
+      }
+    },
+    oras: {
+      repo: "oras-project/oras",
+      version: "1.3.0",
+      tag: "v1.3.0",
+      assets: {
+        "oras_1.3.0_linux_amd64.tar.gz": null,
+        "oras_1.3.0_linux_arm64.tar.gz": null
+      }
+    },
+    wasmedge: {
+      repo: "WasmEdge/WasmEdge",
+      version: "0.17.1",
+      tag: "0.17.1",
+      assets: {
+        "WasmEdge-0.17.1-manylinux_2_28_x86_64.tar.gz": null,
+        "WasmEdge-0.17.1-manylinux_2_28_aarch64.tar.gz": null
+      }
+    },
+    wasmtime: {
+      repo: "bytecodealliance/wasmtime",
+      version: "36.0.0",
+      tag: "v36.0.0",
+      assets: {
+        "wasmtime-v36.0.0-x86_64-linux.tar.xz": null,
+        "wasmtime-v36.0.0-aarch64-linux.tar.xz": null
+      }
+    },
+    crun: {
+      repo: "containers/crun",
+      version: "1.27.1",
+      tag: "1.27.1",
+      assets: {
+        "crun-1.27.1.tar.gz": null
+      }
+    }
+  }
+};
+
+// packages/toolchain/src/tools-manifest.ts
+var MANIFEST_TOOLS = ["binaryen", "oras", "wasmedge", "wasmtime", "crun"];
+var SHA256_HEX = /^[a-f0-9]{64}$/;
+var toolEntry = external_exports.object({
+  /** GitHub `owner/name` the release is published in. */
+  repo: external_exports.string().regex(/^[\w.-]+\/[\w.-]+$/),
+  /** The version our installers take (binaryen: N of `version_N`; others without a `v`). */
+  version: external_exports.string().min(1),
+  /** The release tag. */
+  tag: external_exports.string().min(1),
+  /** Asset file name → sha256 hex, or null when not verified yet. */
+  assets: external_exports.record(external_exports.string().min(1), external_exports.string().regex(SHA256_HEX, "expected 64 lowercase hex digits").nullable())
+});
+var toolsManifestSchema = external_exports.object({
+  $comment: external_exports.string().optional(),
+  tools: external_exports.object(
+    Object.fromEntries(MANIFEST_TOOLS.map((t) => [t, toolEntry]))
+  )
+});
+function loadToolsManifest(data = tools_manifest_default) {
+  const r = toolsManifestSchema.safeParse(data);
+  if (!r.success) {
+    const issue3 = r.error.issues[0];
+    throw new UserError(`Invalid tools manifest at ${issue3.path.join(".") || "(root)"}: ${issue3.message}`, {
+      fix: "Regenerate it with npx tsx scripts/refresh-tools.ts"
+    });
+  }
+  return r.data;
+}
+var cached2;
+function shippedToolsManifest() {
+  if (!cached2) cached2 = loadToolsManifest();
+  return cached2;
+}
+function manifestSha256(tool, version2, asset, manifest = shippedToolsManifest()) {
+  const entry = manifest.tools[tool];
+  if (entry.version !== version2.replace(/^version_/, "").replace(/^v/, "")) return void 0;
+  return entry.assets[asset] ?? void 0;
+}
+
+// packages/toolchain/src/binaryen.ts
+var BINARYEN_DEFAULT_VERSION = shippedToolsManifest().tools.binaryen.version;
+var BINARYEN_RELEASES = "https://github.com/WebAssembly/binaryen/releases/download";
+var ARCH = { x64: "x86_64", arm64: "aarch64" };
+function binaryenAsset(r) {
+  const n = r.version.replace(/^version_/, "");
+  if (!/^\d{1,6}$/.test(n)) {
+    throw new UserError(`Invalid binaryen version "${r.version}": expected a release number such as 132`, {
+      fix: "Use the N of a binaryen release tag version_N"
+    });
+  }
+  const arch3 = ARCH[r.arch ?? process.arch];
+  if (!arch3)
+    throw new UserError(`binaryen publishes no Linux build for ${r.arch ?? process.arch}`, {
+      fix: "Use an x64 or arm64 runner, or pass wasm-opt"
+    });
+  const fileName2 = `binaryen-version_${n}-${arch3}-linux.tar.gz`;
+  const url2 = `${(r.baseUrl ?? BINARYEN_RELEASES).replace(/\/$/, "")}/version_${n}/${fileName2}`;
+  return { url: url2, sha256Url: `${url2}.sha256`, fileName: fileName2, semver: `${n}.0.0`, root: `binaryen-version_${n}` };
+}
+async function installBinaryen(r, log) {
+  const a = binaryenAsset(r);
+  const pinned = manifestSha256("binaryen", a.semver.replace(/\.0\.0$/, ""), a.fileName, r.manifest);
+  if (pinned) log.debug(`Binaryen.install: sha256 of ${a.fileName} from tools-manifest.json`);
+  const installed2 = await installTool(
+    {
+      tool: "binaryen",
+      version: a.semver,
+      url: a.url,
+      sha256: pinned ?? (async () => parseChecksums(
+        await downloadText(
+          a.sha256Url,
+          `the binaryen ${a.root.replace("binaryen-", "")} checksum file`,
+          "Check that the binaryen release exists and that binaryen-base-url serves its .sha256 next to the archive"
+        ),
+        a.fileName,
+        a.sha256Url
+      )),
+      root: a.root,
+      arch: r.arch
+    },
+    log
+  );
+  return { ...installed2, wasmOpt: (0, import_node_path3.join)(installed2.dir, "bin", "wasm-opt") };
+}
+
+// packages/toolchain/src/oras.ts
+var ORAS_DEFAULT_VERSION = shippedToolsManifest().tools.oras.version;
+
+// packages/toolchain/src/targets.ts
+var WASI_TARGETS = [
+  "wasm32-wasip1",
+  "wasm32-wasip1-threads",
+  "wasm32-wasi",
+  "wasm32-wasi-preview1-threads",
+  "wasm32-wasip2",
+  "wasm32-unknown-unknown"
+];
+function isThreadsTarget(target) {
+  return target === "wasm32-wasip1-threads" || target === "wasm32-wasi-preview1-threads";
+}
+function atLeast(v, minor) {
+  return v.major > 1 || v.major === 1 && v.minor >= minor;
+}
+function resolveTarget(version2, options = {}) {
+  const v = `${version2.major}.${version2.minor}.${version2.patch}`;
+  if (options.target) {
+    const t = options.target;
+    if (!WASI_TARGETS.includes(t)) {
+      throw new UserError(`Unknown target "${options.target}"`, { fix: `Use one of ${WASI_TARGETS.join(", ")}` });
+    }
+    if (t === "wasm32-wasi" && atLeast(version2, 84)) {
+      throw new UserError(`Target "wasm32-wasi" was removed in Rust 1.84 (rustc ${v})`, { fix: "Use wasm32-wasip1" });
+    }
+    if ((t === "wasm32-wasip1" || t === "wasm32-wasip1-threads") && !atLeast(version2, 78)) {
+      const old = t === "wasm32-wasip1" ? "wasm32-wasi" : "wasm32-wasi-preview1-threads";
+      throw new UserError(`Target "${t}" needs Rust 1.78 or later (rustc ${v})`, {
+        fix: `Use ${old}, or a newer toolchain`
+      });
+    }
+    if (options.threads && !isThreadsTarget(t)) {
+      throw new UserError(`threads is set but target "${t}" has no threads`, {
+        fix: "Use wasm32-wasip1-threads, or unset threads"
+      });
+    }
+    return t;
+  }
+  if (options.threads) {
+    if (atLeast(version2, 78)) return "wasm32-wasip1-threads";
+    if (atLeast(version2, 71)) return "wasm32-wasi-preview1-threads";
+    throw new UserError(`Rust ${v} has no WASI threads target (added in 1.71)`, {
+      fix: "Use a toolchain of 1.78 or later (toolchain: stable)"
+    });
+  }
+  return atLeast(version2, 78) ? "wasm32-wasip1" : "wasm32-wasi";
+}
+
+// packages/toolchain/src/wasm-opt.ts
+var import_node_fs3 = require("node:fs");
+var BINARYEN_FLAGS = {
+  threads: ["threads"],
+  "shared-memory": ["threads"],
+  atomics: ["threads"],
+  simd: ["simd"],
+  "relaxed-simd": ["relaxed-simd"],
+  "bulk-memory": ["bulk-memory", "bulk-memory-opt"],
+  "sign-ext": ["sign-ext"],
+  "nontrapping-float-to-int": ["nontrapping-float-to-int"],
+  "reference-types": ["reference-types"],
+  multivalue: ["multivalue"],
+  "mutable-globals": ["mutable-globals"],
+  "tail-call": ["tail-call"],
+  "exception-handling": ["exception-handling"],
+  gc: ["gc", "reference-types"],
+  multimemory: ["multimemory"],
+  memory64: ["memory64"]
+};
+var FROM_TARGET_FEATURE = {
+  atomics: "threads",
+  simd128: "simd",
+  "nontrapping-fptoint": "nontrapping-float-to-int",
+  "extended-const": "extended-const"
+};
+function featureFlags(report, supported) {
+  const names = /* @__PURE__ */ new Set();
+  for (const [f, use2] of Object.entries(report.features)) {
+    if (use2.used === true) for (const n of BINARYEN_FLAGS[f]) names.add(n);
+  }
+  for (const t of report.targetFeatures ?? []) {
+    if (t.startsWith("+")) names.add(FROM_TARGET_FEATURE[t.slice(1)] ?? t.slice(1));
+  }
+  return [...names].sort().map((n) => `--enable-${n}`).filter((flag) => !supported || supported.has(flag));
+}
+function parseSupportedFlags(help) {
+  return new Set(help.match(/--enable-[a-z0-9-]+/g) ?? []);
+}
+var OPT_LEVELS = ["0", "1", "2", "3", "4", "s", "z"];
+var REFUSED_OPTIONS = [
+  [["--output", "-o"], "sets the output file, which wasm-build chooses in the work dir"],
+  [["--emit-text", "-S"], "writes text instead of the binary module verify reads"],
+  [["--output-source-map", "-osm"], "writes a source map file"],
+  [["--input-source-map", "-ism"], "reads a file"],
+  [["--emit-js-wrapper", "-ejw"], "writes a file"],
+  [["--emit-spec-wrapper", "-esw"], "writes a file"],
+  [["--emit-wasm2c-wrapper"], "writes a file"],
+  [["--extra-fuzz-command", "-efc"], "runs a shell command"],
+  [["--translate-to-fuzz", "-ttf"], "replaces the module with generated code"],
+  [["--initial-fuzz", "-if"], "reads a file"]
+];
+var REFUSED = new Map(REFUSED_OPTIONS.flatMap(([names, why]) => names.map((n) => [n, why])));
+var FILE_PASSES = /* @__PURE__ */ new Set(["--symbolmap", "--print-function-map"]);
+var FILE_PASS_ARGS = /* @__PURE__ */ new Set(["symbolmap", "print-function-map"]);
+function wasmOptArgsProblem(args) {
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    const eq = arg.indexOf("=");
+    const name = eq < 0 ? arg : arg.slice(0, eq);
+    const value = eq < 0 ? void 0 : arg.slice(eq + 1);
+    const refused = REFUSED.get(name);
+    if (refused) return { index, why: `${name} ${refused}` };
+    if (FILE_PASSES.has(name) && value) return { index, why: `${name} with a value writes that file` };
+    if (name === "--pass-arg" || name === "-pa") {
+      const pa = value ?? args[index + 1] ?? "";
+      const key = pa.includes("@") ? pa.slice(0, pa.indexOf("@")) : pa;
+      if (FILE_PASS_ARGS.has(key)) return { index, why: `the ${key} pass argument is a file it writes` };
+      if (pa.slice(key.length + 1).startsWith("@")) return { index, why: "a pass argument of @FILE is read from FILE" };
+    }
+    if (value?.startsWith("@")) return { index, why: "a value of @FILE is read from FILE" };
+    if (arg.includes("/")) return { index, why: 'an argument holding "/" names a file' };
+  }
+  return void 0;
+}
+function checkWasmOptArgs(args) {
+  const problem = wasmOptArgsProblem(args);
+  if (problem) {
+    throw new UserError(`Refused wasm-opt argument ${JSON.stringify(args[problem.index])}: ${problem.why}`, {
+      fix: "Pass only passes, levels, feature flags and pass arguments in wasm-opt-args: wasm-build chooses the input and output files"
+    });
+  }
+}
+function wasmOptCommand(input2, output2, flags, o = {}) {
+  return {
+    command: o.path ?? "wasm-opt",
+    args: [input2, "-o", output2, `-O${o.level ?? "z"}`, ...flags, ...o.extraArgs ?? []]
+  };
+}
+async function optimize(input2, output2, report, o, log) {
+  checkWasmOptArgs(o.extraArgs ?? []);
+  const bin = o.path ?? "wasm-opt";
+  const fix = "Install binaryen (apt-get install binaryen, or the setup action) or pass its path (--wasm-opt)";
+  const [ran, help] = await Promise.all([
+    runOk({ command: bin, args: ["--version"] }, "wasm-opt --version", { fix }),
+    exec2.run({ command: bin, args: ["--help"] }).catch(() => void 0)
+  ]);
+  const version2 = ran.stdout.trim();
+  const flags = featureFlags(report, parseSupportedFlags(help?.stdout ?? ""));
+  const command = wasmOptCommand(input2, output2, flags, o);
+  log.debug(`WasmOpt.optimize: ${[command.command, ...command.args].join(" ")}`);
+  const result = await exec2.run(command);
+  if (result.exitCode !== 0) {
+    throw new UserError(
+      `wasm-opt rejected ${input2} (exit code ${result.exitCode}): ${result.stderr.trim().split("\n").slice(-3).join(" | ")}`,
+      {
+        fix: `Check the feature flags (${flags.join(" ") || "none"}); pass more with wasm-opt-args`
+      }
+    );
+  }
+  return {
+    outputPath: output2,
+    bytesBefore: (0, import_node_fs3.statSync)(input2).size,
+    bytesAfter: (0, import_node_fs3.statSync)(output2).size,
+    version: version2,
+    command,
+    durationMs: result.durationMs
+  };
+}
 
 // packages/wasm/src/types.ts
 function emptyCounts() {
@@ -43232,2901 +45814,11 @@ function buildReport(info2) {
   };
 }
 
-// packages/wasm/src/valtypes.ts
-var NUM_VEC = /* @__PURE__ */ new Set([127, 126, 125, 124, 123]);
-var ABSTRACT_HEAP = /* @__PURE__ */ new Set([112, 111, 110, 109, 108, 107, 106, 113, 114, 115, 105, 116]);
-var REF_NULL = 99;
-var REF = 100;
-var PRE_GC_HEAP = /* @__PURE__ */ new Set([112, 111, 105, 116]);
-function readHeapType(r, typeCount) {
-  const at = r.pos;
-  const v = r.s33();
-  if (v >= 0 || !PRE_GC_HEAP.has(v + 128)) r.typeUse.gc++;
-  if (v >= 0) {
-    if (v >= typeCount) r.fail("unknown type", `a type index below ${typeCount}`, at, "invalid");
-    return;
-  }
-  if (!ABSTRACT_HEAP.has(v + 128)) r.fail("malformed heap type", "an abstract heap type or a type index", at);
-}
-function readRefType(r, typeCount) {
-  const at = r.pos;
-  const b = r.u8();
-  if (ABSTRACT_HEAP.has(b)) {
-    if (!PRE_GC_HEAP.has(b)) r.typeUse.gc++;
-    return;
-  }
-  if (b === REF_NULL || b === REF) {
-    r.typeUse.gc++;
-    readHeapType(r, typeCount);
-    return;
-  }
-  r.fail("malformed reference type", "a reference type (0x70 funcref, 0x6f externref, ...)", at);
-}
-function readValType(r, typeCount) {
-  const at = r.pos;
-  const b = r.u8();
-  if (NUM_VEC.has(b)) return b;
-  if (ABSTRACT_HEAP.has(b)) {
-    if (!PRE_GC_HEAP.has(b)) r.typeUse.gc++;
-    return b;
-  }
-  if (b === REF_NULL || b === REF) {
-    r.typeUse.gc++;
-    readHeapType(r, typeCount);
-    return b;
-  }
-  return r.fail(
-    "malformed value type",
-    "a value type (0x7f i32, 0x7e i64, 0x7d f32, 0x7c f64, 0x7b v128, a reference type)",
-    at
-  );
-}
-function readBlockType(r, typeCount) {
-  const at = r.pos;
-  if (r.pos >= r.end) r.u8();
-  const first = r.bytes[r.pos];
-  if (first === 64 || NUM_VEC.has(first) || ABSTRACT_HEAP.has(first)) {
-    if (ABSTRACT_HEAP.has(first) && !PRE_GC_HEAP.has(first)) r.typeUse.gc++;
-    r.pos++;
-    return false;
-  }
-  if (first === REF_NULL || first === REF) {
-    r.pos++;
-    r.typeUse.gc++;
-    readHeapType(r, typeCount);
-    return false;
-  }
-  const v = r.s33();
-  if (v < 0) r.fail("malformed block type", "a block type", at);
-  if (v >= typeCount) r.fail("unknown type", `a type index below ${typeCount}`, at, "invalid");
-  return true;
-}
-
-// packages/wasm/src/instructions.ts
-var SIMD_RESERVED = /* @__PURE__ */ new Set([
-  154,
-  162,
-  165,
-  166,
-  175,
-  176,
-  178,
-  179,
-  180,
-  187,
-  194,
-  197,
-  198,
-  207,
-  208,
-  210,
-  211,
-  212,
-  226,
-  238
-]);
-function memoryIndex(r, ctx, at, idx) {
-  if (idx >= ctx.memory64.length) {
-    r.fail(
-      "unknown memory",
-      `a memory index below ${ctx.memory64.length} (the module has ${ctx.memory64.length})`,
-      at,
-      "invalid"
-    );
-  }
-  if (idx !== 0 && ctx.counts) ctx.counts.multiMemory++;
-}
-function memarg(r, ctx, at) {
-  let align = r.u32();
-  let mem = 0;
-  if (align & 64) {
-    align -= 64;
-    mem = r.u32();
-  }
-  if (align >= 64) r.fail("malformed memop flags", "an alignment exponent below 64", at);
-  memoryIndex(r, ctx, at, mem);
-  if (ctx.memory64[mem]) r.u64();
-  else r.u32();
-}
-function memidx(r, ctx, at) {
-  memoryIndex(r, ctx, at, r.u32());
-}
-function dataIndexNeedsCount(r, ctx, at) {
-  if (!ctx.hasDataCount)
-    r.fail("data count section required", "a data count section before the code section", at, "invalid");
-  r.u32();
-}
-function prefixFC(r, ctx, at, c) {
-  const sub = r.u32();
-  if (sub <= 7) {
-    if (c) c.nontrappingFloatToInt++;
-    return;
-  }
-  switch (sub) {
-    case 8:
-      dataIndexNeedsCount(r, ctx, at);
-      memidx(r, ctx, at);
-      break;
-    case 9:
-      dataIndexNeedsCount(r, ctx, at);
-      break;
-    case 10:
-      memidx(r, ctx, at);
-      memidx(r, ctx, at);
-      break;
-    case 11:
-      memidx(r, ctx, at);
-      break;
-    case 12:
-    // table.init elemidx tableidx
-    case 14:
-      r.u32();
-      r.u32();
-      break;
-    case 13:
-      r.u32();
-      break;
-    case 15:
-    // table.grow / table.size / table.fill
-    case 16:
-    case 17:
-      r.u32();
-      if (c) c.referenceTypes++;
-      return;
-    default:
-      r.fail(`illegal opcode fc ${sub.toString(16)}`, "a 0xFC instruction (0x00-0x11)", at);
-  }
-  if (c) c.bulkMemory++;
-}
-function prefixFD(r, ctx, at, c) {
-  const sub = r.u32();
-  if (sub <= 11 || sub === 92 || sub === 93) {
-    memarg(r, ctx, at);
-  } else if (sub === 12 || sub === 13) {
-    r.skip(16, sub === 12 ? "bytes of a v128 constant" : "lane indices of i8x16.shuffle");
-  } else if (sub >= 21 && sub <= 34) {
-    r.u8();
-  } else if (sub >= 84 && sub <= 91) {
-    memarg(r, ctx, at);
-    r.u8();
-  } else if (sub >= 256) {
-    if (sub > 275) r.fail(`illegal opcode fd ${sub.toString(16)}`, "a SIMD instruction", at);
-    if (c) c.relaxedSimd++;
-    return;
-  } else if (SIMD_RESERVED.has(sub)) {
-    r.fail(`illegal opcode fd ${sub.toString(16)}`, "a SIMD instruction", at);
-  }
-  if (c) c.simd++;
-}
-function prefixFE(r, ctx, at, c) {
-  const sub = r.u32();
-  if (sub === 3) {
-    if (r.u8() !== 0) r.fail("malformed atomic.fence", "a zero byte after atomic.fence", at);
-    if (c) c.atomic.fence++;
-    return;
-  }
-  if (sub > 78 || sub > 2 && sub < 16)
-    r.fail(`illegal opcode fe ${sub.toString(16)}`, "an atomic instruction", at);
-  if (ctx.memory64.length === 0) {
-    r.fail("unknown memory", "a memory for the atomic instruction (the module has none)", at, "invalid");
-  }
-  memarg(r, ctx, at);
-  if (!c) return;
-  if (sub <= 2) c.atomic.waitNotify++;
-  else if (sub <= 22) c.atomic.load++;
-  else if (sub <= 29) c.atomic.store++;
-  else if (sub <= 71) c.atomic.rmw++;
-  else c.atomic.cmpxchg++;
-}
-function prefixFB(r, ctx, at, c) {
-  const sub = r.u32();
-  switch (sub) {
-    case 0:
-    case 1:
-    case 6:
-    case 7:
-    case 11:
-    case 12:
-    case 13:
-    case 14:
-    case 16:
-      r.u32();
-      break;
-    case 2:
-    case 3:
-    case 4:
-    case 5:
-    case 8:
-    case 9:
-    case 10:
-    case 17:
-    case 18:
-    case 19:
-      r.u32();
-      r.u32();
-      break;
-    case 15:
-    case 26:
-    case 27:
-    case 28:
-    case 29:
-    case 30:
-      break;
-    case 20:
-    case 21:
-    case 22:
-    case 23:
-      readHeapType(r, ctx.typeCount);
-      break;
-    case 24:
-    // br_on_cast flags label ht1 ht2
-    case 25:
-      r.u8();
-      r.u32();
-      readHeapType(r, ctx.typeCount);
-      readHeapType(r, ctx.typeCount);
-      break;
-    default:
-      r.fail(`illegal opcode fb ${sub.toString(16)}`, "a GC instruction (0xFB 0x00-0x1e)", at);
-  }
-  if (c) c.gc++;
-}
-function decodeExpr(r, ctx) {
-  const c = ctx.counts;
-  const bytes = r.bytes;
-  let depth = 0;
-  for (; ; ) {
-    if (r.pos >= r.end) r.fail("END opcode expected", "an `end` closing the expression");
-    const at = r.pos;
-    const op = bytes[r.pos++];
-    if (c) c.total++;
-    if (op >= 69 && op <= 191) continue;
-    switch (op) {
-      case 0:
-      case 1:
-      case 5:
-      case 15:
-      case 26:
-      case 27:
-        break;
-      case 2:
-      // block, loop, if
-      case 3:
-      case 4:
-        if (readBlockType(r, ctx.typeCount)) ctx.typedBlocks = true;
-        depth++;
-        break;
-      case 11:
-        if (depth === 0) return;
-        depth--;
-        break;
-      case 12:
-      case 13:
-      case 16:
-      case 32:
-      case 33:
-      case 34:
-      case 35:
-      case 36:
-        r.u32();
-        break;
-      case 14: {
-        const n = r.u32();
-        if (n > r.remaining) r.fail("unexpected end", `${n} br_table labels`, at);
-        for (let i = 0; i <= n; i++) r.u32();
-        break;
-      }
-      case 17:
-        r.u32();
-        r.u32();
-        break;
-      case 18:
-        r.u32();
-        if (c) c.tailCall++;
-        break;
-      case 19:
-        r.u32();
-        r.u32();
-        if (c) c.tailCall++;
-        break;
-      case 20:
-      // call_ref, return_call_ref
-      case 21:
-        r.u32();
-        if (c) {
-          c.gc++;
-          if (op === 21) c.tailCall++;
-        }
-        break;
-      case 6:
-        if (readBlockType(r, ctx.typeCount)) ctx.typedBlocks = true;
-        depth++;
-        if (c) c.exceptionsLegacy++;
-        break;
-      case 7:
-      // catch tagidx (legacy)
-      case 9:
-        r.u32();
-        if (c) c.exceptionsLegacy++;
-        break;
-      case 24:
-        r.u32();
-        if (depth === 0) r.fail("delegate outside a try block", "an instruction", at, "invalid");
-        depth--;
-        if (c) c.exceptionsLegacy++;
-        break;
-      case 25:
-        if (c) c.exceptionsLegacy++;
-        break;
-      case 8:
-        r.u32();
-        if (c) c.exceptions++;
-        break;
-      case 10:
-        if (c) c.exceptions++;
-        break;
-      case 31: {
-        if (readBlockType(r, ctx.typeCount)) ctx.typedBlocks = true;
-        const n = r.u32();
-        if (n > r.remaining) r.fail("unexpected end", `${n} try_table catch clauses`, at);
-        for (let i = 0; i < n; i++) {
-          const kind = r.u8();
-          if (kind > 3) r.fail("malformed catch clause", "a catch kind 0-3", r.pos - 1);
-          if (kind < 2) r.u32();
-          r.u32();
-        }
-        depth++;
-        if (c) c.exceptions++;
-        break;
-      }
-      case 28: {
-        const n = r.u32();
-        if (n > r.remaining) r.fail("unexpected end", `${n} select types`, at);
-        for (let i = 0; i < n; i++) readValType(r, ctx.typeCount);
-        if (c) c.referenceTypes++;
-        break;
-      }
-      case 37:
-      // table.get, table.set
-      case 38:
-        r.u32();
-        if (c) c.referenceTypes++;
-        break;
-      case 63:
-      // memory.size, memory.grow
-      case 64:
-        memidx(r, ctx, at);
-        break;
-      case 65:
-        r.s32();
-        break;
-      case 66:
-        r.s64();
-        break;
-      case 67:
-        r.skip(4, "bytes of an f32");
-        break;
-      case 68:
-        r.skip(8, "bytes of an f64");
-        break;
-      case 192:
-      case 193:
-      case 194:
-      case 195:
-      case 196:
-        if (c) c.signExt++;
-        break;
-      case 208:
-        readHeapType(r, ctx.typeCount);
-        if (c) c.referenceTypes++;
-        break;
-      case 209:
-        if (c) c.referenceTypes++;
-        break;
-      case 210:
-        r.u32();
-        if (c) c.referenceTypes++;
-        break;
-      case 211:
-      // ref.eq, ref.as_non_null
-      case 212:
-        if (c) c.gc++;
-        break;
-      case 213:
-      // br_on_null, br_on_non_null
-      case 214:
-        r.u32();
-        if (c) c.gc++;
-        break;
-      case 251:
-        prefixFB(r, ctx, at, c);
-        break;
-      case 252:
-        prefixFC(r, ctx, at, c);
-        break;
-      case 253:
-        prefixFD(r, ctx, at, c);
-        break;
-      case 254:
-        prefixFE(r, ctx, at, c);
-        break;
-      default:
-        if (op >= 40 && op <= 62) {
-          memarg(r, ctx, at);
-          break;
-        }
-        r.fail(`illegal opcode ${op.toString(16).padStart(2, "0")}`, "an instruction opcode", at);
-    }
-  }
-}
-
-// packages/wasm/src/errors.ts
-var WasmParseError = class extends Error {
-  name = "WasmParseError";
-  /** The spec testsuite's wording alone, e.g. "unexpected end"; `message` adds the offset and what was expected. */
-  reason;
-  /** Byte offset in the module where decoding failed. */
-  offset;
-  /** What the decoder expected at `offset`, e.g. "a section id (0-13)". */
-  expected;
-  /** `malformed` for binary-format errors, `invalid` for validation errors. */
-  kind;
-  constructor(message, offset, expected, kind = "malformed") {
-    super(`${message} at byte offset ${offset} (0x${offset.toString(16)}): expected ${expected}`);
-    this.reason = message;
-    this.offset = offset;
-    this.expected = expected;
-    this.kind = kind;
-  }
-};
-function parseErrorFix(e) {
-  switch (e.reason) {
-    case "shared memory must have maximum":
-      return 'Give the shared memory a maximum at link time: RUSTFLAGS="-C link-arg=--max-memory=BYTES" with BYTES a multiple of 65536 (e.g. 1073741824 for 1 GiB)';
-    case "magic header not detected":
-      return "Pass the .wasm file cargo built for a wasm32 target (target/<triple>/<profile>/<name>.wasm)";
-    case "unexpected end":
-    case "length out of bounds":
-      return "The file is truncated: rebuild it, or check the step that copied or downloaded it";
-    default:
-      return "Rebuild the module; if a tool wrote it, report the offset above to that tool";
-  }
-}
-
-// packages/wasm/src/reader.ts
-var utf8 = new TextDecoder("utf-8", { fatal: true });
-var ByteReader = class {
-  constructor(bytes, start = 0, end = bytes.length, typeUse = { gc: 0 }) {
-    this.bytes = bytes;
-    this.typeUse = typeUse;
-    this.pos = start;
-    this.end = end;
-  }
-  bytes;
-  typeUse;
-  pos;
-  end;
-  get remaining() {
-    return this.end - this.pos;
-  }
-  eof() {
-    return this.pos >= this.end;
-  }
-  fail(message, expected, offset = this.pos, kind = "malformed") {
-    throw new WasmParseError(message, offset, expected, kind);
-  }
-  u8() {
-    if (this.pos >= this.end) this.fail("unexpected end", "one more byte");
-    return this.bytes[this.pos++];
-  }
-  /** Returns a view of the next `n` bytes (no copy). */
-  take(n, what = "bytes") {
-    if (n > this.end - this.pos)
-      this.fail(n > this.bytes.length ? "length out of bounds" : "unexpected end", `${n} ${what}`);
-    const out = this.bytes.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
-  skip(n, what = "bytes") {
-    if (n > this.end - this.pos) this.fail("unexpected end", `${n} ${what}`);
-    this.pos += n;
-  }
-  /** Unsigned LEB128 of at most 32 bits (5 bytes), as a non-negative number. */
-  u32() {
-    const start = this.pos;
-    const first = this.bytes[start];
-    if (first < 128 && start < this.end) {
-      this.pos = start + 1;
-      return first;
-    }
-    let result = 0;
-    let shift = 0;
-    for (let i = 0; i < 5; i++) {
-      if (this.pos >= this.end) this.fail("unexpected end", "the rest of a LEB128 u32", start);
-      const byte = this.bytes[this.pos++];
-      if (i === 4) {
-        if (byte & 128) this.fail("integer representation too long", "a u32 in at most 5 bytes", start);
-        if (byte & 112) this.fail("integer too large", "a value below 2^32", start);
-      }
-      result += (byte & 127) * 2 ** shift;
-      if ((byte & 128) === 0) return result;
-      shift += 7;
-    }
-    return result;
-  }
-  /** Signed LEB128 of at most `bits` bits (32 or 33); returns a number. */
-  s32(bits = 32) {
-    const start = this.pos;
-    const maxBytes = Math.ceil(bits / 7);
-    let result = 0;
-    let shift = 0;
-    for (let i = 0; i < maxBytes; i++) {
-      if (this.pos >= this.end) this.fail("unexpected end", `the rest of a LEB128 s${bits}`, start);
-      const byte = this.bytes[this.pos++];
-      if (i === maxBytes - 1) {
-        if (byte & 128)
-          this.fail("integer representation too long", `an s${bits} in at most ${maxBytes} bytes`, start);
-        const usedBits = bits - shift;
-        const mask = 127 >> usedBits - 1 << usedBits - 1;
-        const top = byte & mask & 127;
-        if (top !== 0 && top !== (mask & 127)) this.fail("integer too large", `an s${bits} value`, start);
-      }
-      result += (byte & 127) * 2 ** shift;
-      shift += 7;
-      if ((byte & 128) === 0) {
-        if (byte & 64) result -= 2 ** shift;
-        return result;
-      }
-    }
-    return result;
-  }
-  /** Signed 33-bit LEB128 (block types and heap types). */
-  s33() {
-    return this.s32(33);
-  }
-  /** Unsigned LEB128 of at most 64 bits, as a bigint only when it does not fit a double exactly. */
-  u64() {
-    return this.leb64(false);
-  }
-  /** Signed LEB128 of at most 64 bits (value not needed: returned approximately as a number). */
-  s64() {
-    return this.leb64(true);
-  }
-  leb64(signed) {
-    const start = this.pos;
-    let result = 0;
-    let shift = 0;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) this.fail("unexpected end", `the rest of a LEB128 ${signed ? "s" : "u"}64`, start);
-      const byte = this.bytes[this.pos++];
-      if (i === 9) {
-        if (byte & 128) this.fail("integer representation too long", "a 64-bit integer in at most 10 bytes", start);
-        if (signed ? byte !== 0 && byte !== 127 : byte & 126) {
-          this.fail("integer too large", `a ${signed ? "s" : "u"}64 value`, start);
-        }
-      }
-      result += (byte & 127) * 2 ** shift;
-      shift += 7;
-      if ((byte & 128) === 0) {
-        if (signed && byte & 64) result -= 2 ** shift;
-        return result;
-      }
-    }
-    return result;
-  }
-  /** A UTF-8 name: u32 length then bytes; invalid UTF-8 is "malformed UTF-8 encoding". */
-  name() {
-    const len = this.u32();
-    const start = this.pos;
-    const bytes = this.take(len, "bytes of a name");
-    try {
-      return utf8.decode(bytes);
-    } catch {
-      return this.fail("malformed UTF-8 encoding", "a UTF-8 name", start);
-    }
-  }
-};
-
-// packages/wasm/src/code.ts
-var FAST_PATH_LIMIT = 1073741824;
-var BAD = FAST_PATH_LIMIT;
-var C_NONE = 1;
-var C_U32 = 2;
-var C_BLOCK = 3;
-var C_END = 4;
-var C_MEMARG = 5;
-var C_I32 = 6;
-var C_I64 = 7;
-var C_F32 = 8;
-var C_F64 = 9;
-var C_BR_TABLE = 10;
-var C_U32X2 = 11;
-var C_MEMIDX = 12;
-var C_SIGN_EXT = 13;
-var C_FC = 14;
-var C_FD = 15;
-var C_FE = 16;
-var C_RETURN_CALL = 17;
-var C_RETURN_CALL_INDIRECT = 18;
-var C_CALL_REF = 19;
-var C_RETURN_CALL_REF = 20;
-var C_REF_U32 = 21;
-var C_REF = 22;
-var C_GC = 23;
-var C_GC_U32 = 24;
-var C_THROW = 25;
-var C_THROW_REF = 26;
-var C_LEGACY_U32 = 27;
-var C_CATCH_ALL = 28;
-var C_TRY = 29;
-var C_DELEGATE = 30;
-var C_REF_NULL = 31;
-var OPCODE_CLASS = new Uint8Array(256);
-{
-  const set2 = (k, ...ops) => {
-    for (const op of ops) OPCODE_CLASS[op] = k;
-  };
-  for (let op = 69; op <= 191; op++) OPCODE_CLASS[op] = C_NONE;
-  for (let op = 40; op <= 62; op++) OPCODE_CLASS[op] = C_MEMARG;
-  for (let op = 192; op <= 196; op++) OPCODE_CLASS[op] = C_SIGN_EXT;
-  set2(C_NONE, 0, 1, 5, 15, 26, 27);
-  set2(C_U32, 12, 13, 16, 32, 33, 34, 35, 36);
-  set2(C_BLOCK, 2, 3, 4);
-  set2(C_END, 11);
-  set2(C_I32, 65);
-  set2(C_I64, 66);
-  set2(C_F32, 67);
-  set2(C_F64, 68);
-  set2(C_BR_TABLE, 14);
-  set2(C_U32X2, 17);
-  set2(C_MEMIDX, 63, 64);
-  set2(C_FC, 252);
-  set2(C_FD, 253);
-  set2(C_FE, 254);
-  set2(C_RETURN_CALL, 18);
-  set2(C_RETURN_CALL_INDIRECT, 19);
-  set2(C_CALL_REF, 20);
-  set2(C_RETURN_CALL_REF, 21);
-  set2(C_REF_U32, 37, 38, 210);
-  set2(C_REF, 209);
-  set2(C_GC, 211, 212);
-  set2(C_GC_U32, 213, 214);
-  set2(C_THROW, 8);
-  set2(C_THROW_REF, 10);
-  set2(C_LEGACY_U32, 7, 9);
-  set2(C_CATCH_ALL, 25);
-  set2(C_TRY, 6);
-  set2(C_DELEGATE, 24);
-  set2(C_REF_NULL, 208);
-}
-var PLAIN_VALTYPE = new Uint8Array(256);
-for (const b of [127, 126, 125, 124, 123, 112, 111, 105, 116]) PLAIN_VALTYPE[b] = 1;
-var SHORT_BLOCKTYPE = PLAIN_VALTYPE.slice();
-SHORT_BLOCKTYPE[64] = 1;
-var SIMD_CLASS = simdClasses();
-function simdClasses() {
-  const t = new Uint8Array(276);
-  for (let s = 0; s <= 11; s++) t[s] = 1;
-  t[92] = 1;
-  t[93] = 1;
-  t[12] = 2;
-  t[13] = 2;
-  for (let s = 21; s <= 34; s++) t[s] = 3;
-  for (let s = 84; s <= 91; s++) t[s] = 4;
-  for (const s of [
-    154,
-    162,
-    165,
-    166,
-    175,
-    176,
-    178,
-    179,
-    180,
-    187,
-    194,
-    197,
-    198,
-    207,
-    208,
-    210,
-    211,
-    212,
-    226,
-    238
-  ])
-    t[s] = 5;
-  for (let s = 256; s <= 275; s++) t[s] = 6;
-  return t;
-}
-var ATOMIC_CLASS = atomicClasses();
-function atomicClasses() {
-  const t = new Uint8Array(79);
-  for (let s = 0; s <= 2; s++) t[s] = 1;
-  for (let s = 16; s <= 22; s++) t[s] = 2;
-  for (let s = 23; s <= 29; s++) t[s] = 3;
-  for (let s = 30; s <= 71; s++) t[s] = 4;
-  for (let s = 72; s <= 78; s++) t[s] = 5;
-  return t;
-}
-function skipU32(bytes, pos) {
-  if ((bytes[pos++] & 128) === 0) return pos;
-  if ((bytes[pos++] & 128) === 0) return pos;
-  if ((bytes[pos++] & 128) === 0) return pos;
-  return (bytes[pos++] & 240) === 0 ? pos : BAD;
-}
-function skipS32(bytes, pos) {
-  if ((bytes[pos++] & 128) === 0) return pos;
-  if ((bytes[pos++] & 128) === 0) return pos;
-  if ((bytes[pos++] & 128) === 0) return pos;
-  const top = bytes[pos++] & 248;
-  return top === 0 || top === 120 ? pos : BAD;
-}
-function skipU64(bytes, pos) {
-  for (let i = 1; i < 9; i++) if ((bytes[pos++] & 128) === 0) return pos;
-  return (bytes[pos++] & 254) === 0 ? pos : BAD;
-}
-function skipS64(bytes, pos) {
-  for (let i = 1; i < 9; i++) if ((bytes[pos++] & 128) === 0) return pos;
-  const last = bytes[pos++];
-  return last === 0 || last === 127 ? pos : BAD;
-}
-function skipMemarg(bytes, pos, memory64) {
-  if (!(bytes[pos++] < 64)) return BAD;
-  if ((bytes[pos++] & 128) === 0) return pos;
-  return memory64 ? skipU64(bytes, pos) : skipU32(bytes, pos);
-}
-function skipTypeIndex(bytes, pos, typeCount) {
-  let v = 0;
-  let scale = 1;
-  for (let i = 0; i < 4; i++) {
-    const b2 = bytes[pos++];
-    v += (b2 & 127) * scale;
-    if ((b2 & 128) === 0) return b2 === void 0 || b2 & 64 || v >= typeCount ? BAD : pos;
-    scale *= 128;
-  }
-  const b = bytes[pos++];
-  v += (b & 127) * scale;
-  return b === void 0 || b & 240 || v >= typeCount ? BAD : pos;
-}
-var u32End = 0;
-function readU32(bytes, pos) {
-  let v = 0;
-  let scale = 1;
-  for (let i = 0; i < 5; i++) {
-    const b = bytes[pos++];
-    if (b === void 0 || i === 4 && b & 240) return -1;
-    v += (b & 127) * scale;
-    if ((b & 128) === 0) {
-      u32End = pos;
-      return v;
-    }
-    scale *= 128;
-  }
-  return -1;
-}
-var MAX_LOCALS = 2 ** 32 - 1;
-function scanBody(bytes, start, end, ctx) {
-  let pos = start;
-  let groups = bytes[pos++];
-  if (groups & 128) {
-    groups = readU32(bytes, pos - 1);
-    if (groups < 0) return -1;
-    pos = u32End;
-  }
-  if (!(groups <= end - pos)) return -1;
-  let locals = 0;
-  for (let g = 0; g < groups; g++) {
-    let n = bytes[pos++];
-    if (n & 128) {
-      n = readU32(bytes, pos - 1);
-      if (n < 0) return -1;
-      pos = u32End;
-    }
-    locals += n;
-    if (locals > MAX_LOCALS || PLAIN_VALTYPE[bytes[pos++]] !== 1) return -1;
-  }
-  if (pos > end) return -1;
-  const typeCount = ctx.typeCount;
-  const memories = ctx.memory64.length;
-  const memory64 = memories > 0 && ctx.memory64[0];
-  const hasDataCount = ctx.hasDataCount;
-  let depth = 0;
-  let typed = false;
-  let total = 0;
-  let simd = 0;
-  let relaxedSimd = 0;
-  let bulkMemory = 0;
-  let satConv = 0;
-  let signExt = 0;
-  let referenceTypes = 0;
-  let tailCall = 0;
-  let exceptionsLegacy = 0;
-  let exceptions = 0;
-  let gc = 0;
-  let load = 0;
-  let store = 0;
-  let rmw = 0;
-  let cmpxchg = 0;
-  let waitNotify = 0;
-  let fence = 0;
-  while (pos < end) {
-    const op = bytes[pos++];
-    total++;
-    const k = OPCODE_CLASS[op];
-    if (k === C_U32) {
-      if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-      continue;
-    }
-    if (k === C_NONE) continue;
-    if (k === C_I32) {
-      if (bytes[pos++] & 128) pos = skipS32(bytes, pos);
-      continue;
-    }
-    if (k === C_MEMARG) {
-      if (memories === 0) return -1;
-      pos = skipMemarg(bytes, pos, memory64);
-      continue;
-    }
-    switch (k) {
-      case C_END:
-        if (depth === 0) {
-          if (pos !== end) return -1;
-          const c = ctx.counts;
-          if (c === null) return -1;
-          c.total += total;
-          c.simd += simd;
-          c.relaxedSimd += relaxedSimd;
-          c.bulkMemory += bulkMemory;
-          c.nontrappingFloatToInt += satConv;
-          c.signExt += signExt;
-          c.referenceTypes += referenceTypes;
-          c.tailCall += tailCall;
-          c.exceptionsLegacy += exceptionsLegacy;
-          c.exceptions += exceptions;
-          c.gc += gc;
-          const a = c.atomic;
-          a.load += load;
-          a.store += store;
-          a.rmw += rmw;
-          a.cmpxchg += cmpxchg;
-          a.waitNotify += waitNotify;
-          a.fence += fence;
-          if (typed) ctx.typedBlocks = true;
-          return pos;
-        }
-        depth--;
-        break;
-      case C_BLOCK:
-        if (SHORT_BLOCKTYPE[bytes[pos]] === 1) pos++;
-        else {
-          pos = skipTypeIndex(bytes, pos, typeCount);
-          typed = true;
-        }
-        depth++;
-        break;
-      case C_I64:
-        if (bytes[pos++] & 128) pos = skipS64(bytes, pos);
-        break;
-      case C_F32:
-        pos += 4;
-        break;
-      case C_F64:
-        pos += 8;
-        break;
-      case C_BR_TABLE: {
-        let n = bytes[pos++];
-        if (n & 128) {
-          n = readU32(bytes, pos - 1);
-          if (n < 0) return -1;
-          pos = u32End;
-        }
-        if (!(n <= end - pos)) return -1;
-        for (let i = 0; i <= n && pos < end; i++) if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        break;
-      }
-      case C_U32X2:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        break;
-      case C_MEMIDX:
-        if (memories === 0 || bytes[pos++] !== 0) return -1;
-        break;
-      case C_SIGN_EXT:
-        signExt++;
-        break;
-      case C_FC: {
-        const sub = bytes[pos++];
-        if (sub <= 7) satConv++;
-        else if (sub === 10) {
-          if (memories === 0 || bytes[pos] !== 0 || bytes[pos + 1] !== 0) return -1;
-          pos += 2;
-          bulkMemory++;
-        } else if (sub === 11) {
-          if (memories === 0 || bytes[pos++] !== 0) return -1;
-          bulkMemory++;
-        } else if (sub === 8) {
-          if (!hasDataCount) return -1;
-          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-          if (memories === 0 || bytes[pos++] !== 0) return -1;
-          bulkMemory++;
-        } else if (sub === 9) {
-          if (!hasDataCount) return -1;
-          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-          bulkMemory++;
-        } else if (sub === 12 || sub === 14) {
-          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-          bulkMemory++;
-        } else if (sub === 13) {
-          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-          bulkMemory++;
-        } else if (sub >= 15 && sub <= 17) {
-          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-          referenceTypes++;
-        } else return -1;
-        break;
-      }
-      case C_FD: {
-        let sub = bytes[pos++];
-        if (sub & 128) {
-          const hi = bytes[pos++];
-          if (hi & 128) return -1;
-          sub = sub & 127 | hi << 7;
-        }
-        switch (SIMD_CLASS[sub]) {
-          case 0:
-            if (!(sub < 256)) return -1;
-            simd++;
-            break;
-          case 1:
-            if (memories === 0) return -1;
-            pos = skipMemarg(bytes, pos, memory64);
-            simd++;
-            break;
-          case 2:
-            pos += 16;
-            simd++;
-            break;
-          case 3:
-            pos++;
-            simd++;
-            break;
-          case 4:
-            if (memories === 0) return -1;
-            pos = skipMemarg(bytes, pos, memory64) + 1;
-            simd++;
-            break;
-          case 6:
-            relaxedSimd++;
-            break;
-          default:
-            return -1;
-        }
-        break;
-      }
-      case C_FE: {
-        const sub = bytes[pos++];
-        if (sub === 3) {
-          if (bytes[pos++] !== 0) return -1;
-          fence++;
-          break;
-        }
-        const kind = ATOMIC_CLASS[sub];
-        if (kind === void 0 || kind === 0 || memories === 0) return -1;
-        pos = skipMemarg(bytes, pos, memory64);
-        if (kind === 4) rmw++;
-        else if (kind === 2) load++;
-        else if (kind === 3) store++;
-        else if (kind === 5) cmpxchg++;
-        else waitNotify++;
-        break;
-      }
-      case C_RETURN_CALL:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        tailCall++;
-        break;
-      case C_RETURN_CALL_INDIRECT:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        tailCall++;
-        break;
-      case C_CALL_REF:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        gc++;
-        break;
-      case C_RETURN_CALL_REF:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        gc++;
-        tailCall++;
-        break;
-      case C_REF_U32:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        referenceTypes++;
-        break;
-      case C_REF:
-        referenceTypes++;
-        break;
-      case C_GC:
-        gc++;
-        break;
-      case C_GC_U32:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        gc++;
-        break;
-      case C_THROW:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        exceptions++;
-        break;
-      case C_THROW_REF:
-        exceptions++;
-        break;
-      case C_LEGACY_U32:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        exceptionsLegacy++;
-        break;
-      case C_CATCH_ALL:
-        exceptionsLegacy++;
-        break;
-      case C_TRY:
-        if (SHORT_BLOCKTYPE[bytes[pos]] === 1) pos++;
-        else {
-          pos = skipTypeIndex(bytes, pos, typeCount);
-          typed = true;
-        }
-        depth++;
-        exceptionsLegacy++;
-        break;
-      case C_DELEGATE:
-        if (depth === 0) return -1;
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        depth--;
-        exceptionsLegacy++;
-        break;
-      case C_REF_NULL: {
-        const h = bytes[pos++];
-        if (h !== 112 && h !== 111 && h !== 105 && h !== 116) return -1;
-        referenceTypes++;
-        break;
-      }
-      default:
-        return -1;
-    }
-  }
-  return -1;
-}
-function decodeBodyExact(bytes, start, end, ctx, typeUse) {
-  const br = new ByteReader(bytes, start, end, typeUse);
-  const at = br.pos;
-  const groups = br.u32();
-  if (groups > br.remaining) br.fail("unexpected end", `${groups} local groups in ${br.remaining} bytes`, at);
-  let locals = 0;
-  for (let g = 0; g < groups; g++) {
-    const lat = br.pos;
-    locals += br.u32();
-    if (locals > MAX_LOCALS) br.fail("too many locals", `at most ${MAX_LOCALS} locals`, lat);
-    readValType(br, ctx.typeCount);
-  }
-  decodeExpr(br, ctx);
-  if (!br.eof()) br.fail("section size mismatch", `the function body to end at byte ${br.end}`, br.pos);
-}
-function decodeBody(bytes, start, end, ctx, typeUse) {
-  if (end < FAST_PATH_LIMIT && scanBody(bytes, start, end, ctx) === end) return;
-  decodeBodyExact(bytes, start, end, ctx, typeUse);
-}
-
-// packages/wasm/src/decode.ts
-var SECTION_NAMES = [
-  "custom",
-  "type",
-  "import",
-  "function",
-  "table",
-  "memory",
-  "global",
-  "export",
-  "start",
-  "element",
-  "code",
-  "data",
-  "datacount",
-  "tag"
-];
-var SECTION_ORDER = {
-  1: 1,
-  2: 2,
-  3: 3,
-  4: 4,
-  5: 5,
-  13: 6,
-  6: 7,
-  7: 8,
-  8: 9,
-  9: 10,
-  12: 11,
-  10: 12,
-  11: 13
-};
-var EXTERN_KINDS = ["func", "table", "memory", "global", "tag"];
-var MAX_PAGES_32 = 65536;
-var MAX_PAGES_64 = 2 ** 48;
-function readLimits(r, what) {
-  const at = r.pos;
-  const flags = r.u8();
-  const allowed = what === "memory" ? 7 : 5;
-  if ((flags & ~allowed) !== 0)
-    r.fail("malformed limits flags", `${what} limits flags within 0x${allowed.toString(16)}`, at);
-  const index64 = (flags & 4) !== 0;
-  const read = () => index64 ? r.u64() : r.u32();
-  const limits = { min: read(), shared: (flags & 2) !== 0, index64 };
-  if (flags & 1) limits.max = read();
-  if (limits.max !== void 0 && limits.min > limits.max) {
-    r.fail("size minimum must not be greater than maximum", `min ${limits.min} <= max ${limits.max}`, at, "invalid");
-  }
-  if (what === "memory") {
-    const cap = index64 ? MAX_PAGES_64 : MAX_PAGES_32;
-    if (limits.min > cap || (limits.max ?? 0) > cap) {
-      r.fail(
-        `memory size must be at most ${cap} pages${index64 ? "" : " (4GiB)"}`,
-        `limits within ${cap} pages`,
-        at,
-        "invalid"
-      );
-    }
-    if (limits.shared && limits.max === void 0) {
-      r.fail("shared memory must have maximum", "a maximum on a shared memory", at, "invalid");
-    }
-  }
-  return limits;
-}
-function readTableType(r, typeCount) {
-  readRefType(r, typeCount);
-  return readLimits(r, "table");
-}
-function readGlobalType(r, typeCount) {
-  readValType(r, typeCount);
-  const at = r.pos;
-  const m = r.u8();
-  if (m > 1) r.fail("malformed mutability", "mutability 0x00 or 0x01", at);
-  return m === 1;
-}
-function count(r, what, minBytesEach = 1) {
-  const at = r.pos;
-  const n = r.u32();
-  if (n * minBytesEach > r.remaining) r.fail("unexpected end", `${n} ${what} in ${r.remaining} bytes`, at);
-  return n;
-}
-function readTargetFeatures(r) {
-  const out = [];
-  const n = count(r, "target features", 2);
-  for (let i = 0; i < n; i++) {
-    const at = r.pos;
-    const p = String.fromCharCode(r.u8());
-    if (p !== "+" && p !== "-" && p !== "=") r.fail("malformed target_features entry", "a prefix '+', '-' or '='", at);
-    out.push({ prefix: p, name: r.name() });
-  }
-  return out;
-}
-function decodeModule(bytes, options = {}) {
-  try {
-    return decode3(bytes, options.multiMemory ?? false);
-  } catch (e) {
-    if (e instanceof WasmParseError) throw e;
-    throw new WasmParseError(
-      `internal decoder error (${e instanceof Error ? e.message : String(e)})`,
-      0,
-      "a decodable module"
-    );
-  }
-}
-function decode3(input2, multiMemory) {
-  const bytes = new Uint8Array(input2.buffer, input2.byteOffset, input2.byteLength);
-  const r = new ByteReader(bytes);
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 97 || bytes[2] !== 115 || bytes[3] !== 109) {
-    r.fail("magic header not detected", 'the bytes 00 61 73 6d ("\\0asm")', 0);
-  }
-  if (bytes.length < 8) r.fail("unexpected end", "a 4-byte version after the magic", 4);
-  const version2 = bytes[4] | bytes[5] << 8;
-  const layer = bytes[6] | bytes[7] << 8;
-  if (layer === 1 && version2 >= 10 && version2 <= 13) return { kind: "component", size: bytes.length, version: version2 };
-  if (version2 !== 1 || layer !== 0) r.fail("unknown binary version", "version 01 00 00 00 (core module)", 4);
-  r.pos = 8;
-  const info2 = {
-    kind: "module",
-    size: bytes.length,
-    sections: [],
-    typeCount: 0,
-    funcTypes: [],
-    imports: [],
-    exports: [],
-    memories: [],
-    tables: [],
-    globals: [],
-    tags: 0,
-    functionCount: 0,
-    customSections: [],
-    instructions: emptyCounts(),
-    usesTypedBlocks: false,
-    gcTypes: 0,
-    dataSegments: 0,
-    elementSegments: 0
-  };
-  const funcTypeIndices = [];
-  let importedFuncs = 0;
-  let codeCount;
-  let lastOrder = 0;
-  const ctx = { typeCount: 0, memory64: [], hasDataCount: false, counts: null, typedBlocks: false };
-  const constExpr = (sr) => {
-    ctx.counts = null;
-    decodeExpr(sr, ctx);
-  };
-  const typeIndex = (sr) => {
-    const at = sr.pos;
-    const t = sr.u32();
-    if (t >= info2.typeCount) sr.fail("unknown type", `a type index below ${info2.typeCount}`, at, "invalid");
-    return t;
-  };
-  const addMemory = (limits, imp) => {
-    info2.memories.push({ index: info2.memories.length, limits, import: imp, exports: [] });
-    ctx.memory64.push(limits.index64);
-  };
-  while (!r.eof()) {
-    const idAt = r.pos;
-    const id = r.u8();
-    if (id > 13) r.fail("malformed section id", "a section id 0-13", idAt);
-    const size = r.u32();
-    const start = r.pos;
-    if (size > r.remaining)
-      r.fail("length out of bounds", `a section of ${size} bytes (only ${r.remaining} left)`, start);
-    const end = start + size;
-    const sr = new ByteReader(bytes, start, end, r.typeUse);
-    if (id !== 0) {
-      const order = SECTION_ORDER[id];
-      if (order <= lastOrder)
-        r.fail(
-          "unexpected content after last section",
-          `sections in order, each once (got ${SECTION_NAMES[id]})`,
-          idAt
-        );
-      lastOrder = order;
-    }
-    let name = SECTION_NAMES[id];
-    switch (id) {
-      case 0: {
-        name = sr.name();
-        info2.customSections.push(name);
-        if (name === "target_features") {
-          try {
-            info2.targetFeatures = readTargetFeatures(sr);
-          } catch (e) {
-            if (!(e instanceof WasmParseError)) throw e;
-            info2.targetFeaturesError = e.message;
-          }
-        }
-        sr.pos = end;
-        break;
-      }
-      case 1: {
-        const n = count(sr, "types");
-        for (let i = 0; i < n; i++) readRecType(sr, info2);
-        break;
-      }
-      case 2: {
-        const n = count(sr, "imports", 3);
-        for (let i = 0; i < n; i++) {
-          const module2 = sr.name();
-          const field = sr.name();
-          const kindAt = sr.pos;
-          const k = sr.u8();
-          const kind = EXTERN_KINDS[k];
-          if (!kind) sr.fail("malformed import kind", "an import kind 0-4", kindAt);
-          const imp = { module: module2, name: field, kind };
-          if (k === 0) {
-            imp.typeIndex = typeIndex(sr);
-            funcTypeIndices.push(imp.typeIndex);
-            importedFuncs++;
-          } else if (k === 1) info2.tables.push({ limits: readTableType(sr, info2.typeCount), imported: true });
-          else if (k === 2) addMemory(readLimits(sr, "memory"), { module: module2, name: field });
-          else if (k === 3) info2.globals.push({ mutable: readGlobalType(sr, info2.typeCount), imported: true });
-          else {
-            sr.u8();
-            typeIndex(sr);
-            info2.tags++;
-          }
-          info2.imports.push(imp);
-        }
-        break;
-      }
-      case 3: {
-        const n = count(sr, "functions");
-        for (let i = 0; i < n; i++) funcTypeIndices.push(typeIndex(sr));
-        info2.functionCount = n;
-        break;
-      }
-      case 4: {
-        const n = count(sr, "tables");
-        for (let i = 0; i < n; i++) {
-          if (sr.bytes[sr.pos] === 64 && sr.pos < end) {
-            sr.pos++;
-            if (sr.u8() !== 0) sr.fail("malformed table", "a zero byte after 0x40", sr.pos - 1);
-            info2.tables.push({ limits: readTableType(sr, info2.typeCount), imported: false });
-            constExpr(sr);
-          } else info2.tables.push({ limits: readTableType(sr, info2.typeCount), imported: false });
-        }
-        break;
-      }
-      case 5: {
-        const n = count(sr, "memories");
-        for (let i = 0; i < n; i++) addMemory(readLimits(sr, "memory"));
-        break;
-      }
-      case 13: {
-        const n = count(sr, "tags", 2);
-        for (let i = 0; i < n; i++) {
-          sr.u8();
-          typeIndex(sr);
-        }
-        info2.tags += n;
-        break;
-      }
-      case 6: {
-        const n = count(sr, "globals", 3);
-        for (let i = 0; i < n; i++) {
-          info2.globals.push({ mutable: readGlobalType(sr, info2.typeCount), imported: false });
-          constExpr(sr);
-        }
-        break;
-      }
-      case 7: {
-        const n = count(sr, "exports", 3);
-        for (let i = 0; i < n; i++) {
-          const exportName = sr.name();
-          const kindAt = sr.pos;
-          const kind = EXTERN_KINDS[sr.u8()];
-          if (!kind) sr.fail("malformed export kind", "an export kind 0-4", kindAt);
-          const index = sr.u32();
-          info2.exports.push({ name: exportName, kind, index });
-          if (kind === "memory" && info2.memories[index]) info2.memories[index].exports.push(exportName);
-        }
-        break;
-      }
-      case 8:
-        info2.startFunction = sr.u32();
-        break;
-      case 9: {
-        const n = count(sr, "element segments");
-        for (let i = 0; i < n; i++) readElement(sr, info2.typeCount, constExpr);
-        info2.elementSegments = n;
-        break;
-      }
-      case 12:
-        info2.dataCount = sr.u32();
-        ctx.hasDataCount = true;
-        break;
-      case 10: {
-        const n = count(sr, "function bodies");
-        codeCount = n;
-        if (n !== funcTypeIndices.length - importedFuncs) {
-          sr.fail(
-            "function and code section have inconsistent lengths",
-            `${funcTypeIndices.length - importedFuncs} bodies`,
-            start,
-            "malformed"
-          );
-        }
-        ctx.counts = info2.instructions;
-        ctx.typeCount = info2.typeCount;
-        for (let i = 0; i < n; i++) {
-          const bodySize = sr.u32();
-          const bodyStart = sr.pos;
-          if (bodySize > sr.remaining)
-            sr.fail("unexpected end of section or function", `a body of ${bodySize} bytes`, bodyStart);
-          const bodyEnd = bodyStart + bodySize;
-          ctx.counts = info2.instructions;
-          decodeBody(bytes, bodyStart, bodyEnd, ctx, r.typeUse);
-          sr.pos = bodyEnd;
-        }
-        break;
-      }
-      case 11: {
-        const n = count(sr, "data segments");
-        if (ctx.hasDataCount && info2.dataCount !== n) {
-          sr.fail("data count and data section have inconsistent lengths", `${info2.dataCount} data segments`, start);
-        }
-        for (let i = 0; i < n; i++) {
-          const flagAt = sr.pos;
-          const flags = sr.u32();
-          if (flags > 2) sr.fail("malformed data segment flags", "data segment flags 0, 1 or 2", flagAt);
-          if (flags !== 1) {
-            const mem = flags === 2 ? sr.u32() : 0;
-            if (mem >= info2.memories.length)
-              sr.fail("unknown memory", `a memory index below ${info2.memories.length}`, flagAt, "invalid");
-            constExpr(sr);
-          }
-          sr.take(sr.u32(), "bytes of a data segment");
-        }
-        info2.dataSegments = n;
-        break;
-      }
-    }
-    ctx.typeCount = info2.typeCount;
-    if (sr.pos !== end) sr.fail("section size mismatch", `the ${name} section to end at byte ${end}`, sr.pos);
-    info2.sections.push({ id, name, offset: start, size });
-    r.pos = end;
-  }
-  const definedFuncs = funcTypeIndices.length - importedFuncs;
-  if (codeCount === void 0 && definedFuncs > 0) {
-    r.fail("function and code section have inconsistent lengths", `${definedFuncs} function bodies`, r.pos);
-  }
-  if (ctx.hasDataCount && info2.dataSegments !== info2.dataCount && !info2.sections.some((s) => s.id === 11)) {
-    if (info2.dataCount !== 0)
-      r.fail("data count and data section have inconsistent lengths", `${info2.dataCount} data segments`, r.pos);
-  }
-  if (!multiMemory) {
-    if (info2.memories.length > 1)
-      r.fail("multiple memories", "at most one memory (multi-memory not enabled)", r.pos, "invalid");
-    if (info2.tables.length > 1 && !info2.instructions.referenceTypes) {
-      r.fail("multiple tables", "at most one table (reference types not used)", r.pos, "invalid");
-    }
-  }
-  info2.usesTypedBlocks = ctx.typedBlocks;
-  info2.gcTypes = r.typeUse.gc;
-  return info2;
-}
-function readFieldType(r, typeCount) {
-  const b = r.bytes[r.pos];
-  if (b === 120 || b === 119)
-    r.pos++;
-  else readValType(r, typeCount);
-  if (r.u8() > 1) r.fail("malformed mutability", "mutability 0x00 or 0x01", r.pos - 1);
-}
-function readCompType(r, info2) {
-  const at = r.pos;
-  const form = r.u8();
-  const typeBound = 2 ** 32;
-  if (form === 96) {
-    const np = count(r, "parameters");
-    for (let i = 0; i < np; i++) readValType(r, typeBound);
-    const nr = count(r, "results");
-    for (let i = 0; i < nr; i++) readValType(r, typeBound);
-    info2.funcTypes.push({ params: np, results: nr });
-  } else if (form === 95) {
-    const nf = count(r, "struct fields", 2);
-    for (let i = 0; i < nf; i++) readFieldType(r, typeBound);
-    info2.funcTypes.push(void 0);
-  } else if (form === 94) {
-    readFieldType(r, typeBound);
-    info2.funcTypes.push(void 0);
-  } else {
-    r.fail("malformed type", "a type form (0x60 func, 0x5f struct, 0x5e array, 0x4e rec, 0x50/0x4f sub)", at);
-  }
-  info2.typeCount++;
-}
-function readSubType(r, info2) {
-  const b = r.bytes[r.pos];
-  if (r.pos < r.end && (b === 80 || b === 79)) {
-    r.pos++;
-    const n = count(r, "supertypes");
-    for (let i = 0; i < n; i++) r.u32();
-  }
-  readCompType(r, info2);
-}
-function readRecType(r, info2) {
-  if (r.pos < r.end && r.bytes[r.pos] === 78) {
-    r.pos++;
-    const n = count(r, "recursive group members");
-    for (let i = 0; i < n; i++) readSubType(r, info2);
-  } else readSubType(r, info2);
-}
-function readElement(r, typeCount, constExpr) {
-  const at = r.pos;
-  const flags = r.u32();
-  if (flags > 7) r.fail("malformed elements segment kind", "element segment flags 0-7", at);
-  const explicitTable = (flags & 2) !== 0 && (flags & 1) === 0;
-  const passiveOrDeclarative = (flags & 1) !== 0;
-  const usesExprs = (flags & 4) !== 0;
-  if (explicitTable) r.u32();
-  if (!passiveOrDeclarative) constExpr(r);
-  if (flags & 3) {
-    if (usesExprs) readRefType(r, typeCount);
-    else if (r.u8() !== 0) r.fail("malformed element kind", "element kind 0x00 (funcref)", r.pos - 1);
-  }
-  const n = count(r, "element items");
-  for (let i = 0; i < n; i++) {
-    if (usesExprs) constExpr(r);
-    else r.u32();
-  }
-}
-
-// packages/wasm/src/runtime-fit.ts
-var RUNTIMES = ["wasmedge", "crun-wasmedge", "wasmtime", "node"];
-
-// packages/toolchain/src/binaryen.ts
-var import_node_path3 = require("node:path");
-
-// packages/toolchain/src/tools-manifest.json
-var tools_manifest_default = {
-  $comment: "Default tool versions and the sha256 of their release assets (setup-oras's releases.json pattern). Refreshed by `npx tsx scripts/refresh-tools.ts` from each release's API digests; a null digest is one not yet verified, and the installer then checks the release's own checksum file or API digest. Never edit a digest by hand.",
-  tools: {
-    binaryen: {
-      repo: "WebAssembly/binaryen",
-      version: "132",
-      tag: "version_132",
-      assets: {
-        "binaryen-version_132-x86_64-linux.tar.gz": null,
-        "binaryen-version_132-aarch64-linux.tar.gz": null
-      }
-    },
-    oras: {
-      repo: "oras-project/oras",
-      version: "1.3.0",
-      tag: "v1.3.0",
-      assets: {
-        "oras_1.3.0_linux_amd64.tar.gz": null,
-        "oras_1.3.0_linux_arm64.tar.gz": null
-      }
-    },
-    wasmedge: {
-      repo: "WasmEdge/WasmEdge",
-      version: "0.17.1",
-      tag: "0.17.1",
-      assets: {
-        "WasmEdge-0.17.1-manylinux_2_28_x86_64.tar.gz": null,
-        "WasmEdge-0.17.1-manylinux_2_28_aarch64.tar.gz": null
-      }
-    },
-    wasmtime: {
-      repo: "bytecodealliance/wasmtime",
-      version: "36.0.0",
-      tag: "v36.0.0",
-      assets: {
-        "wasmtime-v36.0.0-x86_64-linux.tar.xz": null,
-        "wasmtime-v36.0.0-aarch64-linux.tar.xz": null
-      }
-    },
-    crun: {
-      repo: "containers/crun",
-      version: "1.27.1",
-      tag: "1.27.1",
-      assets: {
-        "crun-1.27.1.tar.gz": null
-      }
-    }
-  }
-};
-
-// packages/toolchain/src/tools-manifest.ts
-var MANIFEST_TOOLS = ["binaryen", "oras", "wasmedge", "wasmtime", "crun"];
-var SHA256_HEX = /^[a-f0-9]{64}$/;
-var toolEntry = external_exports.object({
-  /** GitHub `owner/name` the release is published in. */
-  repo: external_exports.string().regex(/^[\w.-]+\/[\w.-]+$/),
-  /** The version our installers take (binaryen: N of `version_N`; others without a `v`). */
-  version: external_exports.string().min(1),
-  /** The release tag. */
-  tag: external_exports.string().min(1),
-  /** Asset file name → sha256 hex, or null when not verified yet. */
-  assets: external_exports.record(external_exports.string().min(1), external_exports.string().regex(SHA256_HEX, "expected 64 lowercase hex digits").nullable())
-});
-var toolsManifestSchema = external_exports.object({
-  $comment: external_exports.string().optional(),
-  tools: external_exports.object(
-    Object.fromEntries(MANIFEST_TOOLS.map((t) => [t, toolEntry]))
-  )
-});
-function loadToolsManifest(data = tools_manifest_default) {
-  const r = toolsManifestSchema.safeParse(data);
-  if (!r.success) {
-    const issue3 = r.error.issues[0];
-    throw new UserError(`Invalid tools manifest at ${issue3.path.join(".") || "(root)"}: ${issue3.message}`, {
-      fix: "Regenerate it with npx tsx scripts/refresh-tools.ts"
-    });
-  }
-  return r.data;
-}
-var cached2;
-function shippedToolsManifest() {
-  if (!cached2) cached2 = loadToolsManifest();
-  return cached2;
-}
-function manifestSha256(tool, version2, asset, manifest = shippedToolsManifest()) {
-  const entry = manifest.tools[tool];
-  if (entry.version !== version2.replace(/^version_/, "").replace(/^v/, "")) return void 0;
-  return entry.assets[asset] ?? void 0;
-}
-
-// packages/toolchain/src/binaryen.ts
-var BINARYEN_DEFAULT_VERSION = shippedToolsManifest().tools.binaryen.version;
-var BINARYEN_RELEASES = "https://github.com/WebAssembly/binaryen/releases/download";
-var ARCH = { x64: "x86_64", arm64: "aarch64" };
-function binaryenAsset(r) {
-  const n = r.version.replace(/^version_/, "");
-  if (!/^\d{1,6}$/.test(n)) {
-    throw new UserError(`Invalid binaryen version "${r.version}": expected a release number such as 132`, {
-      fix: "Use the N of a binaryen release tag version_N"
-    });
-  }
-  const arch3 = ARCH[r.arch ?? process.arch];
-  if (!arch3)
-    throw new UserError(`binaryen publishes no Linux build for ${r.arch ?? process.arch}`, {
-      fix: "Use an x64 or arm64 runner, or pass wasm-opt"
-    });
-  const fileName2 = `binaryen-version_${n}-${arch3}-linux.tar.gz`;
-  const url2 = `${(r.baseUrl ?? BINARYEN_RELEASES).replace(/\/$/, "")}/version_${n}/${fileName2}`;
-  return { url: url2, sha256Url: `${url2}.sha256`, fileName: fileName2, semver: `${n}.0.0`, root: `binaryen-version_${n}` };
-}
-async function installBinaryen(r, log) {
-  const a = binaryenAsset(r);
-  const pinned = manifestSha256("binaryen", a.semver.replace(/\.0\.0$/, ""), a.fileName, r.manifest);
-  if (pinned) log.debug(`Binaryen.install: sha256 of ${a.fileName} from tools-manifest.json`);
-  const installed2 = await installTool(
-    {
-      tool: "binaryen",
-      version: a.semver,
-      url: a.url,
-      sha256: pinned ?? (async () => parseChecksums(
-        await downloadText(
-          a.sha256Url,
-          `the binaryen ${a.root.replace("binaryen-", "")} checksum file`,
-          "Check that the binaryen release exists and that binaryen-base-url serves its .sha256 next to the archive"
-        ),
-        a.fileName,
-        a.sha256Url
-      )),
-      root: a.root,
-      arch: r.arch
-    },
-    log
-  );
-  return { ...installed2, wasmOpt: (0, import_node_path3.join)(installed2.dir, "bin", "wasm-opt") };
-}
-
-// packages/toolchain/src/cargo.ts
-var import_node_fs4 = require("node:fs");
-var import_node_path5 = require("node:path");
-
-// packages/toolchain/src/cargo-diagnostics.ts
-var import_node_fs3 = require("node:fs");
-var import_node_path4 = require("node:path");
-var ANSI = /\u001b\[[0-9;]*m/g;
-function stripAnsi(text) {
-  return text.replace(ANSI, "");
-}
-function annotationPath(fileName2, manifestPath, root) {
-  let abs = (0, import_node_path4.isAbsolute)(fileName2) ? fileName2 : void 0;
-  for (let dir = manifestPath ? (0, import_node_path4.dirname)(manifestPath) : void 0; !abs && dir; ) {
-    if ((0, import_node_fs3.existsSync)((0, import_node_path4.join)(dir, fileName2))) abs = (0, import_node_path4.join)(dir, fileName2);
-    const up = (0, import_node_path4.dirname)(dir);
-    dir = up === dir ? void 0 : up;
-  }
-  if (!abs) return fileName2;
-  if (root) {
-    const rel = (0, import_node_path4.relative)((0, import_node_path4.resolve)(root), abs);
-    if (rel && !rel.startsWith("..") && !(0, import_node_path4.isAbsolute)(rel)) return rel;
-  }
-  return fileName2;
-}
-function parseDiagnostics(stdout, root) {
-  const out = [];
-  for (const line of stdout.split("\n")) {
-    if (!line.startsWith('{"reason":"compiler-message"')) continue;
-    let m;
-    try {
-      m = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (!m.message) continue;
-    const primary = m.message.spans.find((s) => s.is_primary);
-    out.push({
-      level: m.message.level,
-      message: m.message.message,
-      ...m.message.code?.code ? { code: m.message.code.code } : {},
-      rendered: m.message.rendered ?? `${m.message.level}: ${m.message.message}
-`,
-      ...primary ? {
-        file: annotationPath(primary.file_name, m.manifest_path, root),
-        line: primary.line_start,
-        column: primary.column_start
-      } : {}
-    });
-  }
-  return out;
-}
-function diagnosticLine(d) {
-  const where = d.file ? ` --> ${d.file}:${d.line}:${d.column}` : "";
-  return `${d.level}${d.code ? `[${d.code}]` : ""}: ${d.message}${where}`;
-}
-function lineSplitter(emit) {
-  let rest = "";
-  return {
-    push(chunk) {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop() ?? "";
-      for (const p of parts) emit(p.replace(/\r$/, ""));
-    },
-    flush() {
-      if (rest) emit(rest);
-      rest = "";
-    }
-  };
-}
-
-// packages/toolchain/src/cargo.ts
-function reportDiagnostics(diagnostics, log) {
-  for (const d of diagnostics) {
-    const text = d.rendered.trimEnd();
-    if (d.file && (d.level === "error" || d.level === "warning")) {
-      const at = { file: d.file, startLine: d.line, startColumn: d.column };
-      if (d.level === "error") log.error(stripAnsi(text), at);
-      else log.warn(stripAnsi(text), at);
-    } else if (text) log.info(text);
-  }
-}
-function resolveManifestPath(path3) {
-  const abs = (0, import_node_path5.resolve)(path3);
-  const manifest = (0, import_node_fs4.existsSync)(abs) && (0, import_node_fs4.statSync)(abs).isDirectory() ? (0, import_node_path5.resolve)(abs, "Cargo.toml") : abs;
-  if (!(0, import_node_fs4.existsSync)(manifest)) {
-    throw new UserError(`Cargo manifest not found: "${path3}" (looked for ${manifest})`, {
-      fix: "Pass the crate directory or its Cargo.toml"
-    });
-  }
-  return manifest;
-}
-function cargoBuildCommand(tc, o) {
-  const profile = o.profile ?? "release";
-  const args = [...tc.cargo.args, "build"];
-  args.push(...profile === "release" ? ["--release"] : profile === "dev" ? [] : ["--profile", profile]);
-  const format = o.color ? "json-diagnostic-rendered-ansi" : "json";
-  args.push("--target", o.target, `--message-format=${format}`, "--manifest-path", o.manifestPath);
-  if (o.package) args.push("--package", o.package);
-  if (o.bin) args.push("--bin", o.bin);
-  if (o.features?.length) args.push("--features", o.features.join(","));
-  if (o.allFeatures) args.push("--all-features");
-  if (o.noDefaultFeatures) args.push("--no-default-features");
-  args.push(...o.extraArgs ?? []);
-  const env = o.color ? { ...tc.env, CARGO_TERM_COLOR: "always" } : tc.env;
-  return { command: tc.cargo.command, args, ...env ? { env } : {} };
-}
-function parseCargoMessages(stdout) {
-  const artifacts = [];
-  let success2;
-  for (const line of stdout.split("\n")) {
-    if (!line.startsWith("{")) continue;
-    let msg;
-    try {
-      msg = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (msg.reason === "build-finished") success2 = msg.success;
-    if (msg.reason !== "compiler-artifact" || !msg.target) continue;
-    const kinds = msg.target.kind;
-    if (!kinds.includes("bin") && !kinds.includes("cdylib")) continue;
-    const files = [msg.executable, ...msg.filenames ?? []].filter((f) => !!f && f.endsWith(".wasm"));
-    const path3 = files[0];
-    if (path3) {
-      artifacts.push({
-        name: msg.target.name,
-        kind: kinds,
-        path: path3,
-        packageId: msg.package_id ?? "",
-        manifestPath: msg.manifest_path
-      });
-    }
-  }
-  return { artifacts, success: success2 };
-}
-function pickArtifact(artifacts, o) {
-  const ofCrate = artifacts.filter((a) => !a.manifestPath || (0, import_node_path5.resolve)(a.manifestPath) === (0, import_node_path5.resolve)(o.manifestPath));
-  const pool = ofCrate.length ? ofCrate : artifacts;
-  const chosen = o.bin ? pool.filter((a) => a.name === o.bin) : pool;
-  if (chosen.length === 1) return chosen[0];
-  if (chosen.length === 0) {
-    throw new UserError(`cargo built no .wasm binary${o.bin ? ` named "${o.bin}"` : ""} for ${o.manifestPath}`, {
-      fix: pool.length ? `Choose one of: ${pool.map((a) => a.name).join(", ")}` : "The crate needs a [[bin]] (src/main.rs) or a cdylib [lib] to produce a .wasm module"
-    });
-  }
-  throw new UserError(
-    `The crate builds several .wasm binaries: ${chosen.map((a) => a.name).sort().join(", ")}`,
-    {
-      fix: "Choose one with the bin input (--bin NAME)"
-    }
-  );
-}
-async function cargoBuild(tc, o, log) {
-  const manifestPath = resolveManifestPath(o.manifestPath);
-  const color = o.color ?? (!process.env.NO_COLOR && (process.env.GITHUB_ACTIONS === "true" || process.stderr.isTTY === true));
-  const command = cargoBuildCommand(tc, { ...o, manifestPath, color });
-  log.debug(`Cargo.build: ${[command.command, ...command.args].join(" ")}`);
-  const lines = lineSplitter((line) => log.info(line));
-  const result = await exec.run(command, { onStderr: (chunk) => lines.push(chunk), maxOutputBytes: 64 << 20 });
-  lines.flush();
-  const diagnostics = parseDiagnostics(result.stdout, o.annotationRoot ?? process.env.GITHUB_WORKSPACE);
-  reportDiagnostics(diagnostics, log);
-  const { artifacts, success: success2 } = parseCargoMessages(result.stdout);
-  if (result.exitCode !== 0 || success2 === false) {
-    const errors = diagnostics.filter((d) => d.level === "error" && d.file).slice(0, 3).map(diagnosticLine).join(" | ");
-    throw new UserError(
-      `cargo build failed for ${manifestPath} (target ${o.target}, exit code ${result.exitCode}): ${errors || lastLines(result.stderr, 3)}`,
-      { fix: "Fix the errors above; run the same cargo build locally to see every diagnostic" }
-    );
-  }
-  const artifact = pickArtifact(artifacts, { ...o, manifestPath });
-  return {
-    wasmPath: artifact.path,
-    name: artifact.name,
-    packageId: artifact.packageId,
-    durationMs: result.durationMs,
-    command
-  };
-}
-
-// packages/toolchain/src/oras.ts
-var ORAS_DEFAULT_VERSION = shippedToolsManifest().tools.oras.version;
-
-// packages/toolchain/src/rust.ts
-var import_node_fs5 = require("node:fs");
-var import_node_path6 = require("node:path");
-
-// packages/toolchain/src/targets.ts
-var WASI_TARGETS = [
-  "wasm32-wasip1",
-  "wasm32-wasip1-threads",
-  "wasm32-wasi",
-  "wasm32-wasi-preview1-threads",
-  "wasm32-wasip2",
-  "wasm32-unknown-unknown"
-];
-function isThreadsTarget(target) {
-  return target === "wasm32-wasip1-threads" || target === "wasm32-wasi-preview1-threads";
-}
-function atLeast(v, minor) {
-  return v.major > 1 || v.major === 1 && v.minor >= minor;
-}
-function resolveTarget(version2, options = {}) {
-  const v = `${version2.major}.${version2.minor}.${version2.patch}`;
-  if (options.target) {
-    const t = options.target;
-    if (!WASI_TARGETS.includes(t)) {
-      throw new UserError(`Unknown target "${options.target}"`, { fix: `Use one of ${WASI_TARGETS.join(", ")}` });
-    }
-    if (t === "wasm32-wasi" && atLeast(version2, 84)) {
-      throw new UserError(`Target "wasm32-wasi" was removed in Rust 1.84 (rustc ${v})`, { fix: "Use wasm32-wasip1" });
-    }
-    if ((t === "wasm32-wasip1" || t === "wasm32-wasip1-threads") && !atLeast(version2, 78)) {
-      const old = t === "wasm32-wasip1" ? "wasm32-wasi" : "wasm32-wasi-preview1-threads";
-      throw new UserError(`Target "${t}" needs Rust 1.78 or later (rustc ${v})`, {
-        fix: `Use ${old}, or a newer toolchain`
-      });
-    }
-    if (options.threads && !isThreadsTarget(t)) {
-      throw new UserError(`threads is set but target "${t}" has no threads`, {
-        fix: "Use wasm32-wasip1-threads, or unset threads"
-      });
-    }
-    return t;
-  }
-  if (options.threads) {
-    if (atLeast(version2, 78)) return "wasm32-wasip1-threads";
-    if (atLeast(version2, 71)) return "wasm32-wasi-preview1-threads";
-    throw new UserError(`Rust ${v} has no WASI threads target (added in 1.71)`, {
-      fix: "Use a toolchain of 1.78 or later (toolchain: stable)"
-    });
-  }
-  return atLeast(version2, 78) ? "wasm32-wasip1" : "wasm32-wasi";
-}
-
-// packages/toolchain/src/rust.ts
-function toolchainCommands(spec) {
-  if (spec && isDirSpec(spec)) {
-    const rustc = (0, import_node_path6.join)(spec, "bin", "rustc");
-    return {
-      cargo: { command: (0, import_node_path6.join)(spec, "bin", "cargo"), args: [] },
-      rustc: { command: rustc, args: [] },
-      env: { RUSTC: rustc }
-    };
-  }
-  const plus = spec ? [`+${spec}`] : [];
-  return { cargo: { command: "cargo", args: plus }, rustc: { command: "rustc", args: plus }, env: {} };
-}
-function parseRustcVerbose(text) {
-  const release = /^release:\s*(\d+)\.(\d+)\.(\d+)/m.exec(text);
-  const host = /^host:\s*(\S+)/m.exec(text);
-  if (!release || !host) return void 0;
-  return { version: { major: +release[1], minor: +release[2], patch: +release[3] }, host: host[1] };
-}
-async function findToolchain(spec) {
-  const base = toolchainCommands(spec);
-  const name = spec ? `"${spec}"` : "on PATH";
-  const fix = spec ? `Install it (rustup toolchain install ${spec}) or link one (rustup toolchain link ${spec} /usr)` : "Install Rust (https://rustup.rs) or pass a toolchain";
-  const vv = await exec.run({ ...base.rustc, args: [...base.rustc.args, "-vV"] }).catch((e) => {
-    throw new UserError(`Rust toolchain ${name} not found`, { fix, cause: e });
-  });
-  const parsed = vv.exitCode === 0 ? parseRustcVerbose(vv.stdout) : void 0;
-  if (!parsed) {
-    throw new UserError(`Rust toolchain ${name} did not run: ${(vv.stderr || vv.stdout).trim().split("\n")[0]}`, {
-      fix
-    });
-  }
-  const sysroot = (await runOk({ ...base.rustc, args: [...base.rustc.args, "--print", "sysroot"] }, "rustc --print sysroot")).stdout.trim();
-  return { spec, ...base, ...parsed, sysroot };
-}
-var isDirSpec = (spec) => (0, import_node_path6.isAbsolute)(spec) || spec.startsWith(".");
-var HOST_ARCH = /^(x86_64|aarch64|i686|armv7|riscv64gc|s390x|powerpc64le|loongarch64)-/;
-function rustupToolchainInstallCommand(name) {
-  return { command: "rustup", args: ["toolchain", "install", name, "--profile", "minimal", "--no-self-update"] };
-}
-function toolchainListed(list, name) {
-  return list.split("\n").map((l) => l.trim().split(/\s+/)[0]).some((n) => n === name || n.startsWith(`${name}-`) && HOST_ARCH.test(n.slice(name.length + 1)));
-}
-async function ensureToolchain(spec, log) {
-  if (spec && !isDirSpec(spec)) {
-    const list = await exec.run({ command: "rustup", args: ["toolchain", "list"] }).catch(() => void 0);
-    if (list?.exitCode === 0 && !toolchainListed(list.stdout, spec)) {
-      log.info(`Installing Rust toolchain ${spec} (minimal profile)`);
-      await runOk(rustupToolchainInstallCommand(spec), `rustup toolchain install ${spec}`, {
-        timeoutMs: 15 * 6e4,
-        fix: "Name a channel (stable, beta, nightly), a version (1.83) or a toolchain `rustup toolchain list` shows"
-      });
-    }
-  }
-  return findToolchain(spec);
-}
-function hasTargetStd(sysroot, target) {
-  const dir = (0, import_node_path6.join)(sysroot, "lib", "rustlib", target, "lib");
-  return (0, import_node_fs5.existsSync)(dir) && (0, import_node_fs5.readdirSync)(dir).some((f) => f.endsWith(".rlib"));
-}
-function rustupTargetAddCommand(target, toolchain) {
-  return { command: "rustup", args: ["target", "add", target, ...toolchain ? ["--toolchain", toolchain] : []] };
-}
-async function ensureTarget(tc, options, log) {
-  const target = resolveTarget(tc.version, options);
-  if (hasTargetStd(tc.sysroot, target)) {
-    log.debug(`Toolchain.ensureTarget: std for ${target} found in ${tc.sysroot}`);
-    return target;
-  }
-  const isDir = tc.spec && isDirSpec(tc.spec);
-  const add = rustupTargetAddCommand(target, isDir ? void 0 : tc.spec);
-  const v = `${tc.version.major}.${tc.version.minor}.${tc.version.patch}`;
-  const where = `toolchain ${tc.spec ?? "on PATH"} (rustc ${v}, sysroot ${tc.sysroot})`;
-  if (!isDir) {
-    log.info(`Adding target ${target} to ${where}`);
-    const r = await exec.run(add).catch(() => void 0);
-    if (r?.exitCode === 0 && hasTargetStd(tc.sysroot, target)) return target;
-  }
-  const debianHint = target === "wasm32-wasi" ? " On Debian: apt-get install libstd-rust-dev-wasm32 lld." : "";
-  throw new UserError(`The std for target ${target} is not installed in ${where}`, {
-    fix: `Run: rustup target add ${target}${isDir || !tc.spec ? "" : ` --toolchain ${tc.spec}`}.${debianHint}`
-  });
-}
-
-// packages/toolchain/src/toolchain-file.ts
-var import_node_fs6 = require("node:fs");
-var import_node_path7 = require("node:path");
-
-// node_modules/smol-toml/dist/error.js
-function getLineColFromPtr(string4, ptr) {
-  let lines = string4.slice(0, ptr).split(/\r?\n/);
-  return [lines.length, lines.pop().length + 1];
-}
-function makeCodeBlock(string4, line, column) {
-  let lines = string4.split(/\r?\n/);
-  let codeblock = "";
-  let numberLen = (Math.log10(line + 1) | 0) + 1;
-  for (let i = line - 1; i <= line + 1; i++) {
-    let l = lines[i - 1];
-    if (!l)
-      continue;
-    codeblock += i.toString().padEnd(numberLen, " ");
-    codeblock += ":  ";
-    codeblock += l;
-    codeblock += "\n";
-    if (i === line) {
-      codeblock += " ".repeat(numberLen + column + 2);
-      codeblock += "^\n";
-    }
-  }
-  return codeblock;
-}
-var TomlError = class _TomlError extends Error {
-  line;
-  column;
-  codeblock;
-  constructor(message, options) {
-    const [line, column] = getLineColFromPtr(options.toml, options.ptr);
-    const codeblock = makeCodeBlock(options.toml, line, column);
-    super(`Invalid TOML document: ${message}
-
-${codeblock}`, options);
-    this.line = line;
-    this.column = column;
-    this.codeblock = codeblock;
-  }
-  /** @internal */
-  static x(message, ctx, ptr) {
-    throw new _TomlError(message, { toml: ctx.s, ptr: ptr ?? ctx.p });
-  }
-};
-
-// node_modules/smol-toml/dist/primitive.js
-function parseString(ctx) {
-  let startPtr = ctx.p;
-  let c = ctx.s.charCodeAt(ctx.p++);
-  let first = c;
-  let isLiteral = c === 39;
-  let isMultiline = c === ctx.s.charCodeAt(ctx.p) && c === ctx.s.charCodeAt(ctx.p + 1);
-  if (isMultiline) {
-    if ((c = ctx.s.charCodeAt(ctx.p += 2)) === 10)
-      ctx.p++;
-    else if (c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10)
-      ctx.p += 2;
-  }
-  let parsed = "";
-  let sliceStart = ctx.p;
-  let state = 0;
-  for (; ctx.p < ctx.s.length; ctx.p++) {
-    c = ctx.s.charCodeAt(ctx.p);
-    if (isMultiline && (c === 10 || c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10)) {
-      state = state && 3;
-    } else if (c < 32 && c !== 9 || c === 127) {
-      TomlError.x("control characters are not allowed in strings", ctx);
-    } else if ((!state || state === 3) && c === first && (!isMultiline || ctx.s.charCodeAt(ctx.p + 1) === first && ctx.s.charCodeAt(ctx.p + 2) === first)) {
-      if (isMultiline) {
-        if (ctx.s.charCodeAt(ctx.p + 3) === first)
-          ctx.p++;
-        if (ctx.s.charCodeAt(ctx.p + 3) === first)
-          ctx.p++;
-      }
-      if (!state) {
-        let s = ctx.s.slice(sliceStart, ctx.p);
-        parsed = parsed ? parsed + s : s;
-      }
-      ctx.p += isMultiline ? 3 : 1;
-      return parsed;
-    } else if (!state) {
-      if (!isLiteral && c === 92) {
-        parsed += ctx.s.slice(sliceStart, sliceStart = ctx.p);
-        state = 1;
-      }
-    } else if (state === 1) {
-      if (c === 120 || c === 117 || c === 85) {
-        let errPtr = ctx.p++ - 1;
-        let value = 0;
-        let len = c === 120 ? 2 : c === 117 ? 4 : 8;
-        for (let j = 0; j < len; j++, ctx.p++) {
-          let hex3 = ctx.s.charCodeAt(ctx.p);
-          let digit = (
-            /* 0-9 */
-            hex3 >= 48 && hex3 <= 57 ? hex3 - 48 : (
-              /* A-F */
-              hex3 >= 65 && hex3 <= 70 ? hex3 - 65 + 10 : (
-                /* a-f */
-                hex3 >= 97 && hex3 <= 102 ? hex3 - 97 + 10 : -1
-              )
-            )
-          );
-          if (digit < 0)
-            TomlError.x("invalid non-hex character in unicode escape", ctx);
-          value = value << 4 | digit;
-        }
-        if (value < 0 || value > 1114111 || value >= 55296 && value <= 57343) {
-          TomlError.x("invalid unicode escape", ctx, errPtr);
-        }
-        parsed += String.fromCodePoint(value);
-        sliceStart = ctx.p--;
-        state = 0;
-      } else if (isMultiline && (c === 32 || c === 9)) {
-        state = 2;
-      } else {
-        if (c === 98)
-          parsed += "\b";
-        else if (c === 116)
-          parsed += "	";
-        else if (c === 110)
-          parsed += "\n";
-        else if (c === 102)
-          parsed += "\f";
-        else if (c === 114)
-          parsed += "\r";
-        else if (c === 101)
-          parsed += "\x1B";
-        else if (c === 34)
-          parsed += '"';
-        else if (c === 92)
-          parsed += "\\";
-        else
-          TomlError.x("unrecognised escape sequence", ctx);
-        sliceStart = ctx.p + 1;
-        state = 0;
-      }
-    } else if (c !== 32 && c !== 9) {
-      if (state === 2)
-        TomlError.x("invalid escape: only line-ending whitespace may be escaped", ctx, sliceStart);
-      state = !isLiteral && c === 92 ? 1 : 0;
-      sliceStart = ctx.p;
-    }
-  }
-  TomlError.x("unfinished string", ctx, startPtr);
-}
-
-// node_modules/smol-toml/dist/date.js
-var DATE_TIME_RE = /^(\d{4}-\d{2}-\d{2})?[Tt ]?(?:(\d{2}):\d{2}(?::\d{2}(?:\.\d+)?)?)?(Z|z|[-+]\d{2}:\d{2})?$/i;
-var TomlDate = class _TomlDate extends Date {
-  #hasDate = false;
-  #hasTime = false;
-  #offset = null;
-  constructor(date5, fasttype, unsafeDelim) {
-    let hasDate = true;
-    let hasTime = true;
-    let offset = "Z";
-    let c;
-    if (typeof date5 === "string") {
-      if (fasttype)
-        prep: {
-          if (fasttype < 3) {
-            if (+date5.slice(11, 13) > 23) {
-              date5 = "";
-              break prep;
-            }
-            if (fasttype === 2) {
-              offset = null;
-              date5 += "Z";
-            } else if ((c = date5.charCodeAt(date5.length - 1)) !== 90 && c !== 122) {
-              offset = date5.slice(date5.length - 6);
-            }
-            if (unsafeDelim)
-              date5 = date5.slice(0, 10) + "T" + date5.slice(11);
-          } else if (fasttype === 4) {
-            date5 = +date5.slice(0, 2) > 23 ? "" : `0000-01-01T${date5}Z`;
-          }
-          hasDate = fasttype !== 4;
-          hasTime = fasttype !== 3;
-        }
-      else {
-        let match = date5.match(DATE_TIME_RE);
-        if (match) {
-          if (!match[1]) {
-            hasDate = false;
-            date5 = `0000-01-01T${date5}`;
-          }
-          hasTime = !!match[2];
-          hasTime && date5[10] === " " && (date5 = date5.replace(" ", "T"));
-          if (match[2] && +match[2] > 23) {
-            date5 = "";
-          } else {
-            offset = match[3] || null;
-            if (!offset && hasTime)
-              date5 += "Z";
-          }
-        } else {
-          date5 = "";
-        }
-      }
-    }
-    super(date5);
-    if (!isNaN(this.getTime())) {
-      this.#hasDate = hasDate;
-      this.#hasTime = hasTime;
-      this.#offset = offset;
-    }
-  }
-  isDateTime() {
-    return this.#hasDate && this.#hasTime;
-  }
-  isLocal() {
-    return !this.#hasDate || !this.#hasTime || !this.#offset;
-  }
-  isDate() {
-    return this.#hasDate && !this.#hasTime;
-  }
-  isTime() {
-    return this.#hasTime && !this.#hasDate;
-  }
-  isValid() {
-    return this.#hasDate || this.#hasTime;
-  }
-  toISOString() {
-    let iso = super.toISOString();
-    if (this.isDate())
-      return iso.slice(0, 10);
-    if (this.isTime())
-      return iso.slice(11, 23);
-    if (this.#offset === null)
-      return iso.slice(0, -1);
-    if (this.#offset === "Z" || this.#offset === "z")
-      return iso;
-    let offset = +this.#offset.slice(1, 3) * 60 + +this.#offset.slice(4, 6);
-    offset = this.#offset[0] === "-" ? offset : -offset;
-    let offsetDate = new Date(this.getTime() - offset * 6e4);
-    return offsetDate.toISOString().slice(0, -1) + this.#offset;
-  }
-  static wrapAsOffsetDateTime(jsDate, offset = "Z") {
-    let date5 = new _TomlDate(jsDate);
-    date5.#offset = offset;
-    return date5;
-  }
-  static wrapAsLocalDateTime(jsDate) {
-    let date5 = new _TomlDate(jsDate);
-    date5.#offset = null;
-    return date5;
-  }
-  static wrapAsLocalDate(jsDate) {
-    let date5 = new _TomlDate(jsDate);
-    date5.#hasTime = false;
-    date5.#offset = null;
-    return date5;
-  }
-  static wrapAsLocalTime(jsDate) {
-    let date5 = new _TomlDate(jsDate);
-    date5.#hasDate = false;
-    date5.#offset = null;
-    return date5;
-  }
-};
-
-// node_modules/smol-toml/dist/extract.js
-function isDigit(char, base = 10) {
-  return base === 16 ? char > 47 && char < 58 || char > 64 && char < 71 || char > 96 && char < 103 : char > 47 && char < 48 + base;
-}
-function isEndOfValue(char, delim) {
-  return char === 32 || char === 9 || char === 10 || char === 13 || // Structure end or next value delimiter
-  delim && (char === delim || char === 44) || // Comment
-  char === 35;
-}
-function extractValue(ctx, end) {
-  let errPtr = ctx.p;
-  let c = ctx.s.charCodeAt(ctx.p);
-  if (c === 91 || c === 123) {
-    ctx.d-- || TomlError.x("document contains excessively nested structures. aborting.", ctx);
-    let value = c === 91 ? parseArray(ctx) : parseInlineTable(ctx);
-    ctx.d++;
-    return value;
-  }
-  if (c === 34 || c === 39) {
-    return parseString(ctx);
-  }
-  if (c === 116) {
-    if (ctx.s.charCodeAt(++ctx.p) !== 114 || ctx.s.charCodeAt(++ctx.p) !== 117 || ctx.s.charCodeAt(++ctx.p) !== 101)
-      TomlError.x("invalid value", ctx, errPtr);
-    return ctx.p++, true;
-  }
-  if (c === 102) {
-    if (ctx.s.charCodeAt(++ctx.p) !== 97 || ctx.s.charCodeAt(++ctx.p) !== 108 || ctx.s.charCodeAt(++ctx.p) !== 115 || ctx.s.charCodeAt(++ctx.p) !== 101)
-      TomlError.x("invalid value", ctx, errPtr);
-    return ctx.p++, false;
-  }
-  if (c === 43 || c === 45) {
-    return parseNumber(ctx, ctx.p, ctx.s.charCodeAt(++ctx.p), 44 - c, end);
-  }
-  if (ctx.s.charCodeAt(ctx.p + 4) === 45 && ctx.s.charCodeAt(ctx.p + 7) === 45) {
-    return parseDate(ctx, c, end);
-  }
-  if (ctx.s.charCodeAt(ctx.p + 2) === 58) {
-    return parseTime(ctx, c, end);
-  }
-  return parseNumber(ctx, ctx.p, c, 0, end);
-}
-function parseNumber(ctx, startPtr, startChr, sign, endChr) {
-  let c = startChr;
-  let state = 0;
-  let hasUnderscores = false;
-  if (c === 105) {
-    if (ctx.s.charCodeAt(++ctx.p) !== 110 || ctx.s.charCodeAt(++ctx.p) !== 102)
-      TomlError.x("invalid value", ctx, startPtr);
-    return ctx.p++, (sign || 1) / 0;
-  }
-  if (c === 110) {
-    if (ctx.s.charCodeAt(++ctx.p) !== 97 || ctx.s.charCodeAt(++ctx.p) !== 110)
-      TomlError.x("invalid value", ctx, startPtr);
-    return ctx.p++, NaN;
-  }
-  if (c === 48) {
-    if (++ctx.p >= ctx.s.length || isEndOfValue(c = ctx.s.charCodeAt(ctx.p), endChr))
-      return ctx.bi === true ? 0n : 0;
-    if (!sign) {
-      if (c === 120)
-        return parseIntegerBaseN(ctx, startPtr, 16, endChr);
-      else if (c === 98)
-        return parseIntegerBaseN(ctx, startPtr, 2, endChr);
-      else if (c === 111)
-        return parseIntegerBaseN(ctx, startPtr, 8, endChr);
-    }
-    if (c === 46)
-      state = 2;
-    else if (c === 101 || c === 69)
-      state = 4;
-    else
-      TomlError.x("illegal leading zero", ctx, startPtr);
-  } else if (!isDigit(c))
-    TomlError.x("invalid value", ctx, startPtr);
-  while (++ctx.p < ctx.s.length && (c = ctx.s.charCodeAt(ctx.p), !isEndOfValue(c, endChr))) {
-    if (!state)
-      state = 1;
-    if (c === 95) {
-      if (!(state & 1))
-        TomlError.x("illegal underscore", ctx);
-      state += 11;
-      hasUnderscores = true;
-    } else if (state === 1 && c === 46)
-      state = 2;
-    else if ((state === 1 || state === 3) && (c === 101 || c === 69))
-      state = 4;
-    else if (state === 4 && (c === 43 || c === 45)) {
-      state = 6;
-    } else if (!isDigit(c))
-      TomlError.x(`illegal character in numeric literal`, ctx);
-    else if (state > 9)
-      state -= 11;
-    else if (!(state & 1))
-      state++;
-  }
-  if (!state) {
-    let val = (startChr - 48) * (sign || 1);
-    return ctx.bi === true ? BigInt(val) : val;
-  }
-  if (!(state & 1))
-    TomlError.x("unfinished numeric value", ctx, startPtr);
-  let str = ctx.s.slice(startPtr, ctx.p);
-  if (hasUnderscores)
-    str = str.replaceAll("_", "");
-  return state > 1 ? parseFloat(str) : parseInteger(ctx, str, 10, startPtr);
-}
-function parseIntegerBaseN(ctx, startPtr, base, endChr) {
-  let c, underscore = 1;
-  while (++ctx.p < ctx.s.length && (c = ctx.s.charCodeAt(ctx.p), !isEndOfValue(c, endChr))) {
-    if (c === 95) {
-      if (underscore & 1)
-        TomlError.x("illegal underscore", ctx);
-      underscore = 3;
-    } else if (!isDigit(c, base))
-      TomlError.x(`illegal character in numeric literal`, ctx);
-    else if (underscore & 1)
-      underscore--;
-  }
-  if (underscore & 1)
-    TomlError.x("unfinished numeric value", ctx);
-  let str = ctx.s.slice(startPtr + 2, ctx.p);
-  if (underscore)
-    str = str.replaceAll("_", "");
-  return parseInteger(ctx, str, base, startPtr);
-}
-function parseInteger(ctx, str, base, startPtr) {
-  if (ctx.bi !== true)
-    int: {
-      let val = parseInt(str, base);
-      if (!Number.isSafeInteger(val)) {
-        if (ctx.bi)
-          break int;
-        TomlError.x("integer value cannot be represented losslessly", ctx, startPtr);
-      }
-      return val;
-    }
-  return base === 10 ? BigInt(str) : BigInt((base === 2 ? "0b" : base === 8 ? "0o" : "0x") + str);
-}
-function parseDate(ctx, c, endChr) {
-  let startPtr = ctx.p++, unsafeSeparator;
-  if (!isDigit(c) || !isDigit(ctx.s.charCodeAt(ctx.p++)) || !isDigit(ctx.s.charCodeAt(ctx.p++)) || !isDigit(ctx.s.charCodeAt(ctx.p++))) {
-    return parseNumber(ctx, ctx.p = startPtr, c, 0, endChr);
-  }
-  ctx.p += 5;
-  if (!isDigit(ctx.s.charCodeAt(ctx.p++)))
-    TomlError.x("invalid date-time: date part is malformed", ctx, startPtr);
-  if (ctx.p >= ctx.s.length || ((c = ctx.s.charCodeAt(ctx.p)) !== 32 || (unsafeSeparator = true, !isDigit(ctx.s.charCodeAt(ctx.p + 1)))) && c !== 84 && c !== 116) {
-    let t2 = ctx.s.slice(startPtr, ctx.p);
-    return readDate(ctx, t2, 3, false, startPtr);
-  }
-  if (ctx.s.charCodeAt(ctx.p += 3) !== 58)
-    TomlError.x("invalid date-time: time part is malformed", ctx, startPtr);
-  if (ctx.s.charCodeAt(ctx.p += 3) === 58)
-    ctx.p += 3;
-  if (ctx.s.charCodeAt(ctx.p) === 46)
-    while (isDigit(ctx.s.charCodeAt(++ctx.p)))
-      ;
-  if (c = ctx.s.charCodeAt(ctx.p)) {
-    if (c === 90 || c === 122) {
-      let t2 = ctx.s.slice(startPtr, ++ctx.p);
-      return readDate(ctx, t2, 1, unsafeSeparator, startPtr, "[+00:00]");
-    }
-    if (c === 43 || c === 45) {
-      let t2 = ctx.s.slice(startPtr, ctx.p += 6);
-      return readDate(ctx, t2, 1, unsafeSeparator, startPtr, !ctx.ld && "[" + ctx.s.slice(ctx.p - 6, ctx.p) + "]");
-    }
-  }
-  let t = ctx.s.slice(startPtr, ctx.p);
-  return readDate(ctx, t, 2, unsafeSeparator, startPtr);
-}
-function parseTime(ctx, c, endChr) {
-  let start = ctx.p;
-  if (!isDigit(c) || !isDigit(ctx.s.charCodeAt(++ctx.p))) {
-    return parseNumber(ctx, --ctx.p, c, 0, endChr);
-  }
-  if (ctx.s.charCodeAt(ctx.p += 4) === 58)
-    ctx.p += 3;
-  if (ctx.s.charCodeAt(ctx.p) === 46)
-    while (isDigit(ctx.s.charCodeAt(++ctx.p)))
-      ;
-  let t = ctx.s.slice(start, ctx.p);
-  return readDate(ctx, t, 4, false, start);
-}
-function readDate(ctx, str, type, unsafeDelim, errPtr, temporalSuffix) {
-  if (ctx.ld) {
-    let date5 = new TomlDate(str, type, unsafeDelim);
-    if (!date5.isValid())
-      TomlError.x("invalid date", ctx, errPtr);
-    return date5;
-  }
-  try {
-    if (temporalSuffix)
-      str += temporalSuffix;
-    switch (type) {
-      case 1:
-        return Temporal.ZonedDateTime.from(str);
-      case 2:
-        return Temporal.PlainDateTime.from(str);
-      case 3:
-        return Temporal.PlainDate.from(str);
-      case 4:
-        return Temporal.PlainTime.from(str);
-    }
-  } catch (e) {
-    TomlError.x(e instanceof Error ? e.message : "" + e, ctx, errPtr);
-  }
-}
-
-// node_modules/smol-toml/dist/util.js
-function skipComment(ctx) {
-  for (; ctx.p < ctx.s.length; ctx.p++) {
-    let c = ctx.s.charCodeAt(ctx.p);
-    if (c === 10)
-      break;
-    if (c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10) {
-      ctx.p++;
-      break;
-    }
-    if (c < 32 && c !== 9 || c === 127) {
-      TomlError.x("control characters are not allowed in comments", ctx);
-    }
-  }
-}
-function skipVoid(ctx, banNewLines, banComments) {
-  let c;
-  while (ctx.p < ctx.s.length) {
-    while (ctx.p < ctx.s.length && ((c = ctx.s.charCodeAt(ctx.p)) === 32 || c === 9 || !banNewLines && (c === 10 || c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10)))
-      ctx.p++;
-    if (banComments || c !== 35)
-      break;
-    skipComment(ctx);
-  }
-}
-
-// node_modules/smol-toml/dist/struct.js
-function parseKey(ctx, end = 61) {
-  let startPtr;
-  let state = 0;
-  let parsed = [];
-  let sliceStart;
-  let c = ctx.s.charCodeAt(startPtr = ctx.p);
-  do {
-    if (c === end) {
-      if (!state)
-        TomlError.x("unexpected end of key", ctx);
-      if (state === 1)
-        parsed.push(ctx.s.slice(sliceStart, ctx.p));
-      return ctx.p++, parsed;
-    } else if (c === 46) {
-      if (!state)
-        TomlError.x("illegal empty bare key", ctx);
-      if (state === 1)
-        parsed.push(ctx.s.slice(sliceStart, ctx.p));
-      state = 0;
-    } else if (!state && (c === 34 || c === 39)) {
-      if (c === ctx.s.charCodeAt(ctx.p + 1) && c === ctx.s.charCodeAt(ctx.p + 2))
-        TomlError.x("illegal quoted key: multiline strings are not allowed", ctx);
-      parsed.push(parseString(ctx));
-      state = 2;
-      ctx.p--;
-    } else if (c === 32 || c === 9) {
-      if (state === 1) {
-        parsed.push(ctx.s.slice(sliceStart, ctx.p));
-        state = 2;
-      }
-    } else if (state === 2 || c < 48 && c !== 45 || c > 57 && c < 65 || c > 90 && c < 97 && c !== 95 || c > 122) {
-      TomlError.x("illegal character in key", ctx);
-    } else if (!state) {
-      state = 1;
-      sliceStart = ctx.p;
-    }
-  } while (c = ctx.s.charCodeAt(++ctx.p));
-  TomlError.x("incomplete key-value: cannot find end of key", ctx, startPtr);
-}
-function parseInlineTable(ctx) {
-  let startPtr = ctx.p++;
-  let res = /* @__PURE__ */ Object.create(null);
-  let seen = /* @__PURE__ */ new Set();
-  let c;
-  while (ctx.p < ctx.s.length) {
-    skipVoid(ctx);
-    if ((c = ctx.s.charCodeAt(ctx.p)) === 125) {
-      ctx.p++;
-      return res;
-    }
-    let k;
-    let t = res;
-    let hasOwn = false;
-    let errPtr = ctx.p;
-    let key = parseKey(ctx);
-    for (let i = 0; i < key.length; i++) {
-      if (i)
-        t = hasOwn ? t[k] : t[k] = /* @__PURE__ */ Object.create(null);
-      k = key[i];
-      if ((hasOwn = Object.hasOwn(t, k)) && (typeof t[k] !== "object" || seen.has(t[k]))) {
-        TomlError.x("trying to redefine an already defined value", ctx, errPtr);
-      }
-      let unsafe = k === "__proto__";
-      if (ctx.uk && (unsafe || k === "constructor")) {
-        t = ctx.uk !== 1 && TomlError.x("document contains an unsafe property", ctx, errPtr);
-        break;
-      }
-      if (!hasOwn && unsafe) {
-        Object.defineProperty(t, k, { enumerable: true, configurable: true, writable: true });
-      }
-    }
-    if (hasOwn) {
-      TomlError.x("trying to redefine an already defined value", ctx, errPtr);
-    }
-    skipVoid(ctx, true, true);
-    let value = extractValue(
-      ctx,
-      125
-      /* } */
-    );
-    if (t && typeof (t[k] = value) === "object")
-      seen.add(value);
-    skipVoid(ctx);
-    if ((c = ctx.s.charCodeAt(ctx.p++)) === 125) {
-      return res;
-    }
-    if (c !== 44)
-      TomlError.x("expected comma or end of structure", ctx, ctx.p - 1);
-  }
-  TomlError.x("unfinished table", ctx, startPtr);
-}
-function parseArray(ctx) {
-  let startPtr = ctx.p++;
-  let res = [];
-  let c;
-  while (ctx.p < ctx.s.length) {
-    skipVoid(ctx);
-    if ((c = ctx.s.charCodeAt(ctx.p)) === 93) {
-      ctx.p++;
-      return res;
-    }
-    res.push(extractValue(
-      ctx,
-      93
-      /* ] */
-    ));
-    skipVoid(ctx);
-    if ((c = ctx.s.charCodeAt(ctx.p++)) === 93) {
-      return res;
-    }
-    if (c !== 44)
-      TomlError.x("expected comma or end of structure", ctx, ctx.p - 1);
-  }
-  TomlError.x("unfinished array", ctx, startPtr);
-}
-
-// node_modules/smol-toml/dist/parse.js
-function peekTable(ctx, key, table, meta3, type) {
-  let t = table;
-  let m = meta3;
-  let k;
-  let hasOwn = false;
-  let state;
-  for (let i = 0; i < key.length; i++) {
-    if (i) {
-      t = hasOwn ? t[k] : t[k] = /* @__PURE__ */ Object.create(null);
-      m = (state = m[k]).c;
-      if (type === 0 && (state.t === 1 || state.t === 2)) {
-        return null;
-      }
-      if (state.t === 2) {
-        let l = t.length - 1;
-        t = t[l];
-        m = m[l].c;
-      }
-    }
-    k = key[i];
-    if ((hasOwn = Object.hasOwn(t, k)) && m[k]?.t === 0 && m[k]?.d) {
-      return null;
-    }
-    if (!hasOwn) {
-      let unsafe = k === "__proto__";
-      if (ctx.uk && (unsafe || k === "constructor"))
-        return false;
-      if (unsafe) {
-        Object.defineProperty(t, k, { enumerable: true, configurable: true, writable: true });
-        Object.defineProperty(m, k, { enumerable: true, configurable: true, writable: true });
-      }
-      m[k] = {
-        t: i < key.length - 1 && type === 2 ? 3 : type,
-        d: false,
-        i: 0,
-        c: /* @__PURE__ */ Object.create(null)
-      };
-    }
-  }
-  state = m[k];
-  if (state.t !== type && !(type === 1 && state.t === 3)) {
-    return null;
-  }
-  if (type === 2) {
-    if (!state.d) {
-      state.d = true;
-      t[k] = [];
-    }
-    t[k].push(t = /* @__PURE__ */ Object.create(null));
-    state.c[state.i++] = state = { t: 1, d: false, i: 0, c: /* @__PURE__ */ Object.create(null) };
-  }
-  if (state.d) {
-    return null;
-  }
-  state.d = true;
-  if (type === 1) {
-    t = hasOwn ? t[k] : t[k] = /* @__PURE__ */ Object.create(null);
-  } else if (type === 0 && hasOwn) {
-    return null;
-  }
-  return [k, t, state.c];
-}
-function validateTablePeek(ctx, peek, ptr) {
-  if (peek === null || ctx.uk === 2)
-    TomlError.x(peek === null ? "trying to redefine an already defined table or value" : "document contains an unsafe property", ctx, ptr);
-}
-function parse3(toml, options = {}) {
-  let ctx = {
-    s: toml,
-    p: 0,
-    d: options.maxDepth ?? 1e3,
-    bi: options.integersAsBigInt ?? false,
-    ld: options.useLegacyDate ?? true,
-    uk: options.unsafeKeyBehaviour === "throw" ? 2 : options.unsafeKeyBehaviour === "drop" ? 1 : 0
-  };
-  let res = /* @__PURE__ */ Object.create(null);
-  let meta3 = /* @__PURE__ */ Object.create(null);
-  let tmp;
-  let skipping = false;
-  let tbl = res;
-  let m = meta3;
-  if (toml.charCodeAt(0) === 65279)
-    ctx.p++;
-  skipVoid(ctx);
-  while (ctx.p < toml.length) {
-    if (toml.charCodeAt(ctx.p) === 91) {
-      let isTableArray = toml.charCodeAt(++ctx.p) === 91;
-      tmp = ctx.p += +isTableArray;
-      skipping = false;
-      let k = parseKey(
-        ctx,
-        93
-        /* ] */
-      );
-      if (isTableArray) {
-        if (toml.charCodeAt(ctx.p) !== 93) {
-          TomlError.x("expected end of table array declaration", ctx);
-        }
-        ctx.p++;
-      }
-      let p = peekTable(
-        ctx,
-        k,
-        res,
-        meta3,
-        isTableArray ? 2 : 1
-        /* Type.EXPLICIT */
-      );
-      if (!p) {
-        validateTablePeek(ctx, p, tmp);
-        skipping = true;
-      } else {
-        m = p[2];
-        tbl = p[1];
-      }
-    } else {
-      tmp = ctx.p;
-      let k = parseKey(ctx);
-      let p = peekTable(
-        ctx,
-        k,
-        tbl,
-        m,
-        0
-        /* Type.DOTTED */
-      );
-      if (!p && !skipping)
-        validateTablePeek(ctx, p, tmp);
-      skipVoid(ctx, true, true);
-      let v = extractValue(ctx, void 0);
-      if (p && !skipping)
-        p[1][p[0]] = v;
-    }
-    skipVoid(ctx, true);
-    if (ctx.p < toml.length && (tmp = toml.charCodeAt(ctx.p)) !== 10 && (tmp !== 13 || toml.charCodeAt(ctx.p + 1) !== 10)) {
-      TomlError.x("each key-value declaration must be followed by an end-of-line", ctx);
-    }
-    skipVoid(ctx);
-  }
-  return res;
-}
-
-// node_modules/smol-toml/dist/stringify.js
-var HAS_WELLFORMED = !!"".isWellFormed;
-
-// packages/toolchain/src/toolchain-file.ts
-function findToolchainFile(dir) {
-  for (let d = (0, import_node_path7.resolve)(dir); ; d = (0, import_node_path7.dirname)(d)) {
-    for (const name of ["rust-toolchain.toml", "rust-toolchain"]) {
-      const path3 = (0, import_node_path7.join)(d, name);
-      if ((0, import_node_fs6.existsSync)(path3)) return readToolchainFile(path3);
-    }
-    if ((0, import_node_path7.dirname)(d) === d) return void 0;
-  }
-}
-function readToolchainFile(path3) {
-  const text = (0, import_node_fs6.readFileSync)(path3, "utf8");
-  const bad2 = (why, cause) => new UserError(`Cannot read the toolchain file ${path3}: ${why}`, {
-    fix: 'Write [toolchain] channel = "1.83" (or "stable"), or pass a toolchain input',
-    cause
-  });
-  if (!path3.endsWith(".toml") && /^[\w.-]+\s*$/.test(text)) return { path: path3, channel: text.trim(), targets: [] };
-  let doc;
-  try {
-    doc = parse3(text);
-  } catch (e) {
-    throw bad2(e.message.split("\n")[0], e);
-  }
-  const t = doc.toolchain;
-  if (typeof t?.channel !== "string" || !t.channel) throw bad2("no [toolchain] channel");
-  const targets = Array.isArray(t.targets) ? t.targets.filter((x) => typeof x === "string") : [];
-  return { path: path3, channel: t.channel, targets };
-}
-
-// packages/toolchain/src/wasm-opt.ts
-var import_node_fs7 = require("node:fs");
-var BINARYEN_FLAGS = {
-  threads: ["threads"],
-  "shared-memory": ["threads"],
-  atomics: ["threads"],
-  simd: ["simd"],
-  "relaxed-simd": ["relaxed-simd"],
-  "bulk-memory": ["bulk-memory", "bulk-memory-opt"],
-  "sign-ext": ["sign-ext"],
-  "nontrapping-float-to-int": ["nontrapping-float-to-int"],
-  "reference-types": ["reference-types"],
-  multivalue: ["multivalue"],
-  "mutable-globals": ["mutable-globals"],
-  "tail-call": ["tail-call"],
-  "exception-handling": ["exception-handling"],
-  gc: ["gc", "reference-types"],
-  multimemory: ["multimemory"],
-  memory64: ["memory64"]
-};
-var FROM_TARGET_FEATURE = {
-  atomics: "threads",
-  simd128: "simd",
-  "nontrapping-fptoint": "nontrapping-float-to-int",
-  "extended-const": "extended-const"
-};
-function featureFlags(report, supported) {
-  const names = /* @__PURE__ */ new Set();
-  for (const [f, use2] of Object.entries(report.features)) {
-    if (use2.used === true) for (const n of BINARYEN_FLAGS[f]) names.add(n);
-  }
-  for (const t of report.targetFeatures ?? []) {
-    if (t.startsWith("+")) names.add(FROM_TARGET_FEATURE[t.slice(1)] ?? t.slice(1));
-  }
-  return [...names].sort().map((n) => `--enable-${n}`).filter((flag) => !supported || supported.has(flag));
-}
-function parseSupportedFlags(help) {
-  return new Set(help.match(/--enable-[a-z0-9-]+/g) ?? []);
-}
-var OPT_LEVELS = ["0", "1", "2", "3", "4", "s", "z"];
-var REFUSED_OPTIONS = [
-  [["--output", "-o"], "sets the output file, which wasm-build chooses in the work dir"],
-  [["--emit-text", "-S"], "writes text instead of the binary module verify reads"],
-  [["--output-source-map", "-osm"], "writes a source map file"],
-  [["--input-source-map", "-ism"], "reads a file"],
-  [["--emit-js-wrapper", "-ejw"], "writes a file"],
-  [["--emit-spec-wrapper", "-esw"], "writes a file"],
-  [["--emit-wasm2c-wrapper"], "writes a file"],
-  [["--extra-fuzz-command", "-efc"], "runs a shell command"],
-  [["--translate-to-fuzz", "-ttf"], "replaces the module with generated code"],
-  [["--initial-fuzz", "-if"], "reads a file"]
-];
-var REFUSED = new Map(REFUSED_OPTIONS.flatMap(([names, why]) => names.map((n) => [n, why])));
-var FILE_PASSES = /* @__PURE__ */ new Set(["--symbolmap", "--print-function-map"]);
-var FILE_PASS_ARGS = /* @__PURE__ */ new Set(["symbolmap", "print-function-map"]);
-function wasmOptArgsProblem(args) {
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index];
-    const eq = arg.indexOf("=");
-    const name = eq < 0 ? arg : arg.slice(0, eq);
-    const value = eq < 0 ? void 0 : arg.slice(eq + 1);
-    const refused = REFUSED.get(name);
-    if (refused) return { index, why: `${name} ${refused}` };
-    if (FILE_PASSES.has(name) && value) return { index, why: `${name} with a value writes that file` };
-    if (name === "--pass-arg" || name === "-pa") {
-      const pa = value ?? args[index + 1] ?? "";
-      const key = pa.includes("@") ? pa.slice(0, pa.indexOf("@")) : pa;
-      if (FILE_PASS_ARGS.has(key)) return { index, why: `the ${key} pass argument is a file it writes` };
-      if (pa.slice(key.length + 1).startsWith("@")) return { index, why: "a pass argument of @FILE is read from FILE" };
-    }
-    if (value?.startsWith("@")) return { index, why: "a value of @FILE is read from FILE" };
-    if (arg.includes("/")) return { index, why: 'an argument holding "/" names a file' };
-  }
-  return void 0;
-}
-function checkWasmOptArgs(args) {
-  const problem = wasmOptArgsProblem(args);
-  if (problem) {
-    throw new UserError(`Refused wasm-opt argument ${JSON.stringify(args[problem.index])}: ${problem.why}`, {
-      fix: "Pass only passes, levels, feature flags and pass arguments in wasm-opt-args: wasm-build chooses the input and output files"
-    });
-  }
-}
-function wasmOptCommand(input2, output2, flags, o = {}) {
-  return {
-    command: o.path ?? "wasm-opt",
-    args: [input2, "-o", output2, `-O${o.level ?? "z"}`, ...flags, ...o.extraArgs ?? []]
-  };
-}
-async function optimize(input2, output2, report, o, log) {
-  checkWasmOptArgs(o.extraArgs ?? []);
-  const bin = o.path ?? "wasm-opt";
-  const fix = "Install binaryen (apt-get install binaryen, or the setup action) or pass its path (--wasm-opt)";
-  const version2 = (await runOk({ command: bin, args: ["--version"] }, "wasm-opt --version", { fix })).stdout.trim();
-  const help = await exec.run({ command: bin, args: ["--help"] });
-  const flags = featureFlags(report, parseSupportedFlags(help.stdout));
-  const command = wasmOptCommand(input2, output2, flags, o);
-  log.debug(`WasmOpt.optimize: ${[command.command, ...command.args].join(" ")}`);
-  const result = await exec.run(command);
-  if (result.exitCode !== 0) {
-    throw new UserError(
-      `wasm-opt rejected ${input2} (exit code ${result.exitCode}): ${result.stderr.trim().split("\n").slice(-3).join(" | ")}`,
-      {
-        fix: `Check the feature flags (${flags.join(" ") || "none"}); pass more with wasm-opt-args`
-      }
-    );
-  }
-  return {
-    outputPath: output2,
-    bytesBefore: (0, import_node_fs7.statSync)(input2).size,
-    bytesAfter: (0, import_node_fs7.statSync)(output2).size,
-    version: version2,
-    command,
-    durationMs: result.durationMs
-  };
+// packages/pipeline/src/preopen.ts
+function parsePreopen(spec) {
+  if (!spec) return void 0;
+  const i = spec.indexOf(":");
+  return i < 0 ? { host: spec, guest: "/data" } : { host: spec.slice(0, i), guest: spec.slice(i + 1) };
 }
 
 // node_modules/re2js/build/index.js
@@ -46821,9 +46513,9 @@ var Utils = class Utils2 {
     const runes = [];
     let i = 0;
     while (i < string4.length) {
-      const cp2 = string4.codePointAt(i);
-      runes.push(cp2);
-      i += cp2 > Unicode.MAX_BMP ? 2 : 1;
+      const cp3 = string4.codePointAt(i);
+      runes.push(cp3);
+      i += cp3 > Unicode.MAX_BMP ? 2 : 1;
     }
     return new Int32Array(runes);
   }
@@ -49445,16 +49137,16 @@ var AhoCorasick = class {
       let node2 = 0;
       for (let i = 0; i < word.length; i++) {
         const key = node2 * alphabetSize + word[i];
-        let child = edges.get(key);
-        if (child === void 0) {
-          child = parent.length;
-          edges.set(key, child);
+        let child2 = edges.get(key);
+        if (child2 === void 0) {
+          child2 = parent.length;
+          edges.set(key, child2);
           parent.push(node2);
           unit.push(word[i]);
           depth.push(depth[node2] + 1);
           terminal.push(0);
         }
-        node2 = child;
+        node2 = child2;
       }
       terminal[node2] = 1;
     }
@@ -52423,15 +52115,15 @@ var TranslateRegExpString = class TranslateRegExpString2 {
               i += 2;
               continue;
             default: {
-              let cp3 = data.codePointAt(i + 1);
-              if (cp3 >= 48 && cp3 <= 57 || cp3 >= 65 && cp3 <= 90 || cp3 >= 97 && cp3 <= 122) {
-                let symSize2 = Utils.charCount(cp3);
+              let cp4 = data.codePointAt(i + 1);
+              if (cp4 >= 48 && cp4 <= 57 || cp4 >= 65 && cp4 <= 90 || cp4 >= 97 && cp4 <= 122) {
+                let symSize2 = Utils.charCount(cp4);
                 result += data.substring(i + 1, i + 1 + symSize2);
                 i += symSize2 + 1;
                 changed = true;
               } else {
                 result += "\\";
-                let symSize2 = Utils.charCount(cp3);
+                let symSize2 = Utils.charCount(cp4);
                 result += data.substring(i + 1, i + 1 + symSize2);
                 i += symSize2 + 1;
               }
@@ -52467,8 +52159,8 @@ var TranslateRegExpString = class TranslateRegExpString2 {
           continue;
         }
       }
-      let cp2 = data.codePointAt(i);
-      let symSize = Utils.charCount(cp2);
+      let cp3 = data.codePointAt(i);
+      let symSize = Utils.charCount(cp3);
       result += data.substring(i, i + symSize);
       i += symSize;
     }
@@ -52803,13 +52495,6 @@ function re2Problem(source) {
   }
 }
 
-// packages/pipeline/src/steps/smoke.ts
-function parsePreopen(spec) {
-  if (!spec) return void 0;
-  const i = spec.indexOf(":");
-  return i < 0 ? { host: spec, guest: "/data" } : { host: spec.slice(0, i), guest: spec.slice(i + 1) };
-}
-
 // packages/pipeline/src/options.ts
 var TIMEOUT_MAX_MS = 216e5;
 var MAX_SIZE_LIMIT = 2 ** 32;
@@ -52882,11 +52567,15 @@ var pipelineSchema = external_exports.object({
   username: external_exports.string().min(1).optional(),
   password: external_exports.string().min(1).optional(),
   orasVersion: external_exports.string().regex(/^v?\d{1,6}\.\d{1,6}\.\d{1,6}$/, "expected an oras release such as 1.3.0").default(ORAS_DEFAULT_VERSION),
+  /** Attach SLSA provenance to the pushed image as an OCI referrer. */
+  provenance: external_exports.boolean().default(true),
+  /** Attach a CycloneDX SBOM of the crate to the pushed image as an OCI referrer. */
+  sbom: external_exports.boolean().default(true),
   smoke: external_exports.boolean().default(true),
   /** Runtimes the smoke test runs the image under. */
-  runtimes: external_exports.array(external_exports.enum(RUNTIMES)).min(1).default(["node"]),
+  runtimes: external_exports.array(external_exports.enum(RUNTIMES2)).min(1).default(["node"]),
   /** Runtimes whose known incompatibility with the module does not fail the step. */
-  allowIncompatible: external_exports.array(external_exports.enum(RUNTIMES)).default([]),
+  allowIncompatible: external_exports.array(external_exports.enum(RUNTIMES2)).default([]),
   /**
    * A host directory the module gets as a WASI preopen, `HOST` or `HOST:GUEST`; it must exist, and may not be `/`,
    * the runner's home, workspace, temp or tool-cache root or a parent of one without `preopenAllowRoot`.
@@ -52943,14 +52632,14 @@ function checkOptionPairs(o, ctx) {
 var pipelineOptionsSchema = pipelineSchema.superRefine(checkOptionPairs);
 function selfAndParents(dir) {
   const out = [dir];
-  while ((0, import_node_path8.dirname)(out[out.length - 1]) !== out[out.length - 1]) out.push((0, import_node_path8.dirname)(out[out.length - 1]));
+  while ((0, import_node_path4.dirname)(out[out.length - 1]) !== out[out.length - 1]) out.push((0, import_node_path4.dirname)(out[out.length - 1]));
   return out;
 }
 function real(p) {
   try {
-    return (0, import_node_fs8.realpathSync)(p);
+    return (0, import_node_fs4.realpathSync)(p);
   } catch {
-    return (0, import_node_path8.resolve)(p);
+    return (0, import_node_path4.resolve)(p);
   }
 }
 function preopenRoots(env = process.env) {
@@ -52977,12 +52666,12 @@ function preopenProblem(spec, o = { allowRoot: false }) {
   if (problem) return problem;
   if (!p.guest.startsWith("/") || p.guest.split("/").includes("..") || pathProblem(p.guest))
     return `guest path "${p.guest}" must be absolute, without ".."`;
-  if (import_node_path8.posix.normalize(p.guest) === "/")
+  if (import_node_path4.posix.normalize(p.guest) === "/")
     return `guest path "/" would cover the image's own files; give one such as /data`;
-  const host = (0, import_node_path8.resolve)(p.host);
+  const host = (0, import_node_path4.resolve)(p.host);
   let isDir;
   try {
-    isDir = (0, import_node_fs8.statSync)(host).isDirectory();
+    isDir = (0, import_node_fs4.statSync)(host).isDirectory();
   } catch (e) {
     const code = e.code;
     return code === "ENOENT" || code === "ENOTDIR" ? `the directory ${host} does not exist` : `cannot read ${host} (${code ?? e.message})`;
@@ -53008,18 +52697,2715 @@ function tagEntryProblem(entry) {
   return ref.tag ? void 0 : `expected a tag, or a reference with one: "${entry}" has none`;
 }
 
+// packages/toolchain/src/cargo.ts
+var import_node_fs6 = require("node:fs");
+var import_node_path6 = require("node:path");
+
+// packages/toolchain/src/cargo-diagnostics.ts
+var import_node_fs5 = require("node:fs");
+var import_node_path5 = require("node:path");
+var ANSI = /\u001b\[[0-9;]*m/g;
+function stripAnsi(text) {
+  return text.replace(ANSI, "");
+}
+function annotationPath(fileName2, manifestPath, root) {
+  let abs = (0, import_node_path5.isAbsolute)(fileName2) ? fileName2 : void 0;
+  for (let dir = manifestPath ? (0, import_node_path5.dirname)(manifestPath) : void 0; !abs && dir; ) {
+    if ((0, import_node_fs5.existsSync)((0, import_node_path5.join)(dir, fileName2))) abs = (0, import_node_path5.join)(dir, fileName2);
+    const up = (0, import_node_path5.dirname)(dir);
+    dir = up === dir ? void 0 : up;
+  }
+  if (!abs) return fileName2;
+  if (root) {
+    const rel = (0, import_node_path5.relative)((0, import_node_path5.resolve)(root), abs);
+    if (rel && !rel.startsWith("..") && !(0, import_node_path5.isAbsolute)(rel)) return rel;
+  }
+  return fileName2;
+}
+function parseDiagnostics(stdout, root) {
+  const out = [];
+  for (const line of stdout.split("\n")) {
+    if (!line.startsWith('{"reason":"compiler-message"')) continue;
+    let m;
+    try {
+      m = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!m.message) continue;
+    const primary = m.message.spans.find((s) => s.is_primary);
+    out.push({
+      level: m.message.level,
+      message: m.message.message,
+      ...m.message.code?.code ? { code: m.message.code.code } : {},
+      rendered: m.message.rendered ?? `${m.message.level}: ${m.message.message}
+`,
+      ...primary ? {
+        file: annotationPath(primary.file_name, m.manifest_path, root),
+        line: primary.line_start,
+        column: primary.column_start
+      } : {}
+    });
+  }
+  return out;
+}
+function diagnosticLine(d) {
+  const where = d.file ? ` --> ${d.file}:${d.line}:${d.column}` : "";
+  return `${d.level}${d.code ? `[${d.code}]` : ""}: ${d.message}${where}`;
+}
+function lineSplitter(emit) {
+  let rest = "";
+  return {
+    push(chunk) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop() ?? "";
+      for (const p of parts) emit(p.replace(/\r$/, ""));
+    },
+    flush() {
+      if (rest) emit(rest);
+      rest = "";
+    }
+  };
+}
+
+// packages/toolchain/src/cargo.ts
+function reportDiagnostics(diagnostics, log) {
+  for (const d of diagnostics) {
+    const text = d.rendered.trimEnd();
+    if (d.file && (d.level === "error" || d.level === "warning")) {
+      const at = { file: d.file, startLine: d.line, startColumn: d.column };
+      if (d.level === "error") log.error(stripAnsi(text), at);
+      else log.warn(stripAnsi(text), at);
+    } else if (text) log.info(text);
+  }
+}
+function resolveManifestPath(path5) {
+  const abs = (0, import_node_path6.resolve)(path5);
+  const manifest = (0, import_node_fs6.existsSync)(abs) && (0, import_node_fs6.statSync)(abs).isDirectory() ? (0, import_node_path6.resolve)(abs, "Cargo.toml") : abs;
+  if (!(0, import_node_fs6.existsSync)(manifest)) {
+    throw new UserError(`Cargo manifest not found: "${path5}" (looked for ${manifest})`, {
+      fix: "Pass the crate directory or its Cargo.toml"
+    });
+  }
+  return manifest;
+}
+function cargoBuildCommand(tc, o) {
+  const profile = o.profile ?? "release";
+  const args = [...tc.cargo.args, "build"];
+  args.push(...profile === "release" ? ["--release"] : profile === "dev" ? [] : ["--profile", profile]);
+  const format = o.color ? "json-diagnostic-rendered-ansi" : "json";
+  args.push("--target", o.target, `--message-format=${format}`, "--manifest-path", o.manifestPath);
+  if (o.package) args.push("--package", o.package);
+  if (o.bin) args.push("--bin", o.bin);
+  if (o.features?.length) args.push("--features", o.features.join(","));
+  if (o.allFeatures) args.push("--all-features");
+  if (o.noDefaultFeatures) args.push("--no-default-features");
+  args.push(...o.extraArgs ?? []);
+  const env = o.color ? { ...tc.env, CARGO_TERM_COLOR: "always" } : tc.env;
+  return { command: tc.cargo.command, args, ...env ? { env } : {} };
+}
+function parseCargoMessages(stdout) {
+  const artifacts = [];
+  let success2;
+  for (const line of stdout.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    let msg;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (msg.reason === "build-finished") success2 = msg.success;
+    if (msg.reason !== "compiler-artifact" || !msg.target) continue;
+    const kinds = msg.target.kind;
+    if (!kinds.includes("bin") && !kinds.includes("cdylib")) continue;
+    const files = [msg.executable, ...msg.filenames ?? []].filter((f) => !!f && f.endsWith(".wasm"));
+    const path5 = files[0];
+    if (path5) {
+      artifacts.push({
+        name: msg.target.name,
+        kind: kinds,
+        path: path5,
+        packageId: msg.package_id ?? "",
+        manifestPath: msg.manifest_path
+      });
+    }
+  }
+  return { artifacts, success: success2 };
+}
+function pickArtifact(artifacts, o) {
+  const ofCrate = artifacts.filter((a) => !a.manifestPath || (0, import_node_path6.resolve)(a.manifestPath) === (0, import_node_path6.resolve)(o.manifestPath));
+  const pool = ofCrate.length ? ofCrate : artifacts;
+  const chosen = o.bin ? pool.filter((a) => a.name === o.bin) : pool;
+  if (chosen.length === 1) return chosen[0];
+  if (chosen.length === 0) {
+    throw new UserError(`cargo built no .wasm binary${o.bin ? ` named "${o.bin}"` : ""} for ${o.manifestPath}`, {
+      fix: pool.length ? `Choose one of: ${pool.map((a) => a.name).join(", ")}` : "The crate needs a [[bin]] (src/main.rs) or a cdylib [lib] to produce a .wasm module"
+    });
+  }
+  throw new UserError(
+    `The crate builds several .wasm binaries: ${chosen.map((a) => a.name).sort().join(", ")}`,
+    {
+      fix: "Choose one with the bin input (--bin NAME)"
+    }
+  );
+}
+async function cargoBuild(tc, o, log) {
+  const manifestPath = resolveManifestPath(o.manifestPath);
+  const color = o.color ?? (colorEnabled(process.stderr) || !process.env.NO_COLOR && process.env.GITHUB_ACTIONS === "true");
+  const command = cargoBuildCommand(tc, { ...o, manifestPath, color });
+  log.debug(`Cargo.build: ${[command.command, ...command.args].join(" ")}`);
+  const lines = lineSplitter((line) => log.info(line));
+  const result = await exec2.run(command, { onStderr: (chunk) => lines.push(chunk), maxOutputBytes: 64 << 20 });
+  lines.flush();
+  const diagnostics = parseDiagnostics(result.stdout, o.annotationRoot ?? process.env.GITHUB_WORKSPACE);
+  reportDiagnostics(diagnostics, log);
+  const { artifacts, success: success2 } = parseCargoMessages(result.stdout);
+  if (result.exitCode !== 0 || success2 === false) {
+    const errors = diagnostics.filter((d) => d.level === "error" && d.file).slice(0, 3).map(diagnosticLine).join(" | ");
+    throw new UserError(
+      `cargo build failed for ${manifestPath} (target ${o.target}, exit code ${result.exitCode}): ${errors || lastLines(result.stderr, 3)}`,
+      { fix: "Fix the errors above; run the same cargo build locally to see every diagnostic" }
+    );
+  }
+  const artifact = pickArtifact(artifacts, { ...o, manifestPath });
+  return {
+    wasmPath: artifact.path,
+    name: artifact.name,
+    packageId: artifact.packageId,
+    durationMs: result.durationMs,
+    command
+  };
+}
+
+// packages/toolchain/src/rust.ts
+var import_node_fs7 = require("node:fs");
+var import_node_path7 = require("node:path");
+function toolchainCommands(spec) {
+  if (spec && isDirSpec(spec)) {
+    const rustc = (0, import_node_path7.join)(spec, "bin", "rustc");
+    return {
+      cargo: { command: (0, import_node_path7.join)(spec, "bin", "cargo"), args: [] },
+      rustc: { command: rustc, args: [] },
+      env: { RUSTC: rustc }
+    };
+  }
+  const plus = spec ? [`+${spec}`] : [];
+  return { cargo: { command: "cargo", args: plus }, rustc: { command: "rustc", args: plus }, env: {} };
+}
+function parseRustcVerbose(text) {
+  const release = /^release:\s*(\d+)\.(\d+)\.(\d+)/m.exec(text);
+  const host = /^host:\s*(\S+)/m.exec(text);
+  if (!release || !host) return void 0;
+  return { version: { major: +release[1], minor: +release[2], patch: +release[3] }, host: host[1] };
+}
+async function findToolchain(spec) {
+  const base = toolchainCommands(spec);
+  const name = spec ? `"${spec}"` : "on PATH";
+  const fix = spec ? `Install it (rustup toolchain install ${spec}) or link one (rustup toolchain link ${spec} /usr)` : "Install Rust (https://rustup.rs) or pass a toolchain";
+  const sysrootRun = runOk(
+    { ...base.rustc, args: [...base.rustc.args, "--print", "sysroot"] },
+    "rustc --print sysroot"
+  );
+  sysrootRun.catch(() => {
+  });
+  const vv = await exec2.run({ ...base.rustc, args: [...base.rustc.args, "-vV"] }).catch((e) => {
+    throw new UserError(`Rust toolchain ${name} not found`, { fix, cause: e });
+  });
+  const parsed = vv.exitCode === 0 ? parseRustcVerbose(vv.stdout) : void 0;
+  if (!parsed) {
+    throw new UserError(`Rust toolchain ${name} did not run: ${(vv.stderr || vv.stdout).trim().split("\n")[0]}`, {
+      fix
+    });
+  }
+  const sysroot = (await sysrootRun).stdout.trim();
+  return { spec, ...base, ...parsed, sysroot };
+}
+var isDirSpec = (spec) => (0, import_node_path7.isAbsolute)(spec) || spec.startsWith(".");
+var HOST_ARCH = /^(x86_64|aarch64|i686|armv7|riscv64gc|s390x|powerpc64le|loongarch64)-/;
+function rustupToolchainInstallCommand(name) {
+  return { command: "rustup", args: ["toolchain", "install", name, "--profile", "minimal", "--no-self-update"] };
+}
+function toolchainListed(list, name) {
+  return list.split("\n").map((l) => l.trim().split(/\s+/)[0]).some((n) => n === name || n.startsWith(`${name}-`) && HOST_ARCH.test(n.slice(name.length + 1)));
+}
+async function ensureToolchain(spec, log) {
+  if (spec && !isDirSpec(spec)) {
+    const list = await exec2.run({ command: "rustup", args: ["toolchain", "list"] }).catch(() => void 0);
+    if (list?.exitCode === 0 && !toolchainListed(list.stdout, spec)) {
+      log.info(`Installing Rust toolchain ${spec} (minimal profile)`);
+      await runOk(rustupToolchainInstallCommand(spec), `rustup toolchain install ${spec}`, {
+        timeoutMs: 15 * 6e4,
+        fix: "Name a channel (stable, beta, nightly), a version (1.83) or a toolchain `rustup toolchain list` shows"
+      });
+    }
+  }
+  return findToolchain(spec);
+}
+function hasTargetStd(sysroot, target) {
+  const dir = (0, import_node_path7.join)(sysroot, "lib", "rustlib", target, "lib");
+  return (0, import_node_fs7.existsSync)(dir) && (0, import_node_fs7.readdirSync)(dir).some((f) => f.endsWith(".rlib"));
+}
+function rustupTargetAddCommand(target, toolchain) {
+  return { command: "rustup", args: ["target", "add", target, ...toolchain ? ["--toolchain", toolchain] : []] };
+}
+async function ensureTarget(tc, options, log) {
+  const target = resolveTarget(tc.version, options);
+  if (hasTargetStd(tc.sysroot, target)) {
+    log.debug(`Toolchain.ensureTarget: std for ${target} found in ${tc.sysroot}`);
+    return target;
+  }
+  const isDir = tc.spec && isDirSpec(tc.spec);
+  const add = rustupTargetAddCommand(target, isDir ? void 0 : tc.spec);
+  const v = `${tc.version.major}.${tc.version.minor}.${tc.version.patch}`;
+  const where = `toolchain ${tc.spec ?? "on PATH"} (rustc ${v}, sysroot ${tc.sysroot})`;
+  if (!isDir) {
+    log.info(`Adding target ${target} to ${where}`);
+    const r = await exec2.run(add).catch(() => void 0);
+    if (r?.exitCode === 0 && hasTargetStd(tc.sysroot, target)) return target;
+  }
+  const debianHint = target === "wasm32-wasi" ? " On Debian: apt-get install libstd-rust-dev-wasm32 lld." : "";
+  throw new UserError(`The std for target ${target} is not installed in ${where}`, {
+    fix: `Run: rustup target add ${target}${isDir || !tc.spec ? "" : ` --toolchain ${tc.spec}`}.${debianHint}`
+  });
+}
+
+// packages/toolchain/src/toolchain-file.ts
+var import_node_fs8 = require("node:fs");
+var import_node_path8 = require("node:path");
+
+// node_modules/smol-toml/dist/error.js
+function getLineColFromPtr(string4, ptr) {
+  let lines = string4.slice(0, ptr).split(/\r?\n/);
+  return [lines.length, lines.pop().length + 1];
+}
+function makeCodeBlock(string4, line, column) {
+  let lines = string4.split(/\r?\n/);
+  let codeblock = "";
+  let numberLen = (Math.log10(line + 1) | 0) + 1;
+  for (let i = line - 1; i <= line + 1; i++) {
+    let l = lines[i - 1];
+    if (!l)
+      continue;
+    codeblock += i.toString().padEnd(numberLen, " ");
+    codeblock += ":  ";
+    codeblock += l;
+    codeblock += "\n";
+    if (i === line) {
+      codeblock += " ".repeat(numberLen + column + 2);
+      codeblock += "^\n";
+    }
+  }
+  return codeblock;
+}
+var TomlError = class _TomlError extends Error {
+  line;
+  column;
+  codeblock;
+  constructor(message, options) {
+    const [line, column] = getLineColFromPtr(options.toml, options.ptr);
+    const codeblock = makeCodeBlock(options.toml, line, column);
+    super(`Invalid TOML document: ${message}
+
+${codeblock}`, options);
+    this.line = line;
+    this.column = column;
+    this.codeblock = codeblock;
+  }
+  /** @internal */
+  static x(message, ctx, ptr) {
+    throw new _TomlError(message, { toml: ctx.s, ptr: ptr ?? ctx.p });
+  }
+};
+
+// node_modules/smol-toml/dist/primitive.js
+function parseString(ctx) {
+  let startPtr = ctx.p;
+  let c = ctx.s.charCodeAt(ctx.p++);
+  let first = c;
+  let isLiteral = c === 39;
+  let isMultiline = c === ctx.s.charCodeAt(ctx.p) && c === ctx.s.charCodeAt(ctx.p + 1);
+  if (isMultiline) {
+    if ((c = ctx.s.charCodeAt(ctx.p += 2)) === 10)
+      ctx.p++;
+    else if (c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10)
+      ctx.p += 2;
+  }
+  let parsed = "";
+  let sliceStart = ctx.p;
+  let state = 0;
+  for (; ctx.p < ctx.s.length; ctx.p++) {
+    c = ctx.s.charCodeAt(ctx.p);
+    if (isMultiline && (c === 10 || c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10)) {
+      state = state && 3;
+    } else if (c < 32 && c !== 9 || c === 127) {
+      TomlError.x("control characters are not allowed in strings", ctx);
+    } else if ((!state || state === 3) && c === first && (!isMultiline || ctx.s.charCodeAt(ctx.p + 1) === first && ctx.s.charCodeAt(ctx.p + 2) === first)) {
+      if (isMultiline) {
+        if (ctx.s.charCodeAt(ctx.p + 3) === first)
+          ctx.p++;
+        if (ctx.s.charCodeAt(ctx.p + 3) === first)
+          ctx.p++;
+      }
+      if (!state) {
+        let s = ctx.s.slice(sliceStart, ctx.p);
+        parsed = parsed ? parsed + s : s;
+      }
+      ctx.p += isMultiline ? 3 : 1;
+      return parsed;
+    } else if (!state) {
+      if (!isLiteral && c === 92) {
+        parsed += ctx.s.slice(sliceStart, sliceStart = ctx.p);
+        state = 1;
+      }
+    } else if (state === 1) {
+      if (c === 120 || c === 117 || c === 85) {
+        let errPtr = ctx.p++ - 1;
+        let value = 0;
+        let len = c === 120 ? 2 : c === 117 ? 4 : 8;
+        for (let j = 0; j < len; j++, ctx.p++) {
+          let hex3 = ctx.s.charCodeAt(ctx.p);
+          let digit = (
+            /* 0-9 */
+            hex3 >= 48 && hex3 <= 57 ? hex3 - 48 : (
+              /* A-F */
+              hex3 >= 65 && hex3 <= 70 ? hex3 - 65 + 10 : (
+                /* a-f */
+                hex3 >= 97 && hex3 <= 102 ? hex3 - 97 + 10 : -1
+              )
+            )
+          );
+          if (digit < 0)
+            TomlError.x("invalid non-hex character in unicode escape", ctx);
+          value = value << 4 | digit;
+        }
+        if (value < 0 || value > 1114111 || value >= 55296 && value <= 57343) {
+          TomlError.x("invalid unicode escape", ctx, errPtr);
+        }
+        parsed += String.fromCodePoint(value);
+        sliceStart = ctx.p--;
+        state = 0;
+      } else if (isMultiline && (c === 32 || c === 9)) {
+        state = 2;
+      } else {
+        if (c === 98)
+          parsed += "\b";
+        else if (c === 116)
+          parsed += "	";
+        else if (c === 110)
+          parsed += "\n";
+        else if (c === 102)
+          parsed += "\f";
+        else if (c === 114)
+          parsed += "\r";
+        else if (c === 101)
+          parsed += "\x1B";
+        else if (c === 34)
+          parsed += '"';
+        else if (c === 92)
+          parsed += "\\";
+        else
+          TomlError.x("unrecognised escape sequence", ctx);
+        sliceStart = ctx.p + 1;
+        state = 0;
+      }
+    } else if (c !== 32 && c !== 9) {
+      if (state === 2)
+        TomlError.x("invalid escape: only line-ending whitespace may be escaped", ctx, sliceStart);
+      state = !isLiteral && c === 92 ? 1 : 0;
+      sliceStart = ctx.p;
+    }
+  }
+  TomlError.x("unfinished string", ctx, startPtr);
+}
+
+// node_modules/smol-toml/dist/date.js
+var DATE_TIME_RE = /^(\d{4}-\d{2}-\d{2})?[Tt ]?(?:(\d{2}):\d{2}(?::\d{2}(?:\.\d+)?)?)?(Z|z|[-+]\d{2}:\d{2})?$/i;
+var TomlDate = class _TomlDate extends Date {
+  #hasDate = false;
+  #hasTime = false;
+  #offset = null;
+  constructor(date5, fasttype, unsafeDelim) {
+    let hasDate = true;
+    let hasTime = true;
+    let offset = "Z";
+    let c;
+    if (typeof date5 === "string") {
+      if (fasttype)
+        prep: {
+          if (fasttype < 3) {
+            if (+date5.slice(11, 13) > 23) {
+              date5 = "";
+              break prep;
+            }
+            if (fasttype === 2) {
+              offset = null;
+              date5 += "Z";
+            } else if ((c = date5.charCodeAt(date5.length - 1)) !== 90 && c !== 122) {
+              offset = date5.slice(date5.length - 6);
+            }
+            if (unsafeDelim)
+              date5 = date5.slice(0, 10) + "T" + date5.slice(11);
+          } else if (fasttype === 4) {
+            date5 = +date5.slice(0, 2) > 23 ? "" : `0000-01-01T${date5}Z`;
+          }
+          hasDate = fasttype !== 4;
+          hasTime = fasttype !== 3;
+        }
+      else {
+        let match = date5.match(DATE_TIME_RE);
+        if (match) {
+          if (!match[1]) {
+            hasDate = false;
+            date5 = `0000-01-01T${date5}`;
+          }
+          hasTime = !!match[2];
+          hasTime && date5[10] === " " && (date5 = date5.replace(" ", "T"));
+          if (match[2] && +match[2] > 23) {
+            date5 = "";
+          } else {
+            offset = match[3] || null;
+            if (!offset && hasTime)
+              date5 += "Z";
+          }
+        } else {
+          date5 = "";
+        }
+      }
+    }
+    super(date5);
+    if (!isNaN(this.getTime())) {
+      this.#hasDate = hasDate;
+      this.#hasTime = hasTime;
+      this.#offset = offset;
+    }
+  }
+  isDateTime() {
+    return this.#hasDate && this.#hasTime;
+  }
+  isLocal() {
+    return !this.#hasDate || !this.#hasTime || !this.#offset;
+  }
+  isDate() {
+    return this.#hasDate && !this.#hasTime;
+  }
+  isTime() {
+    return this.#hasTime && !this.#hasDate;
+  }
+  isValid() {
+    return this.#hasDate || this.#hasTime;
+  }
+  toISOString() {
+    let iso = super.toISOString();
+    if (this.isDate())
+      return iso.slice(0, 10);
+    if (this.isTime())
+      return iso.slice(11, 23);
+    if (this.#offset === null)
+      return iso.slice(0, -1);
+    if (this.#offset === "Z" || this.#offset === "z")
+      return iso;
+    let offset = +this.#offset.slice(1, 3) * 60 + +this.#offset.slice(4, 6);
+    offset = this.#offset[0] === "-" ? offset : -offset;
+    let offsetDate = new Date(this.getTime() - offset * 6e4);
+    return offsetDate.toISOString().slice(0, -1) + this.#offset;
+  }
+  static wrapAsOffsetDateTime(jsDate, offset = "Z") {
+    let date5 = new _TomlDate(jsDate);
+    date5.#offset = offset;
+    return date5;
+  }
+  static wrapAsLocalDateTime(jsDate) {
+    let date5 = new _TomlDate(jsDate);
+    date5.#offset = null;
+    return date5;
+  }
+  static wrapAsLocalDate(jsDate) {
+    let date5 = new _TomlDate(jsDate);
+    date5.#hasTime = false;
+    date5.#offset = null;
+    return date5;
+  }
+  static wrapAsLocalTime(jsDate) {
+    let date5 = new _TomlDate(jsDate);
+    date5.#hasDate = false;
+    date5.#offset = null;
+    return date5;
+  }
+};
+
+// node_modules/smol-toml/dist/extract.js
+function isDigit(char, base = 10) {
+  return base === 16 ? char > 47 && char < 58 || char > 64 && char < 71 || char > 96 && char < 103 : char > 47 && char < 48 + base;
+}
+function isEndOfValue(char, delim) {
+  return char === 32 || char === 9 || char === 10 || char === 13 || // Structure end or next value delimiter
+  delim && (char === delim || char === 44) || // Comment
+  char === 35;
+}
+function extractValue(ctx, end) {
+  let errPtr = ctx.p;
+  let c = ctx.s.charCodeAt(ctx.p);
+  if (c === 91 || c === 123) {
+    ctx.d-- || TomlError.x("document contains excessively nested structures. aborting.", ctx);
+    let value = c === 91 ? parseArray(ctx) : parseInlineTable(ctx);
+    ctx.d++;
+    return value;
+  }
+  if (c === 34 || c === 39) {
+    return parseString(ctx);
+  }
+  if (c === 116) {
+    if (ctx.s.charCodeAt(++ctx.p) !== 114 || ctx.s.charCodeAt(++ctx.p) !== 117 || ctx.s.charCodeAt(++ctx.p) !== 101)
+      TomlError.x("invalid value", ctx, errPtr);
+    return ctx.p++, true;
+  }
+  if (c === 102) {
+    if (ctx.s.charCodeAt(++ctx.p) !== 97 || ctx.s.charCodeAt(++ctx.p) !== 108 || ctx.s.charCodeAt(++ctx.p) !== 115 || ctx.s.charCodeAt(++ctx.p) !== 101)
+      TomlError.x("invalid value", ctx, errPtr);
+    return ctx.p++, false;
+  }
+  if (c === 43 || c === 45) {
+    return parseNumber(ctx, ctx.p, ctx.s.charCodeAt(++ctx.p), 44 - c, end);
+  }
+  if (ctx.s.charCodeAt(ctx.p + 4) === 45 && ctx.s.charCodeAt(ctx.p + 7) === 45) {
+    return parseDate(ctx, c, end);
+  }
+  if (ctx.s.charCodeAt(ctx.p + 2) === 58) {
+    return parseTime(ctx, c, end);
+  }
+  return parseNumber(ctx, ctx.p, c, 0, end);
+}
+function parseNumber(ctx, startPtr, startChr, sign, endChr) {
+  let c = startChr;
+  let state = 0;
+  let hasUnderscores = false;
+  if (c === 105) {
+    if (ctx.s.charCodeAt(++ctx.p) !== 110 || ctx.s.charCodeAt(++ctx.p) !== 102)
+      TomlError.x("invalid value", ctx, startPtr);
+    return ctx.p++, (sign || 1) / 0;
+  }
+  if (c === 110) {
+    if (ctx.s.charCodeAt(++ctx.p) !== 97 || ctx.s.charCodeAt(++ctx.p) !== 110)
+      TomlError.x("invalid value", ctx, startPtr);
+    return ctx.p++, NaN;
+  }
+  if (c === 48) {
+    if (++ctx.p >= ctx.s.length || isEndOfValue(c = ctx.s.charCodeAt(ctx.p), endChr))
+      return ctx.bi === true ? 0n : 0;
+    if (!sign) {
+      if (c === 120)
+        return parseIntegerBaseN(ctx, startPtr, 16, endChr);
+      else if (c === 98)
+        return parseIntegerBaseN(ctx, startPtr, 2, endChr);
+      else if (c === 111)
+        return parseIntegerBaseN(ctx, startPtr, 8, endChr);
+    }
+    if (c === 46)
+      state = 2;
+    else if (c === 101 || c === 69)
+      state = 4;
+    else
+      TomlError.x("illegal leading zero", ctx, startPtr);
+  } else if (!isDigit(c))
+    TomlError.x("invalid value", ctx, startPtr);
+  while (++ctx.p < ctx.s.length && (c = ctx.s.charCodeAt(ctx.p), !isEndOfValue(c, endChr))) {
+    if (!state)
+      state = 1;
+    if (c === 95) {
+      if (!(state & 1))
+        TomlError.x("illegal underscore", ctx);
+      state += 11;
+      hasUnderscores = true;
+    } else if (state === 1 && c === 46)
+      state = 2;
+    else if ((state === 1 || state === 3) && (c === 101 || c === 69))
+      state = 4;
+    else if (state === 4 && (c === 43 || c === 45)) {
+      state = 6;
+    } else if (!isDigit(c))
+      TomlError.x(`illegal character in numeric literal`, ctx);
+    else if (state > 9)
+      state -= 11;
+    else if (!(state & 1))
+      state++;
+  }
+  if (!state) {
+    let val = (startChr - 48) * (sign || 1);
+    return ctx.bi === true ? BigInt(val) : val;
+  }
+  if (!(state & 1))
+    TomlError.x("unfinished numeric value", ctx, startPtr);
+  let str = ctx.s.slice(startPtr, ctx.p);
+  if (hasUnderscores)
+    str = str.replaceAll("_", "");
+  return state > 1 ? parseFloat(str) : parseInteger(ctx, str, 10, startPtr);
+}
+function parseIntegerBaseN(ctx, startPtr, base, endChr) {
+  let c, underscore = 1;
+  while (++ctx.p < ctx.s.length && (c = ctx.s.charCodeAt(ctx.p), !isEndOfValue(c, endChr))) {
+    if (c === 95) {
+      if (underscore & 1)
+        TomlError.x("illegal underscore", ctx);
+      underscore = 3;
+    } else if (!isDigit(c, base))
+      TomlError.x(`illegal character in numeric literal`, ctx);
+    else if (underscore & 1)
+      underscore--;
+  }
+  if (underscore & 1)
+    TomlError.x("unfinished numeric value", ctx);
+  let str = ctx.s.slice(startPtr + 2, ctx.p);
+  if (underscore)
+    str = str.replaceAll("_", "");
+  return parseInteger(ctx, str, base, startPtr);
+}
+function parseInteger(ctx, str, base, startPtr) {
+  if (ctx.bi !== true)
+    int: {
+      let val = parseInt(str, base);
+      if (!Number.isSafeInteger(val)) {
+        if (ctx.bi)
+          break int;
+        TomlError.x("integer value cannot be represented losslessly", ctx, startPtr);
+      }
+      return val;
+    }
+  return base === 10 ? BigInt(str) : BigInt((base === 2 ? "0b" : base === 8 ? "0o" : "0x") + str);
+}
+function parseDate(ctx, c, endChr) {
+  let startPtr = ctx.p++, unsafeSeparator;
+  if (!isDigit(c) || !isDigit(ctx.s.charCodeAt(ctx.p++)) || !isDigit(ctx.s.charCodeAt(ctx.p++)) || !isDigit(ctx.s.charCodeAt(ctx.p++))) {
+    return parseNumber(ctx, ctx.p = startPtr, c, 0, endChr);
+  }
+  ctx.p += 5;
+  if (!isDigit(ctx.s.charCodeAt(ctx.p++)))
+    TomlError.x("invalid date-time: date part is malformed", ctx, startPtr);
+  if (ctx.p >= ctx.s.length || ((c = ctx.s.charCodeAt(ctx.p)) !== 32 || (unsafeSeparator = true, !isDigit(ctx.s.charCodeAt(ctx.p + 1)))) && c !== 84 && c !== 116) {
+    let t2 = ctx.s.slice(startPtr, ctx.p);
+    return readDate(ctx, t2, 3, false, startPtr);
+  }
+  if (ctx.s.charCodeAt(ctx.p += 3) !== 58)
+    TomlError.x("invalid date-time: time part is malformed", ctx, startPtr);
+  if (ctx.s.charCodeAt(ctx.p += 3) === 58)
+    ctx.p += 3;
+  if (ctx.s.charCodeAt(ctx.p) === 46)
+    while (isDigit(ctx.s.charCodeAt(++ctx.p)))
+      ;
+  if (c = ctx.s.charCodeAt(ctx.p)) {
+    if (c === 90 || c === 122) {
+      let t2 = ctx.s.slice(startPtr, ++ctx.p);
+      return readDate(ctx, t2, 1, unsafeSeparator, startPtr, "[+00:00]");
+    }
+    if (c === 43 || c === 45) {
+      let t2 = ctx.s.slice(startPtr, ctx.p += 6);
+      return readDate(ctx, t2, 1, unsafeSeparator, startPtr, !ctx.ld && "[" + ctx.s.slice(ctx.p - 6, ctx.p) + "]");
+    }
+  }
+  let t = ctx.s.slice(startPtr, ctx.p);
+  return readDate(ctx, t, 2, unsafeSeparator, startPtr);
+}
+function parseTime(ctx, c, endChr) {
+  let start = ctx.p;
+  if (!isDigit(c) || !isDigit(ctx.s.charCodeAt(++ctx.p))) {
+    return parseNumber(ctx, --ctx.p, c, 0, endChr);
+  }
+  if (ctx.s.charCodeAt(ctx.p += 4) === 58)
+    ctx.p += 3;
+  if (ctx.s.charCodeAt(ctx.p) === 46)
+    while (isDigit(ctx.s.charCodeAt(++ctx.p)))
+      ;
+  let t = ctx.s.slice(start, ctx.p);
+  return readDate(ctx, t, 4, false, start);
+}
+function readDate(ctx, str, type, unsafeDelim, errPtr, temporalSuffix) {
+  if (ctx.ld) {
+    let date5 = new TomlDate(str, type, unsafeDelim);
+    if (!date5.isValid())
+      TomlError.x("invalid date", ctx, errPtr);
+    return date5;
+  }
+  try {
+    if (temporalSuffix)
+      str += temporalSuffix;
+    switch (type) {
+      case 1:
+        return Temporal.ZonedDateTime.from(str);
+      case 2:
+        return Temporal.PlainDateTime.from(str);
+      case 3:
+        return Temporal.PlainDate.from(str);
+      case 4:
+        return Temporal.PlainTime.from(str);
+    }
+  } catch (e) {
+    TomlError.x(e instanceof Error ? e.message : "" + e, ctx, errPtr);
+  }
+}
+
+// node_modules/smol-toml/dist/util.js
+function skipComment(ctx) {
+  for (; ctx.p < ctx.s.length; ctx.p++) {
+    let c = ctx.s.charCodeAt(ctx.p);
+    if (c === 10)
+      break;
+    if (c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10) {
+      ctx.p++;
+      break;
+    }
+    if (c < 32 && c !== 9 || c === 127) {
+      TomlError.x("control characters are not allowed in comments", ctx);
+    }
+  }
+}
+function skipVoid(ctx, banNewLines, banComments) {
+  let c;
+  while (ctx.p < ctx.s.length) {
+    while (ctx.p < ctx.s.length && ((c = ctx.s.charCodeAt(ctx.p)) === 32 || c === 9 || !banNewLines && (c === 10 || c === 13 && ctx.s.charCodeAt(ctx.p + 1) === 10)))
+      ctx.p++;
+    if (banComments || c !== 35)
+      break;
+    skipComment(ctx);
+  }
+}
+
+// node_modules/smol-toml/dist/struct.js
+function parseKey(ctx, end = 61) {
+  let startPtr;
+  let state = 0;
+  let parsed = [];
+  let sliceStart;
+  let c = ctx.s.charCodeAt(startPtr = ctx.p);
+  do {
+    if (c === end) {
+      if (!state)
+        TomlError.x("unexpected end of key", ctx);
+      if (state === 1)
+        parsed.push(ctx.s.slice(sliceStart, ctx.p));
+      return ctx.p++, parsed;
+    } else if (c === 46) {
+      if (!state)
+        TomlError.x("illegal empty bare key", ctx);
+      if (state === 1)
+        parsed.push(ctx.s.slice(sliceStart, ctx.p));
+      state = 0;
+    } else if (!state && (c === 34 || c === 39)) {
+      if (c === ctx.s.charCodeAt(ctx.p + 1) && c === ctx.s.charCodeAt(ctx.p + 2))
+        TomlError.x("illegal quoted key: multiline strings are not allowed", ctx);
+      parsed.push(parseString(ctx));
+      state = 2;
+      ctx.p--;
+    } else if (c === 32 || c === 9) {
+      if (state === 1) {
+        parsed.push(ctx.s.slice(sliceStart, ctx.p));
+        state = 2;
+      }
+    } else if (state === 2 || c < 48 && c !== 45 || c > 57 && c < 65 || c > 90 && c < 97 && c !== 95 || c > 122) {
+      TomlError.x("illegal character in key", ctx);
+    } else if (!state) {
+      state = 1;
+      sliceStart = ctx.p;
+    }
+  } while (c = ctx.s.charCodeAt(++ctx.p));
+  TomlError.x("incomplete key-value: cannot find end of key", ctx, startPtr);
+}
+function parseInlineTable(ctx) {
+  let startPtr = ctx.p++;
+  let res = /* @__PURE__ */ Object.create(null);
+  let seen = /* @__PURE__ */ new Set();
+  let c;
+  while (ctx.p < ctx.s.length) {
+    skipVoid(ctx);
+    if ((c = ctx.s.charCodeAt(ctx.p)) === 125) {
+      ctx.p++;
+      return res;
+    }
+    let k;
+    let t = res;
+    let hasOwn = false;
+    let errPtr = ctx.p;
+    let key = parseKey(ctx);
+    for (let i = 0; i < key.length; i++) {
+      if (i)
+        t = hasOwn ? t[k] : t[k] = /* @__PURE__ */ Object.create(null);
+      k = key[i];
+      if ((hasOwn = Object.hasOwn(t, k)) && (typeof t[k] !== "object" || seen.has(t[k]))) {
+        TomlError.x("trying to redefine an already defined value", ctx, errPtr);
+      }
+      let unsafe = k === "__proto__";
+      if (ctx.uk && (unsafe || k === "constructor")) {
+        t = ctx.uk !== 1 && TomlError.x("document contains an unsafe property", ctx, errPtr);
+        break;
+      }
+      if (!hasOwn && unsafe) {
+        Object.defineProperty(t, k, { enumerable: true, configurable: true, writable: true });
+      }
+    }
+    if (hasOwn) {
+      TomlError.x("trying to redefine an already defined value", ctx, errPtr);
+    }
+    skipVoid(ctx, true, true);
+    let value = extractValue(
+      ctx,
+      125
+      /* } */
+    );
+    if (t && typeof (t[k] = value) === "object")
+      seen.add(value);
+    skipVoid(ctx);
+    if ((c = ctx.s.charCodeAt(ctx.p++)) === 125) {
+      return res;
+    }
+    if (c !== 44)
+      TomlError.x("expected comma or end of structure", ctx, ctx.p - 1);
+  }
+  TomlError.x("unfinished table", ctx, startPtr);
+}
+function parseArray(ctx) {
+  let startPtr = ctx.p++;
+  let res = [];
+  let c;
+  while (ctx.p < ctx.s.length) {
+    skipVoid(ctx);
+    if ((c = ctx.s.charCodeAt(ctx.p)) === 93) {
+      ctx.p++;
+      return res;
+    }
+    res.push(extractValue(
+      ctx,
+      93
+      /* ] */
+    ));
+    skipVoid(ctx);
+    if ((c = ctx.s.charCodeAt(ctx.p++)) === 93) {
+      return res;
+    }
+    if (c !== 44)
+      TomlError.x("expected comma or end of structure", ctx, ctx.p - 1);
+  }
+  TomlError.x("unfinished array", ctx, startPtr);
+}
+
+// node_modules/smol-toml/dist/parse.js
+function peekTable(ctx, key, table, meta3, type) {
+  let t = table;
+  let m = meta3;
+  let k;
+  let hasOwn = false;
+  let state;
+  for (let i = 0; i < key.length; i++) {
+    if (i) {
+      t = hasOwn ? t[k] : t[k] = /* @__PURE__ */ Object.create(null);
+      m = (state = m[k]).c;
+      if (type === 0 && (state.t === 1 || state.t === 2)) {
+        return null;
+      }
+      if (state.t === 2) {
+        let l = t.length - 1;
+        t = t[l];
+        m = m[l].c;
+      }
+    }
+    k = key[i];
+    if ((hasOwn = Object.hasOwn(t, k)) && m[k]?.t === 0 && m[k]?.d) {
+      return null;
+    }
+    if (!hasOwn) {
+      let unsafe = k === "__proto__";
+      if (ctx.uk && (unsafe || k === "constructor"))
+        return false;
+      if (unsafe) {
+        Object.defineProperty(t, k, { enumerable: true, configurable: true, writable: true });
+        Object.defineProperty(m, k, { enumerable: true, configurable: true, writable: true });
+      }
+      m[k] = {
+        t: i < key.length - 1 && type === 2 ? 3 : type,
+        d: false,
+        i: 0,
+        c: /* @__PURE__ */ Object.create(null)
+      };
+    }
+  }
+  state = m[k];
+  if (state.t !== type && !(type === 1 && state.t === 3)) {
+    return null;
+  }
+  if (type === 2) {
+    if (!state.d) {
+      state.d = true;
+      t[k] = [];
+    }
+    t[k].push(t = /* @__PURE__ */ Object.create(null));
+    state.c[state.i++] = state = { t: 1, d: false, i: 0, c: /* @__PURE__ */ Object.create(null) };
+  }
+  if (state.d) {
+    return null;
+  }
+  state.d = true;
+  if (type === 1) {
+    t = hasOwn ? t[k] : t[k] = /* @__PURE__ */ Object.create(null);
+  } else if (type === 0 && hasOwn) {
+    return null;
+  }
+  return [k, t, state.c];
+}
+function validateTablePeek(ctx, peek, ptr) {
+  if (peek === null || ctx.uk === 2)
+    TomlError.x(peek === null ? "trying to redefine an already defined table or value" : "document contains an unsafe property", ctx, ptr);
+}
+function parse3(toml, options = {}) {
+  let ctx = {
+    s: toml,
+    p: 0,
+    d: options.maxDepth ?? 1e3,
+    bi: options.integersAsBigInt ?? false,
+    ld: options.useLegacyDate ?? true,
+    uk: options.unsafeKeyBehaviour === "throw" ? 2 : options.unsafeKeyBehaviour === "drop" ? 1 : 0
+  };
+  let res = /* @__PURE__ */ Object.create(null);
+  let meta3 = /* @__PURE__ */ Object.create(null);
+  let tmp;
+  let skipping = false;
+  let tbl = res;
+  let m = meta3;
+  if (toml.charCodeAt(0) === 65279)
+    ctx.p++;
+  skipVoid(ctx);
+  while (ctx.p < toml.length) {
+    if (toml.charCodeAt(ctx.p) === 91) {
+      let isTableArray = toml.charCodeAt(++ctx.p) === 91;
+      tmp = ctx.p += +isTableArray;
+      skipping = false;
+      let k = parseKey(
+        ctx,
+        93
+        /* ] */
+      );
+      if (isTableArray) {
+        if (toml.charCodeAt(ctx.p) !== 93) {
+          TomlError.x("expected end of table array declaration", ctx);
+        }
+        ctx.p++;
+      }
+      let p = peekTable(
+        ctx,
+        k,
+        res,
+        meta3,
+        isTableArray ? 2 : 1
+        /* Type.EXPLICIT */
+      );
+      if (!p) {
+        validateTablePeek(ctx, p, tmp);
+        skipping = true;
+      } else {
+        m = p[2];
+        tbl = p[1];
+      }
+    } else {
+      tmp = ctx.p;
+      let k = parseKey(ctx);
+      let p = peekTable(
+        ctx,
+        k,
+        tbl,
+        m,
+        0
+        /* Type.DOTTED */
+      );
+      if (!p && !skipping)
+        validateTablePeek(ctx, p, tmp);
+      skipVoid(ctx, true, true);
+      let v = extractValue(ctx, void 0);
+      if (p && !skipping)
+        p[1][p[0]] = v;
+    }
+    skipVoid(ctx, true);
+    if (ctx.p < toml.length && (tmp = toml.charCodeAt(ctx.p)) !== 10 && (tmp !== 13 || toml.charCodeAt(ctx.p + 1) !== 10)) {
+      TomlError.x("each key-value declaration must be followed by an end-of-line", ctx);
+    }
+    skipVoid(ctx);
+  }
+  return res;
+}
+
+// node_modules/smol-toml/dist/stringify.js
+var HAS_WELLFORMED = !!"".isWellFormed;
+
+// packages/toolchain/src/toolchain-file.ts
+function findToolchainFile(dir) {
+  for (let d = (0, import_node_path8.resolve)(dir); ; d = (0, import_node_path8.dirname)(d)) {
+    for (const name of ["rust-toolchain.toml", "rust-toolchain"]) {
+      const path5 = (0, import_node_path8.join)(d, name);
+      if ((0, import_node_fs8.existsSync)(path5)) return readToolchainFile(path5);
+    }
+    if ((0, import_node_path8.dirname)(d) === d) return void 0;
+  }
+}
+function readToolchainFile(path5) {
+  const text = (0, import_node_fs8.readFileSync)(path5, "utf8");
+  const bad2 = (why, cause) => new UserError(`Cannot read the toolchain file ${path5}: ${why}`, {
+    fix: 'Write [toolchain] channel = "1.83" (or "stable"), or pass a toolchain input',
+    cause
+  });
+  if (!path5.endsWith(".toml") && /^[\w.-]+\s*$/.test(text)) return { path: path5, channel: text.trim(), targets: [] };
+  let doc;
+  try {
+    doc = parse3(text);
+  } catch (e) {
+    throw bad2(e.message.split("\n")[0], e);
+  }
+  const t = doc.toolchain;
+  if (typeof t?.channel !== "string" || !t.channel) throw bad2("no [toolchain] channel");
+  const targets = Array.isArray(t.targets) ? t.targets.filter((x) => typeof x === "string") : [];
+  return { path: path5, channel: t.channel, targets };
+}
+
 // packages/pipeline/src/steps/build.ts
 var import_node_fs9 = require("node:fs");
 var import_node_path9 = require("node:path");
 
-// packages/pipeline/src/verify-bytes.ts
-function verifyBytes(bytes, path3) {
-  return asUserError(path3, () => buildReport(decodeModule(bytes)));
+// packages/wasm/src/valtypes.ts
+var NUM_VEC = /* @__PURE__ */ new Set([127, 126, 125, 124, 123]);
+var ABSTRACT_HEAP = /* @__PURE__ */ new Set([112, 111, 110, 109, 108, 107, 106, 113, 114, 115, 105, 116]);
+var REF_NULL = 99;
+var REF = 100;
+var PRE_GC_HEAP = /* @__PURE__ */ new Set([112, 111, 105, 116]);
+function readHeapType(r, typeCount) {
+  const at = r.pos;
+  const v = r.s33();
+  if (v >= 0 || !PRE_GC_HEAP.has(v + 128)) r.typeUse.gc++;
+  if (v >= 0) {
+    if (v >= typeCount) r.fail("unknown type", `a type index below ${typeCount}`, at, "invalid");
+    return;
+  }
+  if (!ABSTRACT_HEAP.has(v + 128)) r.fail("malformed heap type", "an abstract heap type or a type index", at);
 }
-function asUserError(path3, f) {
+function readRefType(r, typeCount) {
+  const at = r.pos;
+  const b = r.u8();
+  if (ABSTRACT_HEAP.has(b)) {
+    if (!PRE_GC_HEAP.has(b)) r.typeUse.gc++;
+    return;
+  }
+  if (b === REF_NULL || b === REF) {
+    r.typeUse.gc++;
+    readHeapType(r, typeCount);
+    return;
+  }
+  r.fail("malformed reference type", "a reference type (0x70 funcref, 0x6f externref, ...)", at);
+}
+function readValType(r, typeCount) {
+  const at = r.pos;
+  const b = r.u8();
+  if (NUM_VEC.has(b)) return b;
+  if (ABSTRACT_HEAP.has(b)) {
+    if (!PRE_GC_HEAP.has(b)) r.typeUse.gc++;
+    return b;
+  }
+  if (b === REF_NULL || b === REF) {
+    r.typeUse.gc++;
+    readHeapType(r, typeCount);
+    return b;
+  }
+  return r.fail(
+    "malformed value type",
+    "a value type (0x7f i32, 0x7e i64, 0x7d f32, 0x7c f64, 0x7b v128, a reference type)",
+    at
+  );
+}
+function readBlockType(r, typeCount) {
+  const at = r.pos;
+  if (r.pos >= r.end) r.u8();
+  const first = r.bytes[r.pos];
+  if (first === 64 || NUM_VEC.has(first) || ABSTRACT_HEAP.has(first)) {
+    if (ABSTRACT_HEAP.has(first) && !PRE_GC_HEAP.has(first)) r.typeUse.gc++;
+    r.pos++;
+    return false;
+  }
+  if (first === REF_NULL || first === REF) {
+    r.pos++;
+    r.typeUse.gc++;
+    readHeapType(r, typeCount);
+    return false;
+  }
+  const v = r.s33();
+  if (v < 0) r.fail("malformed block type", "a block type", at);
+  if (v >= typeCount) r.fail("unknown type", `a type index below ${typeCount}`, at, "invalid");
+  return true;
+}
+
+// packages/wasm/src/instructions.ts
+var SIMD_RESERVED = /* @__PURE__ */ new Set([
+  154,
+  162,
+  165,
+  166,
+  175,
+  176,
+  178,
+  179,
+  180,
+  187,
+  194,
+  197,
+  198,
+  207,
+  208,
+  210,
+  211,
+  212,
+  226,
+  238
+]);
+function memoryIndex(r, ctx, at, idx) {
+  if (idx >= ctx.memory64.length) {
+    r.fail(
+      "unknown memory",
+      `a memory index below ${ctx.memory64.length} (the module has ${ctx.memory64.length})`,
+      at,
+      "invalid"
+    );
+  }
+  if (idx !== 0 && ctx.counts) ctx.counts.multiMemory++;
+}
+function memarg(r, ctx, at) {
+  let align = r.u32();
+  let mem = 0;
+  if (align & 64) {
+    align -= 64;
+    mem = r.u32();
+  }
+  if (align >= 64) r.fail("malformed memop flags", "an alignment exponent below 64", at);
+  memoryIndex(r, ctx, at, mem);
+  if (ctx.memory64[mem]) r.u64();
+  else r.u32();
+}
+function memidx(r, ctx, at) {
+  memoryIndex(r, ctx, at, r.u32());
+}
+function dataIndexNeedsCount(r, ctx, at) {
+  if (!ctx.hasDataCount)
+    r.fail("data count section required", "a data count section before the code section", at, "invalid");
+  r.u32();
+}
+function prefixFC(r, ctx, at, c) {
+  const sub = r.u32();
+  if (sub <= 7) {
+    if (c) c.nontrappingFloatToInt++;
+    return;
+  }
+  switch (sub) {
+    case 8:
+      dataIndexNeedsCount(r, ctx, at);
+      memidx(r, ctx, at);
+      break;
+    case 9:
+      dataIndexNeedsCount(r, ctx, at);
+      break;
+    case 10:
+      memidx(r, ctx, at);
+      memidx(r, ctx, at);
+      break;
+    case 11:
+      memidx(r, ctx, at);
+      break;
+    case 12:
+    // table.init elemidx tableidx
+    case 14:
+      r.u32();
+      r.u32();
+      break;
+    case 13:
+      r.u32();
+      break;
+    case 15:
+    // table.grow / table.size / table.fill
+    case 16:
+    case 17:
+      r.u32();
+      if (c) c.referenceTypes++;
+      return;
+    default:
+      r.fail(`illegal opcode fc ${sub.toString(16)}`, "a 0xFC instruction (0x00-0x11)", at);
+  }
+  if (c) c.bulkMemory++;
+}
+function prefixFD(r, ctx, at, c) {
+  const sub = r.u32();
+  if (sub <= 11 || sub === 92 || sub === 93) {
+    memarg(r, ctx, at);
+  } else if (sub === 12 || sub === 13) {
+    r.skip(16, sub === 12 ? "bytes of a v128 constant" : "lane indices of i8x16.shuffle");
+  } else if (sub >= 21 && sub <= 34) {
+    r.u8();
+  } else if (sub >= 84 && sub <= 91) {
+    memarg(r, ctx, at);
+    r.u8();
+  } else if (sub >= 256) {
+    if (sub > 275) r.fail(`illegal opcode fd ${sub.toString(16)}`, "a SIMD instruction", at);
+    if (c) c.relaxedSimd++;
+    return;
+  } else if (SIMD_RESERVED.has(sub)) {
+    r.fail(`illegal opcode fd ${sub.toString(16)}`, "a SIMD instruction", at);
+  }
+  if (c) c.simd++;
+}
+function prefixFE(r, ctx, at, c) {
+  const sub = r.u32();
+  if (sub === 3) {
+    if (r.u8() !== 0) r.fail("malformed atomic.fence", "a zero byte after atomic.fence", at);
+    if (c) c.atomic.fence++;
+    return;
+  }
+  if (sub > 78 || sub > 2 && sub < 16)
+    r.fail(`illegal opcode fe ${sub.toString(16)}`, "an atomic instruction", at);
+  if (ctx.memory64.length === 0) {
+    r.fail("unknown memory", "a memory for the atomic instruction (the module has none)", at, "invalid");
+  }
+  memarg(r, ctx, at);
+  if (!c) return;
+  if (sub <= 2) c.atomic.waitNotify++;
+  else if (sub <= 22) c.atomic.load++;
+  else if (sub <= 29) c.atomic.store++;
+  else if (sub <= 71) c.atomic.rmw++;
+  else c.atomic.cmpxchg++;
+}
+function prefixFB(r, ctx, at, c) {
+  const sub = r.u32();
+  switch (sub) {
+    case 0:
+    case 1:
+    case 6:
+    case 7:
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+    case 16:
+      r.u32();
+      break;
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 8:
+    case 9:
+    case 10:
+    case 17:
+    case 18:
+    case 19:
+      r.u32();
+      r.u32();
+      break;
+    case 15:
+    case 26:
+    case 27:
+    case 28:
+    case 29:
+    case 30:
+      break;
+    case 20:
+    case 21:
+    case 22:
+    case 23:
+      readHeapType(r, ctx.typeCount);
+      break;
+    case 24:
+    // br_on_cast flags label ht1 ht2
+    case 25:
+      r.u8();
+      r.u32();
+      readHeapType(r, ctx.typeCount);
+      readHeapType(r, ctx.typeCount);
+      break;
+    default:
+      r.fail(`illegal opcode fb ${sub.toString(16)}`, "a GC instruction (0xFB 0x00-0x1e)", at);
+  }
+  if (c) c.gc++;
+}
+function decodeExpr(r, ctx) {
+  const c = ctx.counts;
+  const bytes = r.bytes;
+  let depth = 0;
+  for (; ; ) {
+    if (r.pos >= r.end) r.fail("END opcode expected", "an `end` closing the expression");
+    const at = r.pos;
+    const op = bytes[r.pos++];
+    if (c) c.total++;
+    if (op >= 69 && op <= 191) continue;
+    switch (op) {
+      case 0:
+      case 1:
+      case 5:
+      case 15:
+      case 26:
+      case 27:
+        break;
+      case 2:
+      // block, loop, if
+      case 3:
+      case 4:
+        if (readBlockType(r, ctx.typeCount)) ctx.typedBlocks = true;
+        depth++;
+        break;
+      case 11:
+        if (depth === 0) return;
+        depth--;
+        break;
+      case 12:
+      case 13:
+      case 16:
+      case 32:
+      case 33:
+      case 34:
+      case 35:
+      case 36:
+        r.u32();
+        break;
+      case 14: {
+        const n = r.u32();
+        if (n > r.remaining) r.fail("unexpected end", `${n} br_table labels`, at);
+        for (let i = 0; i <= n; i++) r.u32();
+        break;
+      }
+      case 17:
+        r.u32();
+        r.u32();
+        break;
+      case 18:
+        r.u32();
+        if (c) c.tailCall++;
+        break;
+      case 19:
+        r.u32();
+        r.u32();
+        if (c) c.tailCall++;
+        break;
+      case 20:
+      // call_ref, return_call_ref
+      case 21:
+        r.u32();
+        if (c) {
+          c.gc++;
+          if (op === 21) c.tailCall++;
+        }
+        break;
+      case 6:
+        if (readBlockType(r, ctx.typeCount)) ctx.typedBlocks = true;
+        depth++;
+        if (c) c.exceptionsLegacy++;
+        break;
+      case 7:
+      // catch tagidx (legacy)
+      case 9:
+        r.u32();
+        if (c) c.exceptionsLegacy++;
+        break;
+      case 24:
+        r.u32();
+        if (depth === 0) r.fail("delegate outside a try block", "an instruction", at, "invalid");
+        depth--;
+        if (c) c.exceptionsLegacy++;
+        break;
+      case 25:
+        if (c) c.exceptionsLegacy++;
+        break;
+      case 8:
+        r.u32();
+        if (c) c.exceptions++;
+        break;
+      case 10:
+        if (c) c.exceptions++;
+        break;
+      case 31: {
+        if (readBlockType(r, ctx.typeCount)) ctx.typedBlocks = true;
+        const n = r.u32();
+        if (n > r.remaining) r.fail("unexpected end", `${n} try_table catch clauses`, at);
+        for (let i = 0; i < n; i++) {
+          const kind = r.u8();
+          if (kind > 3) r.fail("malformed catch clause", "a catch kind 0-3", r.pos - 1);
+          if (kind < 2) r.u32();
+          r.u32();
+        }
+        depth++;
+        if (c) c.exceptions++;
+        break;
+      }
+      case 28: {
+        const n = r.u32();
+        if (n > r.remaining) r.fail("unexpected end", `${n} select types`, at);
+        for (let i = 0; i < n; i++) readValType(r, ctx.typeCount);
+        if (c) c.referenceTypes++;
+        break;
+      }
+      case 37:
+      // table.get, table.set
+      case 38:
+        r.u32();
+        if (c) c.referenceTypes++;
+        break;
+      case 63:
+      // memory.size, memory.grow
+      case 64:
+        memidx(r, ctx, at);
+        break;
+      case 65:
+        r.s32();
+        break;
+      case 66:
+        r.s64();
+        break;
+      case 67:
+        r.skip(4, "bytes of an f32");
+        break;
+      case 68:
+        r.skip(8, "bytes of an f64");
+        break;
+      case 192:
+      case 193:
+      case 194:
+      case 195:
+      case 196:
+        if (c) c.signExt++;
+        break;
+      case 208:
+        readHeapType(r, ctx.typeCount);
+        if (c) c.referenceTypes++;
+        break;
+      case 209:
+        if (c) c.referenceTypes++;
+        break;
+      case 210:
+        r.u32();
+        if (c) c.referenceTypes++;
+        break;
+      case 211:
+      // ref.eq, ref.as_non_null
+      case 212:
+        if (c) c.gc++;
+        break;
+      case 213:
+      // br_on_null, br_on_non_null
+      case 214:
+        r.u32();
+        if (c) c.gc++;
+        break;
+      case 251:
+        prefixFB(r, ctx, at, c);
+        break;
+      case 252:
+        prefixFC(r, ctx, at, c);
+        break;
+      case 253:
+        prefixFD(r, ctx, at, c);
+        break;
+      case 254:
+        prefixFE(r, ctx, at, c);
+        break;
+      default:
+        if (op >= 40 && op <= 62) {
+          memarg(r, ctx, at);
+          break;
+        }
+        r.fail(`illegal opcode ${op.toString(16).padStart(2, "0")}`, "an instruction opcode", at);
+    }
+  }
+}
+
+// packages/wasm/src/errors.ts
+var WasmParseError = class extends Error {
+  name = "WasmParseError";
+  /** The spec testsuite's wording alone, e.g. "unexpected end"; `message` adds the offset and what was expected. */
+  reason;
+  /** Byte offset in the module where decoding failed. */
+  offset;
+  /** What the decoder expected at `offset`, e.g. "a section id (0-13)". */
+  expected;
+  /** `malformed` for binary-format errors, `invalid` for validation errors. */
+  kind;
+  constructor(message, offset, expected, kind = "malformed") {
+    super(`${message} at byte offset ${offset} (0x${offset.toString(16)}): expected ${expected}`);
+    this.reason = message;
+    this.offset = offset;
+    this.expected = expected;
+    this.kind = kind;
+  }
+};
+function parseErrorFix(e) {
+  switch (e.reason) {
+    case "shared memory must have maximum":
+      return 'Give the shared memory a maximum at link time: RUSTFLAGS="-C link-arg=--max-memory=BYTES" with BYTES a multiple of 65536 (e.g. 1073741824 for 1 GiB)';
+    case "magic header not detected":
+      return "Pass the .wasm file cargo built for a wasm32 target (target/<triple>/<profile>/<name>.wasm)";
+    case "unexpected end":
+    case "length out of bounds":
+      return "The file is truncated: rebuild it, or check the step that copied or downloaded it";
+    default:
+      return "Rebuild the module; if a tool wrote it, report the offset above to that tool";
+  }
+}
+
+// packages/wasm/src/reader.ts
+var utf8 = new TextDecoder("utf-8", { fatal: true });
+var ByteReader = class {
+  constructor(bytes, start = 0, end = bytes.length, typeUse = { gc: 0 }) {
+    this.bytes = bytes;
+    this.typeUse = typeUse;
+    this.pos = start;
+    this.end = end;
+  }
+  bytes;
+  typeUse;
+  pos;
+  end;
+  get remaining() {
+    return this.end - this.pos;
+  }
+  eof() {
+    return this.pos >= this.end;
+  }
+  fail(message, expected, offset = this.pos, kind = "malformed") {
+    throw new WasmParseError(message, offset, expected, kind);
+  }
+  u8() {
+    if (this.pos >= this.end) this.fail("unexpected end", "one more byte");
+    return this.bytes[this.pos++];
+  }
+  /** Returns a view of the next `n` bytes (no copy). */
+  take(n, what = "bytes") {
+    if (n > this.end - this.pos)
+      this.fail(n > this.bytes.length ? "length out of bounds" : "unexpected end", `${n} ${what}`);
+    const out = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+  skip(n, what = "bytes") {
+    if (n > this.end - this.pos) this.fail("unexpected end", `${n} ${what}`);
+    this.pos += n;
+  }
+  /** Unsigned LEB128 of at most 32 bits (5 bytes), as a non-negative number. */
+  u32() {
+    const start = this.pos;
+    const first = this.bytes[start];
+    if (first < 128 && start < this.end) {
+      this.pos = start + 1;
+      return first;
+    }
+    let result = 0;
+    let shift = 0;
+    for (let i = 0; i < 5; i++) {
+      if (this.pos >= this.end) this.fail("unexpected end", "the rest of a LEB128 u32", start);
+      const byte = this.bytes[this.pos++];
+      if (i === 4) {
+        if (byte & 128) this.fail("integer representation too long", "a u32 in at most 5 bytes", start);
+        if (byte & 112) this.fail("integer too large", "a value below 2^32", start);
+      }
+      result += (byte & 127) * 2 ** shift;
+      if ((byte & 128) === 0) return result;
+      shift += 7;
+    }
+    return result;
+  }
+  /** Signed LEB128 of at most `bits` bits (32 or 33); returns a number. */
+  s32(bits = 32) {
+    const start = this.pos;
+    const maxBytes = Math.ceil(bits / 7);
+    let result = 0;
+    let shift = 0;
+    for (let i = 0; i < maxBytes; i++) {
+      if (this.pos >= this.end) this.fail("unexpected end", `the rest of a LEB128 s${bits}`, start);
+      const byte = this.bytes[this.pos++];
+      if (i === maxBytes - 1) {
+        if (byte & 128)
+          this.fail("integer representation too long", `an s${bits} in at most ${maxBytes} bytes`, start);
+        const usedBits = bits - shift;
+        const mask = 127 >> usedBits - 1 << usedBits - 1;
+        const top = byte & mask & 127;
+        if (top !== 0 && top !== (mask & 127)) this.fail("integer too large", `an s${bits} value`, start);
+      }
+      result += (byte & 127) * 2 ** shift;
+      shift += 7;
+      if ((byte & 128) === 0) {
+        if (byte & 64) result -= 2 ** shift;
+        return result;
+      }
+    }
+    return result;
+  }
+  /** Signed 33-bit LEB128 (block types and heap types). */
+  s33() {
+    return this.s32(33);
+  }
+  /** Unsigned LEB128 of at most 64 bits, as a bigint only when it does not fit a double exactly. */
+  u64() {
+    return this.leb64(false);
+  }
+  /** Signed LEB128 of at most 64 bits (value not needed: returned approximately as a number). */
+  s64() {
+    return this.leb64(true);
+  }
+  leb64(signed) {
+    const start = this.pos;
+    let result = 0;
+    let shift = 0;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) this.fail("unexpected end", `the rest of a LEB128 ${signed ? "s" : "u"}64`, start);
+      const byte = this.bytes[this.pos++];
+      if (i === 9) {
+        if (byte & 128) this.fail("integer representation too long", "a 64-bit integer in at most 10 bytes", start);
+        if (signed ? byte !== 0 && byte !== 127 : byte & 126) {
+          this.fail("integer too large", `a ${signed ? "s" : "u"}64 value`, start);
+        }
+      }
+      result += (byte & 127) * 2 ** shift;
+      shift += 7;
+      if ((byte & 128) === 0) {
+        if (signed && byte & 64) result -= 2 ** shift;
+        return result;
+      }
+    }
+    return result;
+  }
+  /** A UTF-8 name: u32 length then bytes; invalid UTF-8 is "malformed UTF-8 encoding". */
+  name() {
+    const len = this.u32();
+    const start = this.pos;
+    const bytes = this.take(len, "bytes of a name");
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      return this.fail("malformed UTF-8 encoding", "a UTF-8 name", start);
+    }
+  }
+};
+
+// packages/wasm/src/code.ts
+var FAST_PATH_LIMIT = 1073741824;
+var BAD = FAST_PATH_LIMIT;
+var C_NONE = 1;
+var C_U32 = 2;
+var C_BLOCK = 3;
+var C_END = 4;
+var C_MEMARG = 5;
+var C_I32 = 6;
+var C_I64 = 7;
+var C_F32 = 8;
+var C_F64 = 9;
+var C_BR_TABLE = 10;
+var C_U32X2 = 11;
+var C_MEMIDX = 12;
+var C_SIGN_EXT = 13;
+var C_FC = 14;
+var C_FD = 15;
+var C_FE = 16;
+var C_RETURN_CALL = 17;
+var C_RETURN_CALL_INDIRECT = 18;
+var C_CALL_REF = 19;
+var C_RETURN_CALL_REF = 20;
+var C_REF_U32 = 21;
+var C_REF = 22;
+var C_GC = 23;
+var C_GC_U32 = 24;
+var C_THROW = 25;
+var C_THROW_REF = 26;
+var C_LEGACY_U32 = 27;
+var C_CATCH_ALL = 28;
+var C_TRY = 29;
+var C_DELEGATE = 30;
+var C_REF_NULL = 31;
+var OPCODE_CLASS = new Uint8Array(256);
+{
+  const set2 = (k, ...ops) => {
+    for (const op of ops) OPCODE_CLASS[op] = k;
+  };
+  for (let op = 69; op <= 191; op++) OPCODE_CLASS[op] = C_NONE;
+  for (let op = 40; op <= 62; op++) OPCODE_CLASS[op] = C_MEMARG;
+  for (let op = 192; op <= 196; op++) OPCODE_CLASS[op] = C_SIGN_EXT;
+  set2(C_NONE, 0, 1, 5, 15, 26, 27);
+  set2(C_U32, 12, 13, 16, 32, 33, 34, 35, 36);
+  set2(C_BLOCK, 2, 3, 4);
+  set2(C_END, 11);
+  set2(C_I32, 65);
+  set2(C_I64, 66);
+  set2(C_F32, 67);
+  set2(C_F64, 68);
+  set2(C_BR_TABLE, 14);
+  set2(C_U32X2, 17);
+  set2(C_MEMIDX, 63, 64);
+  set2(C_FC, 252);
+  set2(C_FD, 253);
+  set2(C_FE, 254);
+  set2(C_RETURN_CALL, 18);
+  set2(C_RETURN_CALL_INDIRECT, 19);
+  set2(C_CALL_REF, 20);
+  set2(C_RETURN_CALL_REF, 21);
+  set2(C_REF_U32, 37, 38, 210);
+  set2(C_REF, 209);
+  set2(C_GC, 211, 212);
+  set2(C_GC_U32, 213, 214);
+  set2(C_THROW, 8);
+  set2(C_THROW_REF, 10);
+  set2(C_LEGACY_U32, 7, 9);
+  set2(C_CATCH_ALL, 25);
+  set2(C_TRY, 6);
+  set2(C_DELEGATE, 24);
+  set2(C_REF_NULL, 208);
+}
+var PLAIN_VALTYPE = new Uint8Array(256);
+for (const b of [127, 126, 125, 124, 123, 112, 111, 105, 116]) PLAIN_VALTYPE[b] = 1;
+var SHORT_BLOCKTYPE = PLAIN_VALTYPE.slice();
+SHORT_BLOCKTYPE[64] = 1;
+var SIMD_CLASS = simdClasses();
+function simdClasses() {
+  const t = new Uint8Array(276);
+  for (let s = 0; s <= 11; s++) t[s] = 1;
+  t[92] = 1;
+  t[93] = 1;
+  t[12] = 2;
+  t[13] = 2;
+  for (let s = 21; s <= 34; s++) t[s] = 3;
+  for (let s = 84; s <= 91; s++) t[s] = 4;
+  for (const s of [
+    154,
+    162,
+    165,
+    166,
+    175,
+    176,
+    178,
+    179,
+    180,
+    187,
+    194,
+    197,
+    198,
+    207,
+    208,
+    210,
+    211,
+    212,
+    226,
+    238
+  ])
+    t[s] = 5;
+  for (let s = 256; s <= 275; s++) t[s] = 6;
+  return t;
+}
+var ATOMIC_CLASS = atomicClasses();
+function atomicClasses() {
+  const t = new Uint8Array(79);
+  for (let s = 0; s <= 2; s++) t[s] = 1;
+  for (let s = 16; s <= 22; s++) t[s] = 2;
+  for (let s = 23; s <= 29; s++) t[s] = 3;
+  for (let s = 30; s <= 71; s++) t[s] = 4;
+  for (let s = 72; s <= 78; s++) t[s] = 5;
+  return t;
+}
+function skipU32(bytes, pos) {
+  if ((bytes[pos++] & 128) === 0) return pos;
+  if ((bytes[pos++] & 128) === 0) return pos;
+  if ((bytes[pos++] & 128) === 0) return pos;
+  return (bytes[pos++] & 240) === 0 ? pos : BAD;
+}
+function skipS32(bytes, pos) {
+  if ((bytes[pos++] & 128) === 0) return pos;
+  if ((bytes[pos++] & 128) === 0) return pos;
+  if ((bytes[pos++] & 128) === 0) return pos;
+  const top = bytes[pos++] & 248;
+  return top === 0 || top === 120 ? pos : BAD;
+}
+function skipU64(bytes, pos) {
+  for (let i = 1; i < 9; i++) if ((bytes[pos++] & 128) === 0) return pos;
+  return (bytes[pos++] & 254) === 0 ? pos : BAD;
+}
+function skipS64(bytes, pos) {
+  for (let i = 1; i < 9; i++) if ((bytes[pos++] & 128) === 0) return pos;
+  const last = bytes[pos++];
+  return last === 0 || last === 127 ? pos : BAD;
+}
+function skipMemarg(bytes, pos, memory64) {
+  if (!(bytes[pos++] < 64)) return BAD;
+  if ((bytes[pos++] & 128) === 0) return pos;
+  return memory64 ? skipU64(bytes, pos) : skipU32(bytes, pos);
+}
+function skipTypeIndex(bytes, pos, typeCount) {
+  let v = 0;
+  let scale = 1;
+  for (let i = 0; i < 4; i++) {
+    const b2 = bytes[pos++];
+    v += (b2 & 127) * scale;
+    if ((b2 & 128) === 0) return b2 === void 0 || b2 & 64 || v >= typeCount ? BAD : pos;
+    scale *= 128;
+  }
+  const b = bytes[pos++];
+  v += (b & 127) * scale;
+  return b === void 0 || b & 240 || v >= typeCount ? BAD : pos;
+}
+var u32End = 0;
+function readU32(bytes, pos) {
+  let v = 0;
+  let scale = 1;
+  for (let i = 0; i < 5; i++) {
+    const b = bytes[pos++];
+    if (b === void 0 || i === 4 && b & 240) return -1;
+    v += (b & 127) * scale;
+    if ((b & 128) === 0) {
+      u32End = pos;
+      return v;
+    }
+    scale *= 128;
+  }
+  return -1;
+}
+var MAX_LOCALS = 2 ** 32 - 1;
+function scanBody(bytes, start, end, ctx) {
+  let pos = start;
+  let groups = bytes[pos++];
+  if (groups & 128) {
+    groups = readU32(bytes, pos - 1);
+    if (groups < 0) return -1;
+    pos = u32End;
+  }
+  if (!(groups <= end - pos)) return -1;
+  let locals = 0;
+  for (let g = 0; g < groups; g++) {
+    let n = bytes[pos++];
+    if (n & 128) {
+      n = readU32(bytes, pos - 1);
+      if (n < 0) return -1;
+      pos = u32End;
+    }
+    locals += n;
+    if (locals > MAX_LOCALS || PLAIN_VALTYPE[bytes[pos++]] !== 1) return -1;
+  }
+  if (pos > end) return -1;
+  const typeCount = ctx.typeCount;
+  const memories2 = ctx.memory64.length;
+  const memory64 = memories2 > 0 && ctx.memory64[0];
+  const hasDataCount = ctx.hasDataCount;
+  let depth = 0;
+  let typed = false;
+  let total = 0;
+  let simd = 0;
+  let relaxedSimd = 0;
+  let bulkMemory = 0;
+  let satConv = 0;
+  let signExt = 0;
+  let referenceTypes = 0;
+  let tailCall = 0;
+  let exceptionsLegacy = 0;
+  let exceptions = 0;
+  let gc = 0;
+  let load = 0;
+  let store = 0;
+  let rmw = 0;
+  let cmpxchg = 0;
+  let waitNotify = 0;
+  let fence = 0;
+  while (pos < end) {
+    const op = bytes[pos++];
+    total++;
+    const k = OPCODE_CLASS[op];
+    if (k === C_U32) {
+      if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+      continue;
+    }
+    if (k === C_NONE) continue;
+    if (k === C_I32) {
+      if (bytes[pos++] & 128) pos = skipS32(bytes, pos);
+      continue;
+    }
+    if (k === C_MEMARG) {
+      if (memories2 === 0) return -1;
+      pos = skipMemarg(bytes, pos, memory64);
+      continue;
+    }
+    switch (k) {
+      case C_END:
+        if (depth === 0) {
+          if (pos !== end) return -1;
+          const c = ctx.counts;
+          if (c === null) return -1;
+          c.total += total;
+          c.simd += simd;
+          c.relaxedSimd += relaxedSimd;
+          c.bulkMemory += bulkMemory;
+          c.nontrappingFloatToInt += satConv;
+          c.signExt += signExt;
+          c.referenceTypes += referenceTypes;
+          c.tailCall += tailCall;
+          c.exceptionsLegacy += exceptionsLegacy;
+          c.exceptions += exceptions;
+          c.gc += gc;
+          const a = c.atomic;
+          a.load += load;
+          a.store += store;
+          a.rmw += rmw;
+          a.cmpxchg += cmpxchg;
+          a.waitNotify += waitNotify;
+          a.fence += fence;
+          if (typed) ctx.typedBlocks = true;
+          return pos;
+        }
+        depth--;
+        break;
+      case C_BLOCK:
+        if (SHORT_BLOCKTYPE[bytes[pos]] === 1) pos++;
+        else {
+          pos = skipTypeIndex(bytes, pos, typeCount);
+          typed = true;
+        }
+        depth++;
+        break;
+      case C_I64:
+        if (bytes[pos++] & 128) pos = skipS64(bytes, pos);
+        break;
+      case C_F32:
+        pos += 4;
+        break;
+      case C_F64:
+        pos += 8;
+        break;
+      case C_BR_TABLE: {
+        let n = bytes[pos++];
+        if (n & 128) {
+          n = readU32(bytes, pos - 1);
+          if (n < 0) return -1;
+          pos = u32End;
+        }
+        if (!(n <= end - pos)) return -1;
+        for (let i = 0; i <= n && pos < end; i++) if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        break;
+      }
+      case C_U32X2:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        break;
+      case C_MEMIDX:
+        if (memories2 === 0 || bytes[pos++] !== 0) return -1;
+        break;
+      case C_SIGN_EXT:
+        signExt++;
+        break;
+      case C_FC: {
+        const sub = bytes[pos++];
+        if (sub <= 7) satConv++;
+        else if (sub === 10) {
+          if (memories2 === 0 || bytes[pos] !== 0 || bytes[pos + 1] !== 0) return -1;
+          pos += 2;
+          bulkMemory++;
+        } else if (sub === 11) {
+          if (memories2 === 0 || bytes[pos++] !== 0) return -1;
+          bulkMemory++;
+        } else if (sub === 8) {
+          if (!hasDataCount) return -1;
+          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+          if (memories2 === 0 || bytes[pos++] !== 0) return -1;
+          bulkMemory++;
+        } else if (sub === 9) {
+          if (!hasDataCount) return -1;
+          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+          bulkMemory++;
+        } else if (sub === 12 || sub === 14) {
+          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+          bulkMemory++;
+        } else if (sub === 13) {
+          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+          bulkMemory++;
+        } else if (sub >= 15 && sub <= 17) {
+          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+          referenceTypes++;
+        } else return -1;
+        break;
+      }
+      case C_FD: {
+        let sub = bytes[pos++];
+        if (sub & 128) {
+          const hi = bytes[pos++];
+          if (hi & 128) return -1;
+          sub = sub & 127 | hi << 7;
+        }
+        switch (SIMD_CLASS[sub]) {
+          case 0:
+            if (!(sub < 256)) return -1;
+            simd++;
+            break;
+          case 1:
+            if (memories2 === 0) return -1;
+            pos = skipMemarg(bytes, pos, memory64);
+            simd++;
+            break;
+          case 2:
+            pos += 16;
+            simd++;
+            break;
+          case 3:
+            pos++;
+            simd++;
+            break;
+          case 4:
+            if (memories2 === 0) return -1;
+            pos = skipMemarg(bytes, pos, memory64) + 1;
+            simd++;
+            break;
+          case 6:
+            relaxedSimd++;
+            break;
+          default:
+            return -1;
+        }
+        break;
+      }
+      case C_FE: {
+        const sub = bytes[pos++];
+        if (sub === 3) {
+          if (bytes[pos++] !== 0) return -1;
+          fence++;
+          break;
+        }
+        const kind = ATOMIC_CLASS[sub];
+        if (kind === void 0 || kind === 0 || memories2 === 0) return -1;
+        pos = skipMemarg(bytes, pos, memory64);
+        if (kind === 4) rmw++;
+        else if (kind === 2) load++;
+        else if (kind === 3) store++;
+        else if (kind === 5) cmpxchg++;
+        else waitNotify++;
+        break;
+      }
+      case C_RETURN_CALL:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        tailCall++;
+        break;
+      case C_RETURN_CALL_INDIRECT:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        tailCall++;
+        break;
+      case C_CALL_REF:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        gc++;
+        break;
+      case C_RETURN_CALL_REF:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        gc++;
+        tailCall++;
+        break;
+      case C_REF_U32:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        referenceTypes++;
+        break;
+      case C_REF:
+        referenceTypes++;
+        break;
+      case C_GC:
+        gc++;
+        break;
+      case C_GC_U32:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        gc++;
+        break;
+      case C_THROW:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        exceptions++;
+        break;
+      case C_THROW_REF:
+        exceptions++;
+        break;
+      case C_LEGACY_U32:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        exceptionsLegacy++;
+        break;
+      case C_CATCH_ALL:
+        exceptionsLegacy++;
+        break;
+      case C_TRY:
+        if (SHORT_BLOCKTYPE[bytes[pos]] === 1) pos++;
+        else {
+          pos = skipTypeIndex(bytes, pos, typeCount);
+          typed = true;
+        }
+        depth++;
+        exceptionsLegacy++;
+        break;
+      case C_DELEGATE:
+        if (depth === 0) return -1;
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        depth--;
+        exceptionsLegacy++;
+        break;
+      case C_REF_NULL: {
+        const h = bytes[pos++];
+        if (h !== 112 && h !== 111 && h !== 105 && h !== 116) return -1;
+        referenceTypes++;
+        break;
+      }
+      default:
+        return -1;
+    }
+  }
+  return -1;
+}
+function decodeBodyExact(bytes, start, end, ctx, typeUse) {
+  const br = new ByteReader(bytes, start, end, typeUse);
+  const at = br.pos;
+  const groups = br.u32();
+  if (groups > br.remaining) br.fail("unexpected end", `${groups} local groups in ${br.remaining} bytes`, at);
+  let locals = 0;
+  for (let g = 0; g < groups; g++) {
+    const lat = br.pos;
+    locals += br.u32();
+    if (locals > MAX_LOCALS) br.fail("too many locals", `at most ${MAX_LOCALS} locals`, lat);
+    readValType(br, ctx.typeCount);
+  }
+  decodeExpr(br, ctx);
+  if (!br.eof()) br.fail("section size mismatch", `the function body to end at byte ${br.end}`, br.pos);
+}
+function decodeBody(bytes, start, end, ctx, typeUse) {
+  if (end < FAST_PATH_LIMIT && scanBody(bytes, start, end, ctx) === end) return;
+  decodeBodyExact(bytes, start, end, ctx, typeUse);
+}
+
+// packages/wasm/src/scan-wasm.ts
+var SCAN_WASM = "AGFzbQEAAAABHgVgBH9/f38AYAF/AX9gAn9/AX9gAX8BfmADf39/AAIQAQRzY2FuBm1lbW9yeQIAAQMKCQABAQIBAQMEAgYpCH4BQgALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAsHLgUEZG9uZQMGCXN0b3BwZWRBdAMHBXNldHVwAAAIc2NhbkNvZGUABwRzY2FuAAgKwBkJHgAgAK0kACABJAEgAiQCIAMkA0GACUEAQcgA/AsAC1AAIAAtAABBgAFxRQRAIABBAWoPCyAALQABQYABcUUEQCAAQQJqDwsgAC0AAkGAAXFFBEAgAEEDag8LIAAtAANB8AFxRQR/IABBBGoFIwQLC10BAX8gAC0AAEGAAXFFBEAgAEEBag8LIAAtAAFBgAFxRQRAIABBAmoPCyAALQACQYABcUUEQCAAQQNqDwsgAC0AA0H4AXEhASABRSABQfgARnIEfyAAQQRqBSMECwtgAQJ/QQEhAgNAIAAtAABBgAFxRQRAIABBAWoPCyAAQQFqIQAgAkEBaiECIAJBCUkNAAsgAC0AACEDIABBAWohACABBH8gA0UgA0H/AEZyBSADQf4BcUULBH8gAAUjBAsLOgAgAC0AAEHAAE8EQCMEDwsgAC0AAUGAAXFFBEAgAEECag8LIwIEfyAAQQJqQQAQAwUgAEECahABCwuBAQICfgJ/A0AgAC0AACEDIABBAWohACABIANB/wBxrSAChoQhASADQYABcUUEQCMEIAAgA0HAAHEgASMAWnIbDwsgAkIHfCECIARBAWohBCAEQQRJDQALIAAtAAAhAyABIANB/wBxrSAChoQhASMEIABBAWogA0HwAXEgASMAWnIbC2MCAn4CfwNAIAAtAAAhAyAAQQFqIQAgBEEERiADQfABcUEAR3EEQEJ/DwsgASADQf8Aca0gAoaEIQEgA0GAAXFFBEAgACQFIAEPCyACQgd8IQIgBEEBaiEEIARBBUkNAAtCfwuJAQMBfwF+An9BACQGIAAkBwJAA0AgAyACTw0BIAAgAU8NASAALQAArSEEIARCgAGDpwRAIAAQBiEEIARCAFMNAiMFIQUFIABBAWohBQsgBSABSw0BIAQgASAFa61WDQEgBSAEp2ohBiAFIAYQCCAGRw0BIAYhACADQQFqIQMgAyQGIAAkBwwACwsL4RMFBX8BfgJ/AX4UfyABQQFqJAQgACECAkAgAi0AAK0hByACQQFqIQIgB0KAAYOnBEAgAkEBaxAGIQcgB0IAUw0BIwUhAgsgAiABSw0AIAcgASACa61WDQAgB6chCEEAIQsCQANAIAsgCE8NASACLQAArSEHIAJBAWohAiAHQoABg6cEQCACQQFrEAYhByAHQgBTDQMjBSECCyAKIAd8IQogCkL/////D1YNAiACLQAALQCABUEBRw0CIAJBAWohAiACIAFLDQIgC0EBaiELDAALCyACIAFLDQADQCACIAFPDQEgAi0AACEDIAJBAWohAiAOQQFqIQ4gAy0AACEEIARBAkYEQCACLQAAIQUgAkEBaiECIAVBgAFxBEAgAi0AAEGAAXEEfyACEAEFIAJBAWoLIQILDAELIARBAUYNACAEQQZGBEAgAi0AACEFIAJBAWohAiAFQYABcQRAIAItAABBgAFxBH8gAhACBSACQQFqCyECCwwBCyAEQQVGBEAjAUUNAiACLQAAQcAATw0CIAItAAFBgAFxBH8gAhAEBSACQQJqCyECDAELAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAIAQOIBwcHAABHBwCAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaHAsgAi0AAC0AgAdBAUYEQCACQQFqIQIFIAIQBSECQQEhDQsgDEEBaiEMDBoLIAxFBEAgAiABRw0bQQBBACgCgAkgDmo2AoAJQQBBACgChAkgD2o2AoQJQQBBACgCiAkgEGo2AogJQQBBACgCjAkgEWo2AowJQQBBACgCkAkgEmo2ApAJQQBBACgClAkgE2o2ApQJQQBBACgCmAkgFGo2ApgJQQBBACgCnAkgFWo2ApwJQQBBACgCoAkgFmo2AqAJQQBBACgCpAkgF2o2AqQJQQBBACgCqAkgGGo2AqgJQQBBACgCrAkgGWo2AqwJQQBBACgCsAkgGmo2ArAJQQBBACgCtAkgG2o2ArQJQQBBACgCuAkgHGo2ArgJQQBBACgCvAkgHWo2ArwJQQBBACgCwAkgHmo2AsAJQQBBACgCxAkgDXI2AsQJIAIPCyAMQQFrIQwMGQsgAi0AACEFIAJBAWohAiAFQYABcQRAIAJBARADIQILDBgLIAJBBGohAgwXCyACQQhqIQIMFgsgAi0AAK0hByACQQFqIQIgB0KAAYOnBEAgAkEBaxAGIQcgB0IAUw0XIwUhAgsgAiABSw0WIAcgASACa61WDRYgB6chCEEAIQkCQANAIAkgCEsNASACIAFPDQEgAi0AACEFIAJBAWohAiAFQYABcQRAIAIQASECCyAJQQFqIQkMAAsLDBULIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgAi0AACEFIAJBAWohAiAFQYABcQRAIAIQASECCwwUCyMBRQ0UIAItAABBAEcNFCACQQFqIQIMEwsgE0EBaiETDBILIAItAAAhBiACQQFqIQIgBkEHTQRAIBJBAWohEgwSCyAGQQpGBEAjAUUNEyACLQAAQQBHDRMgAi0AAUEARw0TIAJBAmohAiARQQFqIREMEgsgBkELRgRAIwFFDRMgAi0AAEEARw0TIAJBAWohAiARQQFqIREMEgsgBkEIRgRAIwNFDRMgAi0AACEFIAJBAWohAiAFQYABcQRAIAIQASECCyMBRQ0TIAItAABBAEcNEyACQQFqIQIgEUEBaiERDBILIAZBCUYEQCMDRQ0TIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgEUEBaiERDBILIAZBDEYgBkEORnIEQCACLQAAIQUgAkEBaiECIAVBgAFxBEAgAhABIQILIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgEUEBaiERDBILIAZBDUYEQCACLQAAIQUgAkEBaiECIAVBgAFxBEAgAhABIQILIBFBAWohEQwSCyAGQQ9PIAZBEU1xBEAgAi0AACEFIAJBAWohAiAFQYABcQRAIAIQASECCyAUQQFqIRQMEgsMEgsgAi0AACEGIAJBAWohAiAGQYABcQRAIAItAAAhBSACQQFqIQIgBUGAAXENEiAGQf8AcSAFQQd0ciEGCyAGQZQCTw0RAkACQAJAAkACQAJAIAYtAIACDgcAAQIDBBcFFwsgBkGAAk8NFiAPQQFqIQ8MFQsjAUUNFSACLQAAQcAATw0VIAItAAFBgAFxBH8gAhAEBSACQQJqCyECIA9BAWohDwwUCyACQRBqIQIgD0EBaiEPDBMLIAJBAWohAiAPQQFqIQ8MEgsjAUUNEiACEARBAWohAiAPQQFqIQ8MEQsgEEEBaiEQDBALIAItAAAhBiACQQFqIQIgBkEDRgRAIAItAABBAEcNESACQQFqIQIgHkEBaiEeDBALIAZBzwBPDRAgBi0AoAQhBCAERQ0QIwFFDRAgAi0AAEHAAE8NECACLQABQYABcQR/IAIQBAUgAkECagshAiAEQQRGBEAgG0EBaiEbDBALIARBAkYEQCAZQQFqIRkMEAsgBEEDRgRAIBpBAWohGgwQCyAEQQVGBEAgHEEBaiEcDBALIB1BAWohHQwPCyACLQAAIQUgAkEBaiECIAVBgAFxBEAgAhABIQILIBVBAWohFQwOCyACLQAAIQUgAkEBaiECIAVBgAFxBEAgAhABIQILIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgFUEBaiEVDA0LIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgGEEBaiEYDAwLIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgGEEBaiEYIBVBAWohFQwLCyACLQAAIQUgAkEBaiECIAVBgAFxBEAgAhABIQILIBRBAWohFAwKCyAUQQFqIRQMCQsgGEEBaiEYDAgLIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgGEEBaiEYDAcLIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgF0EBaiEXDAYLIBdBAWohFwwFCyACLQAAIQUgAkEBaiECIAVBgAFxBEAgAhABIQILIBZBAWohFgwECyAWQQFqIRYMAwsgAi0AAC0AgAdBAUYEQCACQQFqIQIFIAIQBSECQQEhDQsgDEEBaiEMIBZBAWohFgwCCyAMRQ0CIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgDEEBayEMIBZBAWohFgwBCyACLQAAIQUgAkEBaiECIAVB8ABGIAVB7wBGciAFQekARiAFQfQARnJyRQ0BIBRBAWohFAwACwtBfws=";
+
+// packages/wasm/src/code-wasm.ts
+var COUNTS = 1152;
+var BASE = 4096;
+var SLACK = 64;
+var MAX_SIZE = 2 ** 30;
+var compiled;
+var memories = /* @__PURE__ */ new WeakMap();
+var WasmScanner = class {
+  scanFn;
+  scanCodeFn;
+  setupFn;
+  done;
+  stoppedAt;
+  counts;
+  offset = 0;
+  constructor(memory) {
+    compiled ??= new WebAssembly.Module(Uint8Array.from(atob(SCAN_WASM), (c) => c.charCodeAt(0)));
+    const exports2 = new WebAssembly.Instance(compiled, { scan: { memory } }).exports;
+    this.scanFn = exports2.scan;
+    this.scanCodeFn = exports2.scanCode;
+    this.setupFn = exports2.setup;
+    this.done = exports2.done;
+    this.stoppedAt = exports2.stoppedAt;
+    this.counts = new Int32Array(memory.buffer, COUNTS, 18);
+  }
+  /**
+   * Starts on the code section of `bytes` (a view into this memory): what the bodies may use, from `ctx`, and the
+   * counters zeroed.
+   */
+  begin(bytes, ctx) {
+    this.offset = bytes.byteOffset;
+    const memories2 = ctx.memory64.length;
+    this.setupFn(ctx.typeCount, memories2, memories2 > 0 && ctx.memory64[0] ? 1 : 0, ctx.hasDataCount ? 1 : 0);
+  }
+  /**
+   * Counts one body, `[start, end)` of the bytes given to `begin`, as `scanBody` would.
+   * @returns true when it was counted; false when it must go to the exact decoder (nothing was counted)
+   */
+  body(start, end) {
+    const off = this.offset;
+    try {
+      return this.scanFn(off + start, off + end) === off + end;
+    } catch {
+      return false;
+    }
+  }
+  /**
+   * Counts up to `n` entries of the code section (each a u32 size, then a body) from `pos`, none past `end`, for as
+   * long as each size is a u32 that fits and each body is accepted; in one call, so there is no call per body.
+   * @returns the entries counted and the position after them: the caller reads the next entry with the exact readers
+   *   (its size may be malformed; its body goes to `decodeBody`), then calls again for the rest
+   */
+  entries(pos, end, n) {
+    const off = this.offset;
+    try {
+      this.scanCodeFn(off + pos, off + end, n);
+    } catch {
+    }
+    return { done: this.done.value, pos: this.stoppedAt.value - off };
+  }
+  /** Adds the counts of the bodies accepted since `begin` to `c`, and sets `ctx.typedBlocks` when one named a type. */
+  finish(c, ctx) {
+    const n = this.counts;
+    c.total += n[0];
+    c.simd += n[1];
+    c.relaxedSimd += n[2];
+    c.bulkMemory += n[3];
+    c.nontrappingFloatToInt += n[4];
+    c.signExt += n[5];
+    c.referenceTypes += n[6];
+    c.tailCall += n[7];
+    c.exceptionsLegacy += n[8];
+    c.exceptions += n[9];
+    c.gc += n[10];
+    const a = c.atomic;
+    a.load += n[11];
+    a.store += n[12];
+    a.rmw += n[13];
+    a.cmpxchg += n[14];
+    a.waitNotify += n[15];
+    a.fence += n[16];
+    if (n[17]) ctx.typedBlocks = true;
+  }
+};
+function wasmScanner(bytes) {
+  const entry = memories.get(bytes.buffer);
+  if (!entry || bytes.byteOffset < BASE || bytes.byteOffset + bytes.length + SLACK > bytes.buffer.byteLength) {
+    return void 0;
+  }
+  entry.scanner ??= new WasmScanner(entry.memory);
+  return entry.scanner;
+}
+
+// packages/wasm/src/decode.ts
+var SECTION_NAMES = [
+  "custom",
+  "type",
+  "import",
+  "function",
+  "table",
+  "memory",
+  "global",
+  "export",
+  "start",
+  "element",
+  "code",
+  "data",
+  "datacount",
+  "tag"
+];
+var SECTION_ORDER = {
+  1: 1,
+  2: 2,
+  3: 3,
+  4: 4,
+  5: 5,
+  13: 6,
+  6: 7,
+  7: 8,
+  8: 9,
+  9: 10,
+  12: 11,
+  10: 12,
+  11: 13
+};
+var EXTERN_KINDS = ["func", "table", "memory", "global", "tag"];
+var MAX_PAGES_32 = 65536;
+var MAX_PAGES_64 = 2 ** 48;
+function readLimits(r, what) {
+  const at = r.pos;
+  const flags = r.u8();
+  const allowed = what === "memory" ? 7 : 5;
+  if ((flags & ~allowed) !== 0)
+    r.fail("malformed limits flags", `${what} limits flags within 0x${allowed.toString(16)}`, at);
+  const index64 = (flags & 4) !== 0;
+  const read = () => index64 ? r.u64() : r.u32();
+  const limits = { min: read(), shared: (flags & 2) !== 0, index64 };
+  if (flags & 1) limits.max = read();
+  if (limits.max !== void 0 && limits.min > limits.max) {
+    r.fail("size minimum must not be greater than maximum", `min ${limits.min} <= max ${limits.max}`, at, "invalid");
+  }
+  if (what === "memory") {
+    const cap = index64 ? MAX_PAGES_64 : MAX_PAGES_32;
+    if (limits.min > cap || (limits.max ?? 0) > cap) {
+      r.fail(
+        `memory size must be at most ${cap} pages${index64 ? "" : " (4GiB)"}`,
+        `limits within ${cap} pages`,
+        at,
+        "invalid"
+      );
+    }
+    if (limits.shared && limits.max === void 0) {
+      r.fail("shared memory must have maximum", "a maximum on a shared memory", at, "invalid");
+    }
+  }
+  return limits;
+}
+function readTableType(r, typeCount) {
+  readRefType(r, typeCount);
+  return readLimits(r, "table");
+}
+function readGlobalType(r, typeCount) {
+  readValType(r, typeCount);
+  const at = r.pos;
+  const m = r.u8();
+  if (m > 1) r.fail("malformed mutability", "mutability 0x00 or 0x01", at);
+  return m === 1;
+}
+function count(r, what, minBytesEach = 1) {
+  const at = r.pos;
+  const n = r.u32();
+  if (n * minBytesEach > r.remaining) r.fail("unexpected end", `${n} ${what} in ${r.remaining} bytes`, at);
+  return n;
+}
+function readTargetFeatures(r) {
+  const out = [];
+  const n = count(r, "target features", 2);
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const p = String.fromCharCode(r.u8());
+    if (p !== "+" && p !== "-" && p !== "=") r.fail("malformed target_features entry", "a prefix '+', '-' or '='", at);
+    out.push({ prefix: p, name: r.name() });
+  }
+  return out;
+}
+function decodeModule(bytes, options = {}) {
+  try {
+    return decode3(bytes, options.multiMemory ?? false);
+  } catch (e) {
+    if (e instanceof WasmParseError) throw e;
+    throw new WasmParseError(
+      `internal decoder error (${e instanceof Error ? e.message : String(e)})`,
+      0,
+      "a decodable module"
+    );
+  }
+}
+function decode3(input2, multiMemory) {
+  const bytes = new Uint8Array(input2.buffer, input2.byteOffset, input2.byteLength);
+  const r = new ByteReader(bytes);
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 97 || bytes[2] !== 115 || bytes[3] !== 109) {
+    r.fail("magic header not detected", 'the bytes 00 61 73 6d ("\\0asm")', 0);
+  }
+  if (bytes.length < 8) r.fail("unexpected end", "a 4-byte version after the magic", 4);
+  const version2 = bytes[4] | bytes[5] << 8;
+  const layer = bytes[6] | bytes[7] << 8;
+  if (layer === 1 && version2 >= 10 && version2 <= 13) return { kind: "component", size: bytes.length, version: version2 };
+  if (version2 !== 1 || layer !== 0) r.fail("unknown binary version", "version 01 00 00 00 (core module)", 4);
+  r.pos = 8;
+  const info2 = {
+    kind: "module",
+    size: bytes.length,
+    sections: [],
+    typeCount: 0,
+    funcTypes: [],
+    imports: [],
+    exports: [],
+    memories: [],
+    tables: [],
+    globals: [],
+    tags: 0,
+    functionCount: 0,
+    customSections: [],
+    instructions: emptyCounts(),
+    usesTypedBlocks: false,
+    gcTypes: 0,
+    dataSegments: 0,
+    elementSegments: 0
+  };
+  const funcTypeIndices = [];
+  let importedFuncs = 0;
+  let codeCount;
+  let lastOrder = 0;
+  const ctx = { typeCount: 0, memory64: [], hasDataCount: false, counts: null, typedBlocks: false };
+  const constExpr = (sr) => {
+    ctx.counts = null;
+    decodeExpr(sr, ctx);
+  };
+  const typeIndex = (sr) => {
+    const at = sr.pos;
+    const t = sr.u32();
+    if (t >= info2.typeCount) sr.fail("unknown type", `a type index below ${info2.typeCount}`, at, "invalid");
+    return t;
+  };
+  const addMemory = (limits, imp) => {
+    info2.memories.push({ index: info2.memories.length, limits, import: imp, exports: [] });
+    ctx.memory64.push(limits.index64);
+  };
+  while (!r.eof()) {
+    const idAt = r.pos;
+    const id = r.u8();
+    if (id > 13) r.fail("malformed section id", "a section id 0-13", idAt);
+    const size = r.u32();
+    const start = r.pos;
+    if (size > r.remaining)
+      r.fail("length out of bounds", `a section of ${size} bytes (only ${r.remaining} left)`, start);
+    const end = start + size;
+    const sr = new ByteReader(bytes, start, end, r.typeUse);
+    if (id !== 0) {
+      const order = SECTION_ORDER[id];
+      if (order <= lastOrder)
+        r.fail(
+          "unexpected content after last section",
+          `sections in order, each once (got ${SECTION_NAMES[id]})`,
+          idAt
+        );
+      lastOrder = order;
+    }
+    let name = SECTION_NAMES[id];
+    switch (id) {
+      case 0: {
+        name = sr.name();
+        info2.customSections.push(name);
+        if (name === "target_features") {
+          try {
+            info2.targetFeatures = readTargetFeatures(sr);
+          } catch (e) {
+            if (!(e instanceof WasmParseError)) throw e;
+            info2.targetFeaturesError = e.message;
+          }
+        }
+        sr.pos = end;
+        break;
+      }
+      case 1: {
+        const n = count(sr, "types");
+        for (let i = 0; i < n; i++) readRecType(sr, info2);
+        break;
+      }
+      case 2: {
+        const n = count(sr, "imports", 3);
+        for (let i = 0; i < n; i++) {
+          const module2 = sr.name();
+          const field = sr.name();
+          const kindAt = sr.pos;
+          const k = sr.u8();
+          const kind = EXTERN_KINDS[k];
+          if (!kind) sr.fail("malformed import kind", "an import kind 0-4", kindAt);
+          const imp = { module: module2, name: field, kind };
+          if (k === 0) {
+            imp.typeIndex = typeIndex(sr);
+            funcTypeIndices.push(imp.typeIndex);
+            importedFuncs++;
+          } else if (k === 1) info2.tables.push({ limits: readTableType(sr, info2.typeCount), imported: true });
+          else if (k === 2) addMemory(readLimits(sr, "memory"), { module: module2, name: field });
+          else if (k === 3) info2.globals.push({ mutable: readGlobalType(sr, info2.typeCount), imported: true });
+          else {
+            sr.u8();
+            typeIndex(sr);
+            info2.tags++;
+          }
+          info2.imports.push(imp);
+        }
+        break;
+      }
+      case 3: {
+        const n = count(sr, "functions");
+        for (let i = 0; i < n; i++) funcTypeIndices.push(typeIndex(sr));
+        info2.functionCount = n;
+        break;
+      }
+      case 4: {
+        const n = count(sr, "tables");
+        for (let i = 0; i < n; i++) {
+          if (sr.bytes[sr.pos] === 64 && sr.pos < end) {
+            sr.pos++;
+            if (sr.u8() !== 0) sr.fail("malformed table", "a zero byte after 0x40", sr.pos - 1);
+            info2.tables.push({ limits: readTableType(sr, info2.typeCount), imported: false });
+            constExpr(sr);
+          } else info2.tables.push({ limits: readTableType(sr, info2.typeCount), imported: false });
+        }
+        break;
+      }
+      case 5: {
+        const n = count(sr, "memories");
+        for (let i = 0; i < n; i++) addMemory(readLimits(sr, "memory"));
+        break;
+      }
+      case 13: {
+        const n = count(sr, "tags", 2);
+        for (let i = 0; i < n; i++) {
+          sr.u8();
+          typeIndex(sr);
+        }
+        info2.tags += n;
+        break;
+      }
+      case 6: {
+        const n = count(sr, "globals", 3);
+        for (let i = 0; i < n; i++) {
+          info2.globals.push({ mutable: readGlobalType(sr, info2.typeCount), imported: false });
+          constExpr(sr);
+        }
+        break;
+      }
+      case 7: {
+        const n = count(sr, "exports", 3);
+        for (let i = 0; i < n; i++) {
+          const exportName = sr.name();
+          const kindAt = sr.pos;
+          const kind = EXTERN_KINDS[sr.u8()];
+          if (!kind) sr.fail("malformed export kind", "an export kind 0-4", kindAt);
+          const index = sr.u32();
+          info2.exports.push({ name: exportName, kind, index });
+          if (kind === "memory" && info2.memories[index]) info2.memories[index].exports.push(exportName);
+        }
+        break;
+      }
+      case 8:
+        info2.startFunction = sr.u32();
+        break;
+      case 9: {
+        const n = count(sr, "element segments");
+        for (let i = 0; i < n; i++) readElement(sr, info2.typeCount, constExpr);
+        info2.elementSegments = n;
+        break;
+      }
+      case 12:
+        info2.dataCount = sr.u32();
+        ctx.hasDataCount = true;
+        break;
+      case 10: {
+        const n = count(sr, "function bodies");
+        codeCount = n;
+        if (n !== funcTypeIndices.length - importedFuncs) {
+          sr.fail(
+            "function and code section have inconsistent lengths",
+            `${funcTypeIndices.length - importedFuncs} bodies`,
+            start,
+            "malformed"
+          );
+        }
+        ctx.counts = info2.instructions;
+        ctx.typeCount = info2.typeCount;
+        const scanner = wasmScanner(bytes);
+        scanner?.begin(bytes, ctx);
+        for (let i = 0; i < n; ) {
+          if (scanner !== void 0) {
+            const want = Math.min(n - i, 1024);
+            const got = scanner.entries(sr.pos, end, want);
+            i += got.done;
+            sr.pos = got.pos;
+            if (got.done === want) continue;
+          }
+          const bodySize = sr.u32();
+          const bodyStart = sr.pos;
+          if (bodySize > sr.remaining)
+            sr.fail("unexpected end of section or function", `a body of ${bodySize} bytes`, bodyStart);
+          const bodyEnd = bodyStart + bodySize;
+          ctx.counts = info2.instructions;
+          decodeBody(bytes, bodyStart, bodyEnd, ctx, r.typeUse);
+          sr.pos = bodyEnd;
+          i++;
+        }
+        scanner?.finish(info2.instructions, ctx);
+        break;
+      }
+      case 11: {
+        const n = count(sr, "data segments");
+        if (ctx.hasDataCount && info2.dataCount !== n) {
+          sr.fail("data count and data section have inconsistent lengths", `${info2.dataCount} data segments`, start);
+        }
+        for (let i = 0; i < n; i++) {
+          const flagAt = sr.pos;
+          const flags = sr.u32();
+          if (flags > 2) sr.fail("malformed data segment flags", "data segment flags 0, 1 or 2", flagAt);
+          if (flags !== 1) {
+            const mem = flags === 2 ? sr.u32() : 0;
+            if (mem >= info2.memories.length)
+              sr.fail("unknown memory", `a memory index below ${info2.memories.length}`, flagAt, "invalid");
+            constExpr(sr);
+          }
+          sr.take(sr.u32(), "bytes of a data segment");
+        }
+        info2.dataSegments = n;
+        break;
+      }
+    }
+    ctx.typeCount = info2.typeCount;
+    if (sr.pos !== end) sr.fail("section size mismatch", `the ${name} section to end at byte ${end}`, sr.pos);
+    info2.sections.push({ id, name, offset: start, size });
+    r.pos = end;
+  }
+  const definedFuncs = funcTypeIndices.length - importedFuncs;
+  if (codeCount === void 0 && definedFuncs > 0) {
+    r.fail("function and code section have inconsistent lengths", `${definedFuncs} function bodies`, r.pos);
+  }
+  if (ctx.hasDataCount && info2.dataSegments !== info2.dataCount && !info2.sections.some((s) => s.id === 11)) {
+    if (info2.dataCount !== 0)
+      r.fail("data count and data section have inconsistent lengths", `${info2.dataCount} data segments`, r.pos);
+  }
+  if (!multiMemory) {
+    if (info2.memories.length > 1)
+      r.fail("multiple memories", "at most one memory (multi-memory not enabled)", r.pos, "invalid");
+    if (info2.tables.length > 1 && !info2.instructions.referenceTypes) {
+      r.fail("multiple tables", "at most one table (reference types not used)", r.pos, "invalid");
+    }
+  }
+  info2.usesTypedBlocks = ctx.typedBlocks;
+  info2.gcTypes = r.typeUse.gc;
+  return info2;
+}
+function readFieldType(r, typeCount) {
+  const b = r.bytes[r.pos];
+  if (b === 120 || b === 119)
+    r.pos++;
+  else readValType(r, typeCount);
+  if (r.u8() > 1) r.fail("malformed mutability", "mutability 0x00 or 0x01", r.pos - 1);
+}
+function readCompType(r, info2) {
+  const at = r.pos;
+  const form = r.u8();
+  const typeBound = 2 ** 32;
+  if (form === 96) {
+    const np = count(r, "parameters");
+    for (let i = 0; i < np; i++) readValType(r, typeBound);
+    const nr = count(r, "results");
+    for (let i = 0; i < nr; i++) readValType(r, typeBound);
+    info2.funcTypes.push({ params: np, results: nr });
+  } else if (form === 95) {
+    const nf = count(r, "struct fields", 2);
+    for (let i = 0; i < nf; i++) readFieldType(r, typeBound);
+    info2.funcTypes.push(void 0);
+  } else if (form === 94) {
+    readFieldType(r, typeBound);
+    info2.funcTypes.push(void 0);
+  } else {
+    r.fail("malformed type", "a type form (0x60 func, 0x5f struct, 0x5e array, 0x4e rec, 0x50/0x4f sub)", at);
+  }
+  info2.typeCount++;
+}
+function readSubType(r, info2) {
+  const b = r.bytes[r.pos];
+  if (r.pos < r.end && (b === 80 || b === 79)) {
+    r.pos++;
+    const n = count(r, "supertypes");
+    for (let i = 0; i < n; i++) r.u32();
+  }
+  readCompType(r, info2);
+}
+function readRecType(r, info2) {
+  if (r.pos < r.end && r.bytes[r.pos] === 78) {
+    r.pos++;
+    const n = count(r, "recursive group members");
+    for (let i = 0; i < n; i++) readSubType(r, info2);
+  } else readSubType(r, info2);
+}
+function readElement(r, typeCount, constExpr) {
+  const at = r.pos;
+  const flags = r.u32();
+  if (flags > 7) r.fail("malformed elements segment kind", "element segment flags 0-7", at);
+  const explicitTable = (flags & 2) !== 0 && (flags & 1) === 0;
+  const passiveOrDeclarative = (flags & 1) !== 0;
+  const usesExprs = (flags & 4) !== 0;
+  if (explicitTable) r.u32();
+  if (!passiveOrDeclarative) constExpr(r);
+  if (flags & 3) {
+    if (usesExprs) readRefType(r, typeCount);
+    else if (r.u8() !== 0) r.fail("malformed element kind", "element kind 0x00 (funcref)", r.pos - 1);
+  }
+  const n = count(r, "element items");
+  for (let i = 0; i < n; i++) {
+    if (usesExprs) constExpr(r);
+    else r.u32();
+  }
+}
+
+// packages/pipeline/src/verify-bytes.ts
+function verifyBytes(bytes, path5) {
+  return asUserError(path5, () => buildReport(decodeModule(bytes)));
+}
+function asUserError(path5, f) {
   const wrap = (e) => {
     if (e instanceof WasmParseError) {
-      throw new UserError(`${path3} is not a valid WebAssembly module: ${e.message}`, {
+      throw new UserError(`${path5} is not a valid WebAssembly module: ${e.message}`, {
         fix: parseErrorFix(e),
         cause: e
       });
@@ -53084,303 +55470,6 @@ function addBuildSummary(s, b) {
     rows: [[b.path, String(b.before), String(b.after), pct, b.wasmOpt ?? "not run"]],
     widths: []
   });
-}
-
-// actions/definitions.ts
-var I = (key, kind, description, extra = {}) => ({
-  key,
-  kind,
-  description,
-  ...extra
-});
-var MANIFEST = {
-  "manifest-path": I("manifestPath", "string", "Crate directory or its Cargo.toml.", { default: "." })
-};
-var TOOLCHAIN = {
-  toolchain: I(
-    "toolchain",
-    "string",
-    "rustup toolchain (stable, 1.83, nightly-2025-01-01) or a directory holding bin/cargo. Empty: the crate's rust-toolchain.toml, else cargo on PATH. A missing rustup toolchain is installed (minimal profile)."
-  ),
-  target: I(
-    "target",
-    "string",
-    "wasm32-wasip1, wasm32-wasip1-threads, wasm32-wasi or wasm32-wasi-preview1-threads. Empty: chosen by the rustc version."
-  ),
-  threads: I("threads", "boolean", "Build for the WASI threads target; verify then requires a shared memory.", {
-    default: "false"
-  })
-};
-var BINARYEN = {
-  "binaryen-version": I("binaryenVersion", "string", "binaryen release to install wasm-opt from (N of version_N).", {
-    default: "132"
-  }),
-  "binaryen-base-url": I(
-    "binaryenBaseUrl",
-    "string",
-    "Where binaryen releases are downloaded from (a mirror must serve the same .tar.gz and .sha256 files).",
-    { default: "https://github.com/WebAssembly/binaryen/releases/download" }
-  )
-};
-var BUILD = {
-  package: I("package", "string", "cargo -p: the package to build in a workspace."),
-  bin: I("bin", "string", "cargo --bin: the binary to build when the package has several."),
-  features: I("features", "list", "cargo --features, comma or newline separated."),
-  profile: I("profile", "string", "cargo profile.", { default: "release" }),
-  optimize: I("optimize", "boolean", "Run wasm-opt on the module.", { default: "true" }),
-  "wasm-opt": I("wasmOpt", "string", "Path of a wasm-opt to use instead of installing binaryen."),
-  "opt-level": I("optLevel", "string", "wasm-opt level: 0, 1, 2, 3, 4, s or z.", { default: "z" }),
-  "wasm-opt-args": I(
-    "wasmOptArgs",
-    "lines",
-    'Extra wasm-opt arguments, one per line: passes, levels, feature flags, pass arguments. Refused before any work: options that write or read files or run commands (-o, -S, --output-source-map, --input-source-map, --emit-*-wrapper, --extra-fuzz-command, --symbolmap=FILE, --pass-arg=symbolmap@FILE, @FILE values) and any argument holding "/".'
-  )
-};
-var CHECKS = {
-  require: I("require", "list", "Features the module must use (e.g. threads, simd), comma separated."),
-  forbid: I("forbid", "list", "Features the module must not use, comma separated."),
-  "max-size": I("maxSize", "number", "Largest acceptable module, bytes (1 to 4294967296).")
-};
-var IMAGE = {
-  image: I("image", "string", "Image reference to push to (registry/repository[:tag]). Empty: no push."),
-  annotations: I(
-    "annotations",
-    "lines",
-    "Manifest annotations, KEY=value, one per line; docker/metadata-action's annotations output as it is (manifest: keys kept, index: keys left out with a notice)."
-  ),
-  labels: I("labels", "lines", "Config labels, KEY=value, one per line (docker/metadata-action's labels output too)."),
-  insecure: I(
-    "insecure",
-    "boolean",
-    "Reach the registry over plain HTTP. Empty: plain HTTP for loopback registries (127.0.0.1, localhost) only."
-  )
-};
-var PUSH = {
-  backend: I(
-    "backend",
-    "string",
-    "Push tool: auto, buildx, oras or skopeo. auto: docker buildx >= 0.12, else oras on PATH, else skopeo on PATH, else oras installed.",
-    { default: "auto" }
-  ),
-  tags: I(
-    "tags",
-    "list",
-    "More tags for the image, comma or newline separated, or docker/metadata-action's tags output (full references of the same repository); written only after the read-back (and the smoke test) prove the push."
-  ),
-  username: I("username", "string", "Registry username. Empty: the runner's docker config (docker/login-action)."),
-  password: I("password", "string", "Registry password or token (masked in logs)."),
-  "oras-version": I("orasVersion", "string", "oras release installed when oras is used and not on PATH.", {
-    default: "1.3.0"
-  })
-};
-var RUNTIMES2 = {
-  runtimes: I(
-    "runtimes",
-    "list",
-    "Runtimes to smoke-test under: wasmedge, crun-wasmedge, wasmtime, node (comma or newline separated).",
-    { default: "wasmedge,crun-wasmedge,node" }
-  ),
-  "allow-incompatible": I(
-    "allowIncompatible",
-    "list",
-    "Runtimes whose known incompatibility with the module (from verify) does not fail the step."
-  ),
-  preopen: I(
-    "preopen",
-    "string",
-    "An existing host directory the module gets as a WASI preopen (read and write): HOST or HOST:GUEST (GUEST absolute, default /data). /, the home, workspace, temp and tool-cache roots and their parents are refused unless preopen-allow-root is true."
-  ),
-  "preopen-allow-root": I(
-    "preopenAllowRoot",
-    "boolean",
-    "Allow preopen to be /, HOME, GITHUB_WORKSPACE, RUNNER_WORKSPACE, RUNNER_TEMP, RUNNER_TOOL_CACHE or a parent of one: the module can then read and write all of it.",
-    { default: "false" }
-  ),
-  wasmedge: I(
-    "wasmedge",
-    "string",
-    "Path of a wasmedge to use. Empty: wasmedge on PATH, else its release is installed."
-  ),
-  "wasmedge-version": I("wasmedgeVersion", "string", "WasmEdge release to install.", { default: "0.17.1" }),
-  "wasmedge-sha256": I(
-    "wasmedgeSha256",
-    "string",
-    "sha256 of the WasmEdge tarball, checked instead of the releases API's asset digest."
-  ),
-  crun: I(
-    "crun",
-    "string",
-    "Path of a crun built with the WasmEdge handler. Empty: crun on PATH, else built from source."
-  ),
-  "crun-version": I("crunVersion", "string", "crun release built --with-wasmedge when none has the handler.", {
-    default: "1.27.1"
-  }),
-  wasmtime: I(
-    "wasmtime",
-    "string",
-    "Path of a wasmtime to use. Empty: wasmtime on PATH, else its release is installed."
-  ),
-  "wasmtime-version": I("wasmtimeVersion", "string", "wasmtime release to install.", { default: "36.0.0" }),
-  "github-token": I(
-    "githubToken",
-    "string",
-    "Token for GitHub's releases API when a runtime is installed (its rate limit is far higher with one). Never passed to child processes.",
-    { default: "${{ github.token }}" }
-  )
-};
-var SMOKE = {
-  args: I("smokeArgs", "lines", "Arguments for the module in the smoke test, one per line."),
-  env: I("smokeEnv", "lines", "Environment for the module in the smoke test, KEY=value, one per line."),
-  "expect-stdout": I("expectStdout", "string", "Text the module's stdout must contain (at most 65536 characters)."),
-  "expect-stdout-regex": I(
-    "expectStdoutRegex",
-    "boolean",
-    "Read expect-stdout as an RE2 regular expression (matched in linear time; no backreferences or lookahead), checked before any work.",
-    { default: "false" }
-  ),
-  "expect-exit-code": I("expectExitCode", "number", "Exit code the module must return (0 to 255).", {
-    default: "0"
-  }),
-  timeout: I("timeoutMs", "number", "Kill the smoke test after this many ms (1 to 21600000, 6 hours).", {
-    default: "30000"
-  })
-};
-var WORK = {
-  "work-dir": I("workDir", "string", "Scratch directory for the optimized module and the OCI layout.", {
-    default: ".wasm-build"
-  })
-};
-var ACTIONS = [
-  {
-    dir: "wasm-build",
-    name: "wasm-build",
-    description: "Rust crate to a verified, runnable WebAssembly OCI image: setup, build, wasm-opt, verify, image, push, smoke-test.",
-    icon: "package",
-    inputs: {
-      ...MANIFEST,
-      ...TOOLCHAIN,
-      ...BINARYEN,
-      ...BUILD,
-      ...CHECKS,
-      ...IMAGE,
-      ...PUSH,
-      "layout-dir": I("layoutDir", "string", "Where the OCI layout is written. Empty: <work-dir>/oci-layout."),
-      smoke: I("smoke", "boolean", "Pull the pushed image back (or read the layout) and run it under each runtime.", {
-        default: "true"
-      }),
-      ...SMOKE,
-      ...RUNTIMES2,
-      ...WORK,
-      cache: I(
-        "cache",
-        "boolean",
-        "Cache cargo's registry, git checkouts and the target directory (@actions/cache), keyed by the toolchain setup installed (rustc -vV), the target, Cargo.lock, build variables (RUSTFLAGS, CARGO_*) and cargo's target_directory; restored after setup, saved by the post step when the key was not an exact hit.",
-        { default: "true" }
-      )
-    },
-    outputs: {
-      "wasm-path": "Path of the optimized module.",
-      "wasm-size": "Size of the module, bytes.",
-      "wasm-sha256": "sha256 of the module (hex).",
-      report: "The verify report as JSON (schemas/verify-report.v1.json).",
-      "image-ref": "The pushed reference pinned by digest (repository@sha256:...).",
-      digest: "Manifest digest of the image as the registry serves it (as built when not pushed).",
-      "layout-dir": "The OCI image layout written.",
-      "smoke-results": "Smoke-test results as JSON: runtime, status, exitCode, stdout, stderr, durationMs, reason.",
-      backend: "The push tool used (buildx, oras or skopeo)."
-    }
-  },
-  {
-    dir: "setup",
-    name: "wasm-build setup",
-    description: "Rust for WASI (toolchain and wasm32 target) and binaryen's wasm-opt from its release, cached.",
-    icon: "download",
-    inputs: { ...MANIFEST, ...TOOLCHAIN, ...BINARYEN },
-    outputs: {
-      "rustc-version": "rustc version, e.g. 1.83.0.",
-      toolchain: "The toolchain used (name or directory; empty for PATH).",
-      target: "The resolved target triple.",
-      "wasm-opt-path": "Path of wasm-opt (also added to PATH).",
-      "binaryen-cached": "true when binaryen came from the tool cache without a download."
-    }
-  },
-  {
-    dir: "build",
-    name: "wasm-build build",
-    description: "cargo build for a WASI target, the module found from cargo's JSON messages, then wasm-opt.",
-    icon: "cpu",
-    inputs: { ...MANIFEST, ...TOOLCHAIN, ...BUILD, ...WORK },
-    outputs: {
-      "wasm-path": "Path of the (optimized) module.",
-      "wasm-size": "Size of the module, bytes.",
-      "wasm-sha256": "sha256 of the module (hex).",
-      "size-before": "Size before wasm-opt, bytes.",
-      name: "Module name (the cargo binary)."
-    }
-  },
-  {
-    dir: "verify",
-    name: "wasm-build verify",
-    description: "Prove what a WebAssembly module uses (threads, atomics, SIMD, WASI) and whether runtimes can run it.",
-    icon: "check-circle",
-    inputs: {
-      wasm: I("wasm", "string", "Path of the module.", { required: true }),
-      ...CHECKS,
-      entrypoint: I("entrypoint", "string", "Path the image will run the module as (checked for compat-smart)."),
-      target: I("target", "string", "Target the module was built for; a threads target must give shared memory.")
-    },
-    outputs: {
-      report: "The verify report as JSON (schemas/verify-report.v1.json).",
-      "features-used": "Features the module uses, comma separated.",
-      threads: "true when the module has shared memory and atomics."
-    }
-  },
-  {
-    dir: "image",
-    name: "wasm-build image",
-    description: "A FROM-scratch wasi/wasm OCI image (compat-smart) holding only the module; pushed and read back.",
-    icon: "box",
-    inputs: {
-      wasm: I("wasm", "string", "Path of the module.", { required: true }),
-      name: I("name", "string", "Module name in the image (/<name>.wasm). Empty: the file name."),
-      ...IMAGE,
-      ...PUSH,
-      "layout-dir": I("layoutDir", "string", "Where the OCI layout is written.", { default: ".wasm-build/oci-layout" }),
-      ...MANIFEST
-    },
-    outputs: {
-      backend: "The push tool used (buildx, oras or skopeo; empty when not pushed).",
-      "bytes-uploaded": "Bytes of blobs the registry did not have before the push (skopeo, oras).",
-      digest: "Manifest digest.",
-      "image-ref": "The pushed reference pinned by digest (empty when not pushed).",
-      "layout-dir": "The OCI image layout written.",
-      entrypoint: "Path the image runs (/<name>.wasm)."
-    }
-  },
-  {
-    dir: "smoke-test",
-    name: "wasm-build smoke-test",
-    description: "Pull a wasm image back (or read its OCI layout) and run it under WasmEdge, crun with its WasmEdge handler, wasmtime or Node.",
-    icon: "play",
-    inputs: {
-      image: I("image", "string", "Image to pull and run, best pinned by digest (the image-ref output of image)."),
-      "layout-dir": I("layoutDir", "string", "An OCI layout to run instead (the layout-dir output of image)."),
-      wasm: I("wasm", "string", "A module to run alone instead (packed as the image action would)."),
-      insecure: IMAGE.insecure,
-      username: PUSH.username,
-      password: PUSH.password,
-      ...SMOKE,
-      ...RUNTIMES2
-    },
-    outputs: {
-      results: "Results as JSON, one per runtime: runtime, status, exitCode, stdout, stderr, durationMs, reason."
-    }
-  }
-];
-function inputSpec(dir) {
-  const def = ACTIONS.find((a) => a.dir === dir);
-  if (!def) throw new Error(`No action ${dir}`);
-  return Object.fromEntries(Object.entries(def.inputs).map(([name, i]) => [name, [i.key, i.kind]]));
 }
 
 // actions/build/src/inputs.ts

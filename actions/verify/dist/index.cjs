@@ -6,6 +6,14 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __esm = (fn, res, err) => function __init() {
+  if (err) throw err[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err = [e], e;
+  }
+};
 var __commonJS = (cb, mod) => function __require() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
@@ -33,6 +41,128 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
   mod
 ));
+
+// node_modules/@actions/core/lib/utils.js
+function toCommandValue(input2) {
+  if (input2 === null || input2 === void 0) {
+    return "";
+  } else if (typeof input2 === "string" || input2 instanceof String) {
+    return input2;
+  }
+  return JSON.stringify(input2);
+}
+function toCommandProperties(annotationProperties) {
+  if (!Object.keys(annotationProperties).length) {
+    return {};
+  }
+  return {
+    title: annotationProperties.title,
+    file: annotationProperties.file,
+    line: annotationProperties.startLine,
+    endLine: annotationProperties.endLine,
+    col: annotationProperties.startColumn,
+    endColumn: annotationProperties.endColumn
+  };
+}
+var init_utils = __esm({
+  "node_modules/@actions/core/lib/utils.js"() {
+  }
+});
+
+// node_modules/@actions/core/lib/command.js
+function issueCommand(command, properties, message) {
+  const cmd = new Command(command, properties, message);
+  process.stdout.write(cmd.toString() + os.EOL);
+}
+function issue(name, message = "") {
+  issueCommand(name, {}, message);
+}
+function escapeData(s) {
+  return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(s) {
+  return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A").replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+var os, CMD_STRING, Command;
+var init_command = __esm({
+  "node_modules/@actions/core/lib/command.js"() {
+    os = __toESM(require("os"), 1);
+    init_utils();
+    CMD_STRING = "::";
+    Command = class {
+      constructor(command, properties, message) {
+        if (!command) {
+          command = "missing.command";
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+      }
+      toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+          cmdStr += " ";
+          let first = true;
+          for (const key in this.properties) {
+            if (this.properties.hasOwnProperty(key)) {
+              const val = this.properties[key];
+              if (val) {
+                if (first) {
+                  first = false;
+                } else {
+                  cmdStr += ",";
+                }
+                cmdStr += `${key}=${escapeProperty(val)}`;
+              }
+            }
+          }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+      }
+    };
+  }
+});
+
+// node_modules/@actions/core/lib/file-command.js
+function issueFileCommand(command, message) {
+  const filePath = process.env[`GITHUB_${command}`];
+  if (!filePath) {
+    throw new Error(`Unable to find environment variable for file command ${command}`);
+  }
+  if (!fs.existsSync(filePath)) {
+    throw new Error(`Missing file at path: ${filePath}`);
+  }
+  fs.appendFileSync(filePath, `${toCommandValue(message)}${os2.EOL}`, {
+    encoding: "utf8"
+  });
+}
+function prepareKeyValueMessage(key, value) {
+  const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
+  const convertedValue = toCommandValue(value);
+  if (key.includes(delimiter)) {
+    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+  }
+  if (convertedValue.includes(delimiter)) {
+    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+  }
+  return `${key}<<${delimiter}${os2.EOL}${convertedValue}${os2.EOL}${delimiter}`;
+}
+var crypto, fs, os2;
+var init_file_command = __esm({
+  "node_modules/@actions/core/lib/file-command.js"() {
+    crypto = __toESM(require("crypto"), 1);
+    fs = __toESM(require("fs"), 1);
+    os2 = __toESM(require("os"), 1);
+    init_utils();
+  }
+});
+
+// node_modules/@actions/http-client/lib/proxy.js
+var init_proxy = __esm({
+  "node_modules/@actions/http-client/lib/proxy.js"() {
+  }
+});
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -5314,12 +5444,12 @@ var require_formdata_parser = __commonJS({
               return "failure";
             }
             if (bufferStartsWith(input2, filenameBuffer, position)) {
-              let check3 = position.position + filenameBuffer.length;
-              if (input2[check3] === 42) {
+              let check2 = position.position + filenameBuffer.length;
+              if (input2[check2] === 42) {
                 position.position += 1;
-                check3 += 1;
+                check2 += 1;
               }
-              if (input2[check3] !== 61 || input2[check3 + 1] !== 34) {
+              if (input2[check2] !== 61 || input2[check2 + 1] !== 34) {
                 return "failure";
               }
               position.position += 12;
@@ -11235,11 +11365,11 @@ var require_pluralizer = __commonJS({
         this.singular = singular;
         this.plural = plural2;
       }
-      pluralize(count3) {
-        const one = count3 === 1;
+      pluralize(count2) {
+        const one = count2 === 1;
         const keys = one ? singulars : plurals;
         const noun = one ? this.singular : this.plural;
-        return { ...keys, count: count3, noun };
+        return { ...keys, count: count2, noun };
       }
     };
   }
@@ -13606,7 +13736,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch2(input2, init = void 0) {
+    function fetch(input2, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -14561,7 +14691,7 @@ var require_fetch = __commonJS({
       }
     }
     module2.exports = {
-      fetch: fetch2,
+      fetch,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -18658,15 +18788,15 @@ ${value}`;
           pos = 0;
         }
       }
-      discardLeadingBytes(count3) {
-        while (count3 > 0 && this.lineChunkIndex < this.chunks.length) {
+      discardLeadingBytes(count2) {
+        while (count2 > 0 && this.lineChunkIndex < this.chunks.length) {
           const chunk = this.chunks[this.lineChunkIndex];
           const remaining = chunk.length - this.linePos;
-          if (count3 < remaining) {
-            this.linePos += count3;
-            count3 = 0;
+          if (count2 < remaining) {
+            this.linePos += count2;
+            count2 = 0;
           } else {
-            count3 -= remaining;
+            count2 -= remaining;
             this.lineChunkIndex++;
             this.linePos = 0;
           }
@@ -19099,7 +19229,7 @@ var require_undici = __commonJS({
     module2.exports.setGlobalDispatcher = setGlobalDispatcher2;
     module2.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module2.exports.fetch = async function fetch2(init, options = void 0) {
+    module2.exports.fetch = async function fetch(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -19145,6 +19275,520 @@ var require_undici = __commonJS({
     module2.exports.mockErrors = mockErrors;
     var { EventSource } = require_eventsource();
     module2.exports.EventSource = EventSource;
+  }
+});
+
+// node_modules/@actions/http-client/lib/index.js
+var tunnel, import_undici, HttpCodes, Headers, MediaTypes, HttpRedirectCodes, HttpResponseRetryCodes;
+var init_lib = __esm({
+  "node_modules/@actions/http-client/lib/index.js"() {
+    init_proxy();
+    tunnel = __toESM(require_tunnel2(), 1);
+    import_undici = __toESM(require_undici(), 1);
+    (function(HttpCodes2) {
+      HttpCodes2[HttpCodes2["OK"] = 200] = "OK";
+      HttpCodes2[HttpCodes2["MultipleChoices"] = 300] = "MultipleChoices";
+      HttpCodes2[HttpCodes2["MovedPermanently"] = 301] = "MovedPermanently";
+      HttpCodes2[HttpCodes2["ResourceMoved"] = 302] = "ResourceMoved";
+      HttpCodes2[HttpCodes2["SeeOther"] = 303] = "SeeOther";
+      HttpCodes2[HttpCodes2["NotModified"] = 304] = "NotModified";
+      HttpCodes2[HttpCodes2["UseProxy"] = 305] = "UseProxy";
+      HttpCodes2[HttpCodes2["SwitchProxy"] = 306] = "SwitchProxy";
+      HttpCodes2[HttpCodes2["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+      HttpCodes2[HttpCodes2["PermanentRedirect"] = 308] = "PermanentRedirect";
+      HttpCodes2[HttpCodes2["BadRequest"] = 400] = "BadRequest";
+      HttpCodes2[HttpCodes2["Unauthorized"] = 401] = "Unauthorized";
+      HttpCodes2[HttpCodes2["PaymentRequired"] = 402] = "PaymentRequired";
+      HttpCodes2[HttpCodes2["Forbidden"] = 403] = "Forbidden";
+      HttpCodes2[HttpCodes2["NotFound"] = 404] = "NotFound";
+      HttpCodes2[HttpCodes2["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+      HttpCodes2[HttpCodes2["NotAcceptable"] = 406] = "NotAcceptable";
+      HttpCodes2[HttpCodes2["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+      HttpCodes2[HttpCodes2["RequestTimeout"] = 408] = "RequestTimeout";
+      HttpCodes2[HttpCodes2["Conflict"] = 409] = "Conflict";
+      HttpCodes2[HttpCodes2["Gone"] = 410] = "Gone";
+      HttpCodes2[HttpCodes2["TooManyRequests"] = 429] = "TooManyRequests";
+      HttpCodes2[HttpCodes2["InternalServerError"] = 500] = "InternalServerError";
+      HttpCodes2[HttpCodes2["NotImplemented"] = 501] = "NotImplemented";
+      HttpCodes2[HttpCodes2["BadGateway"] = 502] = "BadGateway";
+      HttpCodes2[HttpCodes2["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+      HttpCodes2[HttpCodes2["GatewayTimeout"] = 504] = "GatewayTimeout";
+    })(HttpCodes || (HttpCodes = {}));
+    (function(Headers2) {
+      Headers2["Accept"] = "accept";
+      Headers2["ContentType"] = "content-type";
+    })(Headers || (Headers = {}));
+    (function(MediaTypes2) {
+      MediaTypes2["ApplicationJson"] = "application/json";
+    })(MediaTypes || (MediaTypes = {}));
+    HttpRedirectCodes = [
+      HttpCodes.MovedPermanently,
+      HttpCodes.ResourceMoved,
+      HttpCodes.SeeOther,
+      HttpCodes.TemporaryRedirect,
+      HttpCodes.PermanentRedirect
+    ];
+    HttpResponseRetryCodes = [
+      HttpCodes.BadGateway,
+      HttpCodes.ServiceUnavailable,
+      HttpCodes.GatewayTimeout
+    ];
+  }
+});
+
+// node_modules/@actions/http-client/lib/auth.js
+var init_auth = __esm({
+  "node_modules/@actions/http-client/lib/auth.js"() {
+  }
+});
+
+// node_modules/@actions/core/lib/oidc-utils.js
+var init_oidc_utils = __esm({
+  "node_modules/@actions/core/lib/oidc-utils.js"() {
+    init_lib();
+    init_auth();
+    init_core();
+  }
+});
+
+// node_modules/@actions/core/lib/summary.js
+var import_os, import_fs, __awaiter, access, appendFile, writeFile, SUMMARY_ENV_VAR, Summary, _summary, summary;
+var init_summary = __esm({
+  "node_modules/@actions/core/lib/summary.js"() {
+    import_os = require("os");
+    import_fs = require("fs");
+    __awaiter = function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve2) {
+          resolve2(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve2, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator["throw"](value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+    ({ access, appendFile, writeFile } = import_fs.promises);
+    SUMMARY_ENV_VAR = "GITHUB_STEP_SUMMARY";
+    Summary = class {
+      constructor() {
+        this._buffer = "";
+      }
+      /**
+       * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+       * Also checks r/w permissions.
+       *
+       * @returns step summary file path
+       */
+      filePath() {
+        return __awaiter(this, void 0, void 0, function* () {
+          if (this._filePath) {
+            return this._filePath;
+          }
+          const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+          if (!pathFromEnv) {
+            throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+          }
+          try {
+            yield access(pathFromEnv, import_fs.constants.R_OK | import_fs.constants.W_OK);
+          } catch (_a3) {
+            throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+          }
+          this._filePath = pathFromEnv;
+          return this._filePath;
+        });
+      }
+      /**
+       * Wraps content in an HTML tag, adding any HTML attributes
+       *
+       * @param {string} tag HTML tag to wrap
+       * @param {string | null} content content within the tag
+       * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+       *
+       * @returns {string} content wrapped in HTML element
+       */
+      wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs).map(([key, value]) => ` ${key}="${value}"`).join("");
+        if (!content) {
+          return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+      }
+      /**
+       * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+       *
+       * @param {SummaryWriteOptions} [options] (optional) options for write operation
+       *
+       * @returns {Promise<Summary>} summary instance
+       */
+      write(options) {
+        return __awaiter(this, void 0, void 0, function* () {
+          const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+          const filePath = yield this.filePath();
+          const writeFunc = overwrite ? writeFile : appendFile;
+          yield writeFunc(filePath, this._buffer, { encoding: "utf8" });
+          return this.emptyBuffer();
+        });
+      }
+      /**
+       * Clears the summary buffer and wipes the summary file
+       *
+       * @returns {Summary} summary instance
+       */
+      clear() {
+        return __awaiter(this, void 0, void 0, function* () {
+          return this.emptyBuffer().write({ overwrite: true });
+        });
+      }
+      /**
+       * Returns the current summary buffer as a string
+       *
+       * @returns {string} string of summary buffer
+       */
+      stringify() {
+        return this._buffer;
+      }
+      /**
+       * If the summary buffer is empty
+       *
+       * @returns {boolen} true if the buffer is empty
+       */
+      isEmptyBuffer() {
+        return this._buffer.length === 0;
+      }
+      /**
+       * Resets the summary buffer without writing to summary file
+       *
+       * @returns {Summary} summary instance
+       */
+      emptyBuffer() {
+        this._buffer = "";
+        return this;
+      }
+      /**
+       * Adds raw text to the summary buffer
+       *
+       * @param {string} text content to add
+       * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+       *
+       * @returns {Summary} summary instance
+       */
+      addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+      }
+      /**
+       * Adds the operating system-specific end-of-line marker to the buffer
+       *
+       * @returns {Summary} summary instance
+       */
+      addEOL() {
+        return this.addRaw(import_os.EOL);
+      }
+      /**
+       * Adds an HTML codeblock to the summary buffer
+       *
+       * @param {string} code content to render within fenced code block
+       * @param {string} lang (optional) language to syntax highlight code
+       *
+       * @returns {Summary} summary instance
+       */
+      addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, lang && { lang });
+        const element = this.wrap("pre", this.wrap("code", code), attrs);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML list to the summary buffer
+       *
+       * @param {string[]} items list of items to render
+       * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+       *
+       * @returns {Summary} summary instance
+       */
+      addList(items, ordered = false) {
+        const tag = ordered ? "ol" : "ul";
+        const listItems = items.map((item) => this.wrap("li", item)).join("");
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML table to the summary buffer
+       *
+       * @param {SummaryTableCell[]} rows table rows
+       *
+       * @returns {Summary} summary instance
+       */
+      addTable(rows) {
+        const tableBody = rows.map((row) => {
+          const cells = row.map((cell) => {
+            if (typeof cell === "string") {
+              return this.wrap("td", cell);
+            }
+            const { header, data, colspan, rowspan } = cell;
+            const tag = header ? "th" : "td";
+            const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
+            return this.wrap(tag, data, attrs);
+          }).join("");
+          return this.wrap("tr", cells);
+        }).join("");
+        const element = this.wrap("table", tableBody);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds a collapsable HTML details element to the summary buffer
+       *
+       * @param {string} label text for the closed state
+       * @param {string} content collapsable content
+       *
+       * @returns {Summary} summary instance
+       */
+      addDetails(label, content) {
+        const element = this.wrap("details", this.wrap("summary", label) + content);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML image tag to the summary buffer
+       *
+       * @param {string} src path to the image you to embed
+       * @param {string} alt text description of the image
+       * @param {SummaryImageOptions} options (optional) addition image attributes
+       *
+       * @returns {Summary} summary instance
+       */
+      addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, width && { width }), height && { height });
+        const element = this.wrap("img", null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML section heading element
+       *
+       * @param {string} text heading text
+       * @param {number | string} [level=1] (optional) the heading level, default: 1
+       *
+       * @returns {Summary} summary instance
+       */
+      addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML thematic break (<hr>) to the summary buffer
+       *
+       * @returns {Summary} summary instance
+       */
+      addSeparator() {
+        const element = this.wrap("hr", null);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML line break (<br>) to the summary buffer
+       *
+       * @returns {Summary} summary instance
+       */
+      addBreak() {
+        const element = this.wrap("br", null);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML blockquote to the summary buffer
+       *
+       * @param {string} text quote text
+       * @param {string} cite (optional) citation url
+       *
+       * @returns {Summary} summary instance
+       */
+      addQuote(text, cite) {
+        const attrs = Object.assign({}, cite && { cite });
+        const element = this.wrap("blockquote", text, attrs);
+        return this.addRaw(element).addEOL();
+      }
+      /**
+       * Adds an HTML anchor tag to the summary buffer
+       *
+       * @param {string} text link text/content
+       * @param {string} href hyperlink
+       *
+       * @returns {Summary} summary instance
+       */
+      addLink(text, href) {
+        const element = this.wrap("a", text, { href });
+        return this.addRaw(element).addEOL();
+      }
+    };
+    _summary = new Summary();
+    summary = _summary;
+  }
+});
+
+// node_modules/@actions/core/lib/path-utils.js
+var init_path_utils = __esm({
+  "node_modules/@actions/core/lib/path-utils.js"() {
+  }
+});
+
+// node_modules/@actions/io/lib/io-util.js
+var fs2, chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink, IS_WINDOWS, READONLY;
+var init_io_util = __esm({
+  "node_modules/@actions/io/lib/io-util.js"() {
+    fs2 = __toESM(require("fs"), 1);
+    ({ chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs2.promises);
+    IS_WINDOWS = process.platform === "win32";
+    READONLY = fs2.constants.O_RDONLY;
+  }
+});
+
+// node_modules/@actions/io/lib/io.js
+var init_io = __esm({
+  "node_modules/@actions/io/lib/io.js"() {
+    init_io_util();
+  }
+});
+
+// node_modules/@actions/exec/lib/toolrunner.js
+var IS_WINDOWS2;
+var init_toolrunner = __esm({
+  "node_modules/@actions/exec/lib/toolrunner.js"() {
+    init_io();
+    init_io_util();
+    IS_WINDOWS2 = process.platform === "win32";
+  }
+});
+
+// node_modules/@actions/exec/lib/exec.js
+var init_exec = __esm({
+  "node_modules/@actions/exec/lib/exec.js"() {
+    init_toolrunner();
+  }
+});
+
+// node_modules/@actions/core/lib/platform.js
+var import_os2, platform, arch;
+var init_platform = __esm({
+  "node_modules/@actions/core/lib/platform.js"() {
+    import_os2 = __toESM(require("os"), 1);
+    init_exec();
+    platform = import_os2.default.platform();
+    arch = import_os2.default.arch();
+  }
+});
+
+// node_modules/@actions/core/lib/core.js
+function getInput(name, options) {
+  const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
+  if (options && options.required && !val) {
+    throw new Error(`Input required and not supplied: ${name}`);
+  }
+  if (options && options.trimWhitespace === false) {
+    return val;
+  }
+  return val.trim();
+}
+function setOutput(name, value) {
+  const filePath = process.env["GITHUB_OUTPUT"] || "";
+  if (filePath) {
+    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name, value));
+  }
+  process.stdout.write(os4.EOL);
+  issueCommand("set-output", { name }, toCommandValue(value));
+}
+function setFailed(message) {
+  process.exitCode = ExitCode.Failure;
+  error(message);
+}
+function debug(message) {
+  issueCommand("debug", {}, message);
+}
+function error(message, properties = {}) {
+  issueCommand("error", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+function warning(message, properties = {}) {
+  issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+function info(message) {
+  process.stdout.write(message + os4.EOL);
+}
+function startGroup(name) {
+  issue("group", name);
+}
+function endGroup() {
+  issue("endgroup");
+}
+function group(name, fn) {
+  return __awaiter2(this, void 0, void 0, function* () {
+    startGroup(name);
+    let result;
+    try {
+      result = yield fn();
+    } finally {
+      endGroup();
+    }
+    return result;
+  });
+}
+var os4, __awaiter2, ExitCode;
+var init_core = __esm({
+  "node_modules/@actions/core/lib/core.js"() {
+    init_command();
+    init_file_command();
+    init_utils();
+    os4 = __toESM(require("os"), 1);
+    init_oidc_utils();
+    init_summary();
+    init_summary();
+    init_path_utils();
+    init_platform();
+    __awaiter2 = function(thisArg, _arguments, P, generator) {
+      function adopt(value) {
+        return value instanceof P ? value : new P(function(resolve2) {
+          resolve2(value);
+        });
+      }
+      return new (P || (P = Promise))(function(resolve2, reject) {
+        function fulfilled(value) {
+          try {
+            step(generator.next(value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function rejected(value) {
+          try {
+            step(generator["throw"](value));
+          } catch (e) {
+            reject(e);
+          }
+        }
+        function step(result) {
+          result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+        }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+      });
+    };
+    (function(ExitCode2) {
+      ExitCode2[ExitCode2["Success"] = 0] = "Success";
+      ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
+    })(ExitCode || (ExitCode = {}));
   }
 });
 
@@ -21000,552 +21644,11 @@ var require_cli_table3 = __commonJS({
   }
 });
 
-// node_modules/@actions/core/lib/command.js
-var os = __toESM(require("os"), 1);
+// actions/verify/src/main.ts
+init_core();
 
-// node_modules/@actions/core/lib/utils.js
-function toCommandValue(input2) {
-  if (input2 === null || input2 === void 0) {
-    return "";
-  } else if (typeof input2 === "string" || input2 instanceof String) {
-    return input2;
-  }
-  return JSON.stringify(input2);
-}
-function toCommandProperties(annotationProperties) {
-  if (!Object.keys(annotationProperties).length) {
-    return {};
-  }
-  return {
-    title: annotationProperties.title,
-    file: annotationProperties.file,
-    line: annotationProperties.startLine,
-    endLine: annotationProperties.endLine,
-    col: annotationProperties.startColumn,
-    endColumn: annotationProperties.endColumn
-  };
-}
-
-// node_modules/@actions/core/lib/command.js
-function issueCommand(command, properties, message) {
-  const cmd = new Command(command, properties, message);
-  process.stdout.write(cmd.toString() + os.EOL);
-}
-function issue(name, message = "") {
-  issueCommand(name, {}, message);
-}
-var CMD_STRING = "::";
-var Command = class {
-  constructor(command, properties, message) {
-    if (!command) {
-      command = "missing.command";
-    }
-    this.command = command;
-    this.properties = properties;
-    this.message = message;
-  }
-  toString() {
-    let cmdStr = CMD_STRING + this.command;
-    if (this.properties && Object.keys(this.properties).length > 0) {
-      cmdStr += " ";
-      let first = true;
-      for (const key in this.properties) {
-        if (this.properties.hasOwnProperty(key)) {
-          const val = this.properties[key];
-          if (val) {
-            if (first) {
-              first = false;
-            } else {
-              cmdStr += ",";
-            }
-            cmdStr += `${key}=${escapeProperty(val)}`;
-          }
-        }
-      }
-    }
-    cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-    return cmdStr;
-  }
-};
-function escapeData(s) {
-  return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-function escapeProperty(s) {
-  return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A").replace(/:/g, "%3A").replace(/,/g, "%2C");
-}
-
-// node_modules/@actions/core/lib/file-command.js
-var crypto = __toESM(require("crypto"), 1);
-var fs = __toESM(require("fs"), 1);
-var os2 = __toESM(require("os"), 1);
-function issueFileCommand(command, message) {
-  const filePath = process.env[`GITHUB_${command}`];
-  if (!filePath) {
-    throw new Error(`Unable to find environment variable for file command ${command}`);
-  }
-  if (!fs.existsSync(filePath)) {
-    throw new Error(`Missing file at path: ${filePath}`);
-  }
-  fs.appendFileSync(filePath, `${toCommandValue(message)}${os2.EOL}`, {
-    encoding: "utf8"
-  });
-}
-function prepareKeyValueMessage(key, value) {
-  const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
-  const convertedValue = toCommandValue(value);
-  if (key.includes(delimiter)) {
-    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-  }
-  if (convertedValue.includes(delimiter)) {
-    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-  }
-  return `${key}<<${delimiter}${os2.EOL}${convertedValue}${os2.EOL}${delimiter}`;
-}
-
-// node_modules/@actions/core/lib/core.js
-var os4 = __toESM(require("os"), 1);
-
-// node_modules/@actions/http-client/lib/index.js
-var tunnel = __toESM(require_tunnel2(), 1);
-var import_undici = __toESM(require_undici(), 1);
-var HttpCodes;
-(function(HttpCodes2) {
-  HttpCodes2[HttpCodes2["OK"] = 200] = "OK";
-  HttpCodes2[HttpCodes2["MultipleChoices"] = 300] = "MultipleChoices";
-  HttpCodes2[HttpCodes2["MovedPermanently"] = 301] = "MovedPermanently";
-  HttpCodes2[HttpCodes2["ResourceMoved"] = 302] = "ResourceMoved";
-  HttpCodes2[HttpCodes2["SeeOther"] = 303] = "SeeOther";
-  HttpCodes2[HttpCodes2["NotModified"] = 304] = "NotModified";
-  HttpCodes2[HttpCodes2["UseProxy"] = 305] = "UseProxy";
-  HttpCodes2[HttpCodes2["SwitchProxy"] = 306] = "SwitchProxy";
-  HttpCodes2[HttpCodes2["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-  HttpCodes2[HttpCodes2["PermanentRedirect"] = 308] = "PermanentRedirect";
-  HttpCodes2[HttpCodes2["BadRequest"] = 400] = "BadRequest";
-  HttpCodes2[HttpCodes2["Unauthorized"] = 401] = "Unauthorized";
-  HttpCodes2[HttpCodes2["PaymentRequired"] = 402] = "PaymentRequired";
-  HttpCodes2[HttpCodes2["Forbidden"] = 403] = "Forbidden";
-  HttpCodes2[HttpCodes2["NotFound"] = 404] = "NotFound";
-  HttpCodes2[HttpCodes2["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-  HttpCodes2[HttpCodes2["NotAcceptable"] = 406] = "NotAcceptable";
-  HttpCodes2[HttpCodes2["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-  HttpCodes2[HttpCodes2["RequestTimeout"] = 408] = "RequestTimeout";
-  HttpCodes2[HttpCodes2["Conflict"] = 409] = "Conflict";
-  HttpCodes2[HttpCodes2["Gone"] = 410] = "Gone";
-  HttpCodes2[HttpCodes2["TooManyRequests"] = 429] = "TooManyRequests";
-  HttpCodes2[HttpCodes2["InternalServerError"] = 500] = "InternalServerError";
-  HttpCodes2[HttpCodes2["NotImplemented"] = 501] = "NotImplemented";
-  HttpCodes2[HttpCodes2["BadGateway"] = 502] = "BadGateway";
-  HttpCodes2[HttpCodes2["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-  HttpCodes2[HttpCodes2["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function(Headers2) {
-  Headers2["Accept"] = "accept";
-  Headers2["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function(MediaTypes2) {
-  MediaTypes2["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-var HttpRedirectCodes = [
-  HttpCodes.MovedPermanently,
-  HttpCodes.ResourceMoved,
-  HttpCodes.SeeOther,
-  HttpCodes.TemporaryRedirect,
-  HttpCodes.PermanentRedirect
-];
-var HttpResponseRetryCodes = [
-  HttpCodes.BadGateway,
-  HttpCodes.ServiceUnavailable,
-  HttpCodes.GatewayTimeout
-];
-
-// node_modules/@actions/core/lib/summary.js
-var import_os = require("os");
-var import_fs = require("fs");
-var __awaiter = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve2, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-var { access, appendFile, writeFile } = import_fs.promises;
-var SUMMARY_ENV_VAR = "GITHUB_STEP_SUMMARY";
-var Summary = class {
-  constructor() {
-    this._buffer = "";
-  }
-  /**
-   * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-   * Also checks r/w permissions.
-   *
-   * @returns step summary file path
-   */
-  filePath() {
-    return __awaiter(this, void 0, void 0, function* () {
-      if (this._filePath) {
-        return this._filePath;
-      }
-      const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-      if (!pathFromEnv) {
-        throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-      }
-      try {
-        yield access(pathFromEnv, import_fs.constants.R_OK | import_fs.constants.W_OK);
-      } catch (_a3) {
-        throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-      }
-      this._filePath = pathFromEnv;
-      return this._filePath;
-    });
-  }
-  /**
-   * Wraps content in an HTML tag, adding any HTML attributes
-   *
-   * @param {string} tag HTML tag to wrap
-   * @param {string | null} content content within the tag
-   * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-   *
-   * @returns {string} content wrapped in HTML element
-   */
-  wrap(tag, content, attrs = {}) {
-    const htmlAttrs = Object.entries(attrs).map(([key, value]) => ` ${key}="${value}"`).join("");
-    if (!content) {
-      return `<${tag}${htmlAttrs}>`;
-    }
-    return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-  }
-  /**
-   * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-   *
-   * @param {SummaryWriteOptions} [options] (optional) options for write operation
-   *
-   * @returns {Promise<Summary>} summary instance
-   */
-  write(options) {
-    return __awaiter(this, void 0, void 0, function* () {
-      const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-      const filePath = yield this.filePath();
-      const writeFunc = overwrite ? writeFile : appendFile;
-      yield writeFunc(filePath, this._buffer, { encoding: "utf8" });
-      return this.emptyBuffer();
-    });
-  }
-  /**
-   * Clears the summary buffer and wipes the summary file
-   *
-   * @returns {Summary} summary instance
-   */
-  clear() {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.emptyBuffer().write({ overwrite: true });
-    });
-  }
-  /**
-   * Returns the current summary buffer as a string
-   *
-   * @returns {string} string of summary buffer
-   */
-  stringify() {
-    return this._buffer;
-  }
-  /**
-   * If the summary buffer is empty
-   *
-   * @returns {boolen} true if the buffer is empty
-   */
-  isEmptyBuffer() {
-    return this._buffer.length === 0;
-  }
-  /**
-   * Resets the summary buffer without writing to summary file
-   *
-   * @returns {Summary} summary instance
-   */
-  emptyBuffer() {
-    this._buffer = "";
-    return this;
-  }
-  /**
-   * Adds raw text to the summary buffer
-   *
-   * @param {string} text content to add
-   * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-   *
-   * @returns {Summary} summary instance
-   */
-  addRaw(text, addEOL = false) {
-    this._buffer += text;
-    return addEOL ? this.addEOL() : this;
-  }
-  /**
-   * Adds the operating system-specific end-of-line marker to the buffer
-   *
-   * @returns {Summary} summary instance
-   */
-  addEOL() {
-    return this.addRaw(import_os.EOL);
-  }
-  /**
-   * Adds an HTML codeblock to the summary buffer
-   *
-   * @param {string} code content to render within fenced code block
-   * @param {string} lang (optional) language to syntax highlight code
-   *
-   * @returns {Summary} summary instance
-   */
-  addCodeBlock(code, lang) {
-    const attrs = Object.assign({}, lang && { lang });
-    const element = this.wrap("pre", this.wrap("code", code), attrs);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML list to the summary buffer
-   *
-   * @param {string[]} items list of items to render
-   * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-   *
-   * @returns {Summary} summary instance
-   */
-  addList(items, ordered = false) {
-    const tag = ordered ? "ol" : "ul";
-    const listItems = items.map((item) => this.wrap("li", item)).join("");
-    const element = this.wrap(tag, listItems);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML table to the summary buffer
-   *
-   * @param {SummaryTableCell[]} rows table rows
-   *
-   * @returns {Summary} summary instance
-   */
-  addTable(rows) {
-    const tableBody = rows.map((row) => {
-      const cells = row.map((cell) => {
-        if (typeof cell === "string") {
-          return this.wrap("td", cell);
-        }
-        const { header, data, colspan, rowspan } = cell;
-        const tag = header ? "th" : "td";
-        const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
-        return this.wrap(tag, data, attrs);
-      }).join("");
-      return this.wrap("tr", cells);
-    }).join("");
-    const element = this.wrap("table", tableBody);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds a collapsable HTML details element to the summary buffer
-   *
-   * @param {string} label text for the closed state
-   * @param {string} content collapsable content
-   *
-   * @returns {Summary} summary instance
-   */
-  addDetails(label, content) {
-    const element = this.wrap("details", this.wrap("summary", label) + content);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML image tag to the summary buffer
-   *
-   * @param {string} src path to the image you to embed
-   * @param {string} alt text description of the image
-   * @param {SummaryImageOptions} options (optional) addition image attributes
-   *
-   * @returns {Summary} summary instance
-   */
-  addImage(src, alt, options) {
-    const { width, height } = options || {};
-    const attrs = Object.assign(Object.assign({}, width && { width }), height && { height });
-    const element = this.wrap("img", null, Object.assign({ src, alt }, attrs));
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML section heading element
-   *
-   * @param {string} text heading text
-   * @param {number | string} [level=1] (optional) the heading level, default: 1
-   *
-   * @returns {Summary} summary instance
-   */
-  addHeading(text, level) {
-    const tag = `h${level}`;
-    const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML thematic break (<hr>) to the summary buffer
-   *
-   * @returns {Summary} summary instance
-   */
-  addSeparator() {
-    const element = this.wrap("hr", null);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML line break (<br>) to the summary buffer
-   *
-   * @returns {Summary} summary instance
-   */
-  addBreak() {
-    const element = this.wrap("br", null);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML blockquote to the summary buffer
-   *
-   * @param {string} text quote text
-   * @param {string} cite (optional) citation url
-   *
-   * @returns {Summary} summary instance
-   */
-  addQuote(text, cite) {
-    const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text, attrs);
-    return this.addRaw(element).addEOL();
-  }
-  /**
-   * Adds an HTML anchor tag to the summary buffer
-   *
-   * @param {string} text link text/content
-   * @param {string} href hyperlink
-   *
-   * @returns {Summary} summary instance
-   */
-  addLink(text, href) {
-    const element = this.wrap("a", text, { href });
-    return this.addRaw(element).addEOL();
-  }
-};
-var _summary = new Summary();
-var summary = _summary;
-
-// node_modules/@actions/core/lib/platform.js
-var import_os2 = __toESM(require("os"), 1);
-
-// node_modules/@actions/io/lib/io-util.js
-var fs2 = __toESM(require("fs"), 1);
-var { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs2.promises;
-var IS_WINDOWS = process.platform === "win32";
-var READONLY = fs2.constants.O_RDONLY;
-
-// node_modules/@actions/exec/lib/toolrunner.js
-var IS_WINDOWS2 = process.platform === "win32";
-
-// node_modules/@actions/core/lib/platform.js
-var platform = import_os2.default.platform();
-var arch = import_os2.default.arch();
-
-// node_modules/@actions/core/lib/core.js
-var __awaiter2 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve2, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-var ExitCode;
-(function(ExitCode2) {
-  ExitCode2[ExitCode2["Success"] = 0] = "Success";
-  ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-function getInput(name, options) {
-  const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
-  if (options && options.required && !val) {
-    throw new Error(`Input required and not supplied: ${name}`);
-  }
-  if (options && options.trimWhitespace === false) {
-    return val;
-  }
-  return val.trim();
-}
-function setOutput(name, value) {
-  const filePath = process.env["GITHUB_OUTPUT"] || "";
-  if (filePath) {
-    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name, value));
-  }
-  process.stdout.write(os4.EOL);
-  issueCommand("set-output", { name }, toCommandValue(value));
-}
-function setFailed(message) {
-  process.exitCode = ExitCode.Failure;
-  error(message);
-}
-function debug(message) {
-  issueCommand("debug", {}, message);
-}
-function error(message, properties = {}) {
-  issueCommand("error", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-function warning(message, properties = {}) {
-  issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-function info(message) {
-  process.stdout.write(message + os4.EOL);
-}
-function startGroup(name) {
-  issue("group", name);
-}
-function endGroup() {
-  issue("endgroup");
-}
-function group(name, fn) {
-  return __awaiter2(this, void 0, void 0, function* () {
-    startGroup(name);
-    let result;
-    try {
-      result = yield fn();
-    } finally {
-      endGroup();
-    }
-    return result;
-  });
-}
+// packages/kit/src/action.ts
+init_core();
 
 // packages/kit/src/errors.ts
 var UserError = class extends Error {
@@ -21561,15 +21664,6 @@ function errorLine(e) {
   if (e instanceof UserError) return e.fix ? `${e.message}. ${e.fix}` : e.message;
   if (e instanceof Error) return e.message;
   return String(e);
-}
-
-// packages/kit/src/http.ts
-var import_undici2 = __toESM(require_undici(), 1);
-var PROXY_VARS = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
-function useProxyFromEnv(env = process.env) {
-  if (!PROXY_VARS.some((v) => env[v])) return false;
-  (0, import_undici2.setGlobalDispatcher)(new import_undici2.EnvHttpProxyAgent());
-  return true;
 }
 
 // packages/kit/src/lifecycle.ts
@@ -21635,6 +21729,15 @@ function finish(signal) {
   process.exit(128 + (import_node_os.constants.signals[signal] ?? 0));
 }
 
+// packages/kit/src/proxy.ts
+var import_undici2 = __toESM(require_undici(), 1);
+var PROXY_VARS = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
+function useProxyFromEnv(env = process.env) {
+  if (!PROXY_VARS.some((v) => env[v])) return false;
+  (0, import_undici2.setGlobalDispatcher)(new import_undici2.EnvHttpProxyAgent());
+  return true;
+}
+
 // packages/kit/src/action.ts
 async function runAction(main) {
   handleInterrupts();
@@ -21648,6 +21751,7 @@ async function runAction(main) {
 }
 
 // packages/kit/src/inputs.ts
+init_core();
 var TRUE = ["true", "True", "TRUE"];
 var FALSE = ["false", "False", "FALSE"];
 var MAX_DIGITS = 15;
@@ -21708,6 +21812,7 @@ function readInputs(schema2, spec, get = (n) => getInput(n)) {
 }
 
 // packages/kit/src/log.ts
+init_core();
 function actionsLog() {
   return {
     info: (m) => info(m),
@@ -21715,6 +21820,57 @@ function actionsLog() {
     error: (m, at) => error(m, at ?? {}),
     debug: (m) => debug(m),
     group: (name, fn) => group(name, fn)
+  };
+}
+
+// packages/oci/src/reference.ts
+var COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+var TAG = /^[\w][\w.-]{0,127}$/;
+var DIGEST = /^sha256:[a-f0-9]{64}$/;
+var HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])(?::\d+)?$/;
+function parseImageRef(input2) {
+  const fail = (why) => {
+    throw new UserError(`Invalid image reference "${input2}": ${why}`, {
+      fix: "Use registry/repository[:tag][@sha256:digest], e.g. ghcr.io/org/app:1.0"
+    });
+  };
+  let rest = input2.trim();
+  if (!rest) fail("it is empty");
+  let digest;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) fail(`"${digest}" is not a sha256 digest`);
+  }
+  let tag;
+  const lastSlash = rest.lastIndexOf("/");
+  const colon = rest.lastIndexOf(":");
+  if (colon > lastSlash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag))
+      fail(`"${tag}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`);
+  }
+  const named = rest;
+  rest = rest.toLowerCase();
+  const parts = rest.split("/");
+  let registry2 = "docker.io";
+  if (parts.length > 1 && (/[.:]/.test(parts[0]) || parts[0] === "localhost")) {
+    registry2 = parts.shift();
+    if (!HOST.test(registry2)) fail(`"${registry2}" is not a valid registry host`);
+  }
+  for (const p of parts) {
+    if (!COMPONENT.test(p))
+      fail(`"${p}" is not a valid repository path component (lowercase letters, digits, separators . _ __ -)`);
+  }
+  if (registry2 === "docker.io" && parts.length === 1) parts.unshift("library");
+  return {
+    registry: registry2,
+    repository: parts.join("/"),
+    tag,
+    digest,
+    ...named !== rest ? { lowercasedFrom: named } : {}
   };
 }
 
@@ -22945,14 +23101,14 @@ function codePointLength(str) {
   const units = str.length;
   if (!highSurrogate.test(str))
     return units;
-  let count3 = units;
+  let count2 = units;
   for (let i = 0; i < units - 1; i++) {
     if ((str.charCodeAt(i) & 64512) === 55296 && (str.charCodeAt(i + 1) & 64512) === 56320) {
-      count3--;
+      count2--;
       i++;
     }
   }
-  return count3;
+  return count2;
 }
 function getLengthableOrigin(input2) {
   if (Array.isArray(input2))
@@ -26793,7 +26949,7 @@ function isRecursive(inst, stack, resolve2) {
     return PROVEN;
   stack.add(inst);
   let result = NONE;
-  const check3 = (child) => {
+  const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
       const answer = isRecursive(child, stack, resolve2);
       if (answer > result)
@@ -26822,32 +26978,32 @@ function isRecursive(inst, stack, resolve2) {
     case "object": {
       const raw = rawShape(def);
       merge2(raw ? shape(raw, true) : ASSUMED);
-      check3(def.catchall);
+      check2(def.catchall);
       break;
     }
     case "array":
-      check3(def.element);
+      check2(def.element);
       break;
     case "tuple":
       for (const el of def.items)
-        check3(el);
-      check3(def.rest);
+        check2(el);
+      check2(def.rest);
       break;
     case "record":
     case "map":
-      check3(def.keyType);
-      check3(def.valueType);
+      check2(def.keyType);
+      check2(def.valueType);
       break;
     case "set":
-      check3(def.valueType);
+      check2(def.valueType);
       break;
     case "union":
       for (const el of def.options)
-        check3(el);
+        check2(el);
       break;
     case "intersection":
-      check3(def.left);
-      check3(def.right);
+      check2(def.left);
+      check2(def.right);
       break;
     case "optional":
     case "nullable":
@@ -26858,15 +27014,15 @@ function isRecursive(inst, stack, resolve2) {
     case "nonoptional":
     case "promise":
     case "success":
-      check3(def.innerType);
+      check2(def.innerType);
       break;
     case "pipe":
-      check3(def.in);
-      check3(def.out);
+      check2(def.in);
+      check2(def.out);
       break;
     case "function":
-      check3(def.input);
-      check3(def.output);
+      check2(def.input);
+      check2(def.output);
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
@@ -26907,10 +27063,10 @@ function isRecursive(inst, stack, resolve2) {
         if (!value || typeof value !== "object")
           continue;
         if (value._zod)
-          check3(value);
+          check2(value);
         else if (Array.isArray(value))
           for (const el of value)
-            check3(el);
+            check2(el);
       }
     }
   }
@@ -27335,8 +27491,8 @@ function az_default() {
 }
 
 // node_modules/zod/v4/locales/be.js
-function getBelarusianPlural(count3, one, few, many) {
-  const absCount = Math.abs(count3);
+function getBelarusianPlural(count2, one, few, many) {
+  const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -29983,8 +30139,8 @@ function hu_default() {
 }
 
 // node_modules/zod/v4/locales/hy.js
-function getArmenianPlural(count3, one, many) {
-  return Math.abs(count3) === 1 ? one : many;
+function getArmenianPlural(count2, one, many) {
+  return Math.abs(count2) === 1 ? one : many;
 }
 function withDefiniteArticle(word) {
   if (!word)
@@ -32722,8 +32878,8 @@ function ro_default() {
 }
 
 // node_modules/zod/v4/locales/ru.js
-function getRussianPlural(count3, one, few, many) {
-  const absCount = Math.abs(count3);
+function getRussianPlural(count2, one, few, many) {
+  const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -34856,8 +35012,8 @@ function generateChecks(doc, ctx, schema2, accessor) {
   if (!schemaChecks || schemaChecks.length === 0)
     return accessor;
   let currentAccessor = accessor;
-  for (const check3 of schemaChecks) {
-    const def = check3._zod.def;
+  for (const check2 of schemaChecks) {
+    const def = check2._zod.def;
     if (def.when && !WHEN_DEFAULTED_CHECKS.has(def.check)) {
       throw new ZodCompileUnsupportedError(`check with a custom "when" condition`);
     }
@@ -34905,7 +35061,7 @@ function generateChecks(doc, ctx, schema2, accessor) {
         currentAccessor = generateStringFormatCheck(doc, ctx, def, currentAccessor);
         break;
       case "custom":
-        currentAccessor = generateCustomRefineCheck(doc, ctx, check3, currentAccessor);
+        currentAccessor = generateCustomRefineCheck(doc, ctx, check2, currentAccessor);
         break;
       case "bigint_format":
         generateBigIntFormatCheck(doc, def, currentAccessor);
@@ -34921,7 +35077,7 @@ function generateChecks(doc, ctx, schema2, accessor) {
         break;
       case "overwrite": {
         const newAccessor = newVar(ctx);
-        generateOverwriteCheck(doc, ctx, check3, currentAccessor, newAccessor);
+        generateOverwriteCheck(doc, ctx, check2, currentAccessor, newAccessor);
         currentAccessor = newAccessor;
         break;
       }
@@ -35044,8 +35200,8 @@ function generatePropertyCheck(doc, ctx, def, accessor) {
   const propAccessor = `${accessor}[${JSON.stringify(def.property)}]`;
   generateCheck(doc, ctx, def.schema, propAccessor);
 }
-function generateOverwriteCheck(doc, ctx, check3, currentAccessor, newAccessor) {
-  const tx = check3._zod.def.tx;
+function generateOverwriteCheck(doc, ctx, check2, currentAccessor, newAccessor) {
+  const tx = check2._zod.def.tx;
   if (!tx) {
     throw new ZodCompileUnsupportedError("overwrite check without a transform function");
   }
@@ -35061,8 +35217,8 @@ function throwAsync() {
 function pushIssue(issue3) {
   this.issues.push(issue3);
 }
-function generateCustomRefineCheck(doc, ctx, check3, accessor) {
-  const def = check3._zod.def;
+function generateCustomRefineCheck(doc, ctx, check2, accessor) {
+  const def = check2._zod.def;
   if (def.fn) {
     if (isAsyncFunction(def.fn)) {
       throw new ZodCompileAsyncError("z.compile: async .refine() predicates are not supported");
@@ -35075,11 +35231,11 @@ function generateCustomRefineCheck(doc, ctx, check3, accessor) {
     doc.write(`if (!${resVar}) return INVALID;`);
     return accessor;
   }
-  if (check3._zod.check) {
-    if (isAsyncFunction(check3._zod.check)) {
+  if (check2._zod.check) {
+    if (isAsyncFunction(check2._zod.check)) {
       throw new ZodCompileAsyncError("z.compile: async .superRefine() / check functions are not supported");
     }
-    const checkFn = check3._zod.check;
+    const checkFn = check2._zod.check;
     const helperFn = (value) => {
       const fakePayload = { value, issues: [], addIssue: pushIssue };
       const result = checkFn(fakePayload);
@@ -35701,8 +35857,8 @@ function generateNullableCheck(doc, ctx, schema2, accessor, buildsValue = true) 
   return outputVar;
 }
 function generateSizeGate(doc, schema2, size) {
-  for (const [max, check3] of sizeCaps(schema2._zod.def.checks)) {
-    doc.write(`if (${size} > ${numericOperand(max, check3._zod.def.check)}) return INVALID;`);
+  for (const [max, check2] of sizeCaps(schema2._zod.def.checks)) {
+    doc.write(`if (${size} > ${numericOperand(max, check2._zod.def.check)}) return INVALID;`);
   }
 }
 function generateArrayCheck(doc, ctx, schema2, accessor, buildsValue = true) {
@@ -39002,8 +39158,8 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
     reg.add(this, meta3);
     return this;
   },
-  refine(check3, params) {
-    return this.check(refine(check3, params));
+  refine(check2, params) {
+    return this.check(refine(check2, params));
   },
   superRefine(refinement, params) {
     return this.check(superRefine(refinement, params));
@@ -41435,1892 +41591,332 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
-// packages/oci/src/reference.ts
-var COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-var TAG = /^[\w][\w.-]{0,127}$/;
-var DIGEST = /^sha256:[a-f0-9]{64}$/;
-var HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])(?::\d+)?$/;
-function parseImageRef(input2) {
-  const fail = (why) => {
-    throw new UserError(`Invalid image reference "${input2}": ${why}`, {
-      fix: "Use registry/repository[:tag][@sha256:digest], e.g. ghcr.io/org/app:1.0"
-    });
-  };
-  let rest = input2.trim();
-  if (!rest) fail("it is empty");
-  let digest;
-  const at = rest.indexOf("@");
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) fail(`"${digest}" is not a sha256 digest`);
+// actions/definitions.ts
+var I = (key, kind, description, extra = {}) => ({
+  key,
+  kind,
+  description,
+  ...extra
+});
+var MANIFEST = {
+  "manifest-path": I("manifestPath", "string", "Crate directory or its Cargo.toml.", { default: "." })
+};
+var TOOLCHAIN = {
+  toolchain: I(
+    "toolchain",
+    "string",
+    "rustup toolchain (stable, 1.83, nightly-2025-01-01) or a directory holding bin/cargo. Empty: the crate's rust-toolchain.toml, else cargo on PATH. A missing rustup toolchain is installed (minimal profile)."
+  ),
+  target: I(
+    "target",
+    "string",
+    "wasm32-wasip1, wasm32-wasip1-threads, wasm32-wasi or wasm32-wasi-preview1-threads. Empty: chosen by the rustc version."
+  ),
+  threads: I("threads", "boolean", "Build for the WASI threads target; verify then requires a shared memory.", {
+    default: "false"
+  })
+};
+var BINARYEN = {
+  "binaryen-version": I("binaryenVersion", "string", "binaryen release to install wasm-opt from (N of version_N).", {
+    default: "132"
+  }),
+  "binaryen-base-url": I(
+    "binaryenBaseUrl",
+    "string",
+    "Where binaryen releases are downloaded from (a mirror must serve the same .tar.gz and .sha256 files).",
+    { default: "https://github.com/WebAssembly/binaryen/releases/download" }
+  )
+};
+var BUILD = {
+  package: I("package", "string", "cargo -p: the package to build in a workspace."),
+  bin: I("bin", "string", "cargo --bin: the binary to build when the package has several."),
+  features: I("features", "list", "cargo --features, comma or newline separated."),
+  profile: I("profile", "string", "cargo profile.", { default: "release" }),
+  optimize: I("optimize", "boolean", "Run wasm-opt on the module.", { default: "true" }),
+  "wasm-opt": I("wasmOpt", "string", "Path of a wasm-opt to use instead of installing binaryen."),
+  "opt-level": I("optLevel", "string", "wasm-opt level: 0, 1, 2, 3, 4, s or z.", { default: "z" }),
+  "wasm-opt-args": I(
+    "wasmOptArgs",
+    "lines",
+    'Extra wasm-opt arguments, one per line: passes, levels, feature flags, pass arguments. Refused before any work: options that write or read files or run commands (-o, -S, --output-source-map, --input-source-map, --emit-*-wrapper, --extra-fuzz-command, --symbolmap=FILE, --pass-arg=symbolmap@FILE, @FILE values) and any argument holding "/".'
+  )
+};
+var CHECKS = {
+  require: I("require", "list", "Features the module must use (e.g. threads, simd), comma separated."),
+  forbid: I("forbid", "list", "Features the module must not use, comma separated."),
+  "max-size": I("maxSize", "number", "Largest acceptable module, bytes (1 to 4294967296).")
+};
+var IMAGE = {
+  image: I("image", "string", "Image reference to push to (registry/repository[:tag]). Empty: no push."),
+  annotations: I(
+    "annotations",
+    "lines",
+    "Manifest annotations, KEY=value, one per line; docker/metadata-action's annotations output as it is (manifest: keys kept, index: keys left out with a notice)."
+  ),
+  labels: I("labels", "lines", "Config labels, KEY=value, one per line (docker/metadata-action's labels output too)."),
+  insecure: I(
+    "insecure",
+    "boolean",
+    "Reach the registry over plain HTTP. Empty: plain HTTP for loopback registries (127.0.0.1, localhost) only."
+  )
+};
+var PUSH = {
+  backend: I(
+    "backend",
+    "string",
+    "Push tool: auto, buildx, oras or skopeo. auto: docker buildx >= 0.12, else oras on PATH, else skopeo on PATH, else oras installed.",
+    { default: "auto" }
+  ),
+  tags: I(
+    "tags",
+    "list",
+    "More tags for the image, comma or newline separated, or docker/metadata-action's tags output (full references of the same repository); written only after the read-back (and the smoke test) prove the push."
+  ),
+  username: I("username", "string", "Registry username. Empty: the runner's docker config (docker/login-action)."),
+  password: I("password", "string", "Registry password or token (masked in logs)."),
+  "oras-version": I("orasVersion", "string", "oras release installed when oras is used and not on PATH.", {
+    default: "1.3.0"
+  })
+};
+var STATEMENTS = {
+  provenance: I(
+    "provenance",
+    "boolean",
+    "Attach SLSA v1 provenance (an in-toto Statement) to the pushed image as an OCI referrer (artifactType application/vnd.in-toto+json, subject = the image manifest); the image itself stays one wasi/wasm manifest.",
+    { default: "true" }
+  ),
+  sbom: I(
+    "sbom",
+    "boolean",
+    "Attach a CycloneDX SBOM of the crate's dependencies (cargo metadata and Cargo.lock) to the pushed image as an OCI referrer (artifactType application/vnd.cyclonedx+json).",
+    { default: "true" }
+  )
+};
+var STATEMENT_OUTPUTS = {
+  "provenance-digest": "Manifest digest of the provenance referrer (empty when not attached).",
+  "sbom-digest": "Manifest digest of the SBOM referrer (empty when not attached)."
+};
+var RUNTIMES = {
+  runtimes: I(
+    "runtimes",
+    "list",
+    "Runtimes to smoke-test under: wasmedge, crun-wasmedge, wasmtime, node (comma or newline separated).",
+    { default: "wasmedge,crun-wasmedge,node" }
+  ),
+  "allow-incompatible": I(
+    "allowIncompatible",
+    "list",
+    "Runtimes whose known incompatibility with the module (from verify) does not fail the step."
+  ),
+  preopen: I(
+    "preopen",
+    "string",
+    "An existing host directory the module gets as a WASI preopen (read and write): HOST or HOST:GUEST (GUEST absolute, default /data). /, the home, workspace, temp and tool-cache roots and their parents are refused unless preopen-allow-root is true."
+  ),
+  "preopen-allow-root": I(
+    "preopenAllowRoot",
+    "boolean",
+    "Allow preopen to be /, HOME, GITHUB_WORKSPACE, RUNNER_WORKSPACE, RUNNER_TEMP, RUNNER_TOOL_CACHE or a parent of one: the module can then read and write all of it.",
+    { default: "false" }
+  ),
+  wasmedge: I(
+    "wasmedge",
+    "string",
+    "Path of a wasmedge to use. Empty: wasmedge on PATH, else its release is installed."
+  ),
+  "wasmedge-version": I("wasmedgeVersion", "string", "WasmEdge release to install.", { default: "0.17.1" }),
+  "wasmedge-sha256": I(
+    "wasmedgeSha256",
+    "string",
+    "sha256 of the WasmEdge tarball, checked instead of the releases API's asset digest."
+  ),
+  crun: I(
+    "crun",
+    "string",
+    "Path of a crun built with the WasmEdge handler. Empty: crun on PATH, else built from source."
+  ),
+  "crun-version": I("crunVersion", "string", "crun release built --with-wasmedge when none has the handler.", {
+    default: "1.27.1"
+  }),
+  wasmtime: I(
+    "wasmtime",
+    "string",
+    "Path of a wasmtime to use. Empty: wasmtime on PATH, else its release is installed."
+  ),
+  "wasmtime-version": I("wasmtimeVersion", "string", "wasmtime release to install.", { default: "36.0.0" }),
+  "github-token": I(
+    "githubToken",
+    "string",
+    "Token for GitHub's releases API when a runtime is installed (its rate limit is far higher with one). Never passed to child processes.",
+    { default: "${{ github.token }}" }
+  )
+};
+var SMOKE = {
+  args: I("smokeArgs", "lines", "Arguments for the module in the smoke test, one per line."),
+  env: I("smokeEnv", "lines", "Environment for the module in the smoke test, KEY=value, one per line."),
+  "expect-stdout": I("expectStdout", "string", "Text the module's stdout must contain (at most 65536 characters)."),
+  "expect-stdout-regex": I(
+    "expectStdoutRegex",
+    "boolean",
+    "Read expect-stdout as an RE2 regular expression (matched in linear time; no backreferences or lookahead), checked before any work.",
+    { default: "false" }
+  ),
+  "expect-exit-code": I("expectExitCode", "number", "Exit code the module must return (0 to 255).", {
+    default: "0"
+  }),
+  timeout: I("timeoutMs", "number", "Kill the smoke test after this many ms (1 to 21600000, 6 hours).", {
+    default: "30000"
+  })
+};
+var WORK = {
+  "work-dir": I("workDir", "string", "Scratch directory for the optimized module and the OCI layout.", {
+    default: ".wasm-build"
+  })
+};
+var ACTIONS = [
+  {
+    dir: "wasm-build",
+    name: "wasm-build",
+    description: "Rust crate to a verified, runnable WebAssembly OCI image: setup, build, wasm-opt, verify, image, push, smoke-test.",
+    icon: "package",
+    inputs: {
+      ...MANIFEST,
+      ...TOOLCHAIN,
+      ...BINARYEN,
+      ...BUILD,
+      ...CHECKS,
+      ...IMAGE,
+      ...PUSH,
+      ...STATEMENTS,
+      "layout-dir": I("layoutDir", "string", "Where the OCI layout is written. Empty: <work-dir>/oci-layout."),
+      smoke: I("smoke", "boolean", "Pull the pushed image back (or read the layout) and run it under each runtime.", {
+        default: "true"
+      }),
+      ...SMOKE,
+      ...RUNTIMES,
+      ...WORK,
+      cache: I(
+        "cache",
+        "boolean",
+        "Cache cargo's registry, git checkouts and the target directory (@actions/cache), keyed by the toolchain setup installed (rustc -vV), the target, Cargo.lock, build variables (RUSTFLAGS, CARGO_*) and cargo's target_directory; restored after setup, saved by the post step when the key was not an exact hit.",
+        { default: "true" }
+      )
+    },
+    outputs: {
+      "wasm-path": "Path of the optimized module.",
+      "wasm-size": "Size of the module, bytes.",
+      "wasm-sha256": "sha256 of the module (hex).",
+      report: "The verify report as JSON (schemas/verify-report.v1.json).",
+      "image-ref": "The pushed reference pinned by digest (repository@sha256:...).",
+      digest: "Manifest digest of the image as the registry serves it (as built when not pushed).",
+      "layout-dir": "The OCI image layout written.",
+      "smoke-results": "Smoke-test results as JSON: runtime, status, exitCode, stdout, stderr, durationMs, reason.",
+      backend: "The push tool used (buildx, oras or skopeo).",
+      ...STATEMENT_OUTPUTS
+    }
+  },
+  {
+    dir: "setup",
+    name: "wasm-build setup",
+    description: "Rust for WASI (toolchain and wasm32 target) and binaryen's wasm-opt from its release, cached.",
+    icon: "download",
+    inputs: { ...MANIFEST, ...TOOLCHAIN, ...BINARYEN },
+    outputs: {
+      "rustc-version": "rustc version, e.g. 1.83.0.",
+      toolchain: "The toolchain used (name or directory; empty for PATH).",
+      target: "The resolved target triple.",
+      "wasm-opt-path": "Path of wasm-opt (also added to PATH).",
+      "binaryen-cached": "true when binaryen came from the tool cache without a download."
+    }
+  },
+  {
+    dir: "build",
+    name: "wasm-build build",
+    description: "cargo build for a WASI target, the module found from cargo's JSON messages, then wasm-opt.",
+    icon: "cpu",
+    inputs: { ...MANIFEST, ...TOOLCHAIN, ...BUILD, ...WORK },
+    outputs: {
+      "wasm-path": "Path of the (optimized) module.",
+      "wasm-size": "Size of the module, bytes.",
+      "wasm-sha256": "sha256 of the module (hex).",
+      "size-before": "Size before wasm-opt, bytes.",
+      name: "Module name (the cargo binary)."
+    }
+  },
+  {
+    dir: "verify",
+    name: "wasm-build verify",
+    description: "Prove what a WebAssembly module uses (threads, atomics, SIMD, WASI) and whether runtimes can run it.",
+    icon: "check-circle",
+    inputs: {
+      wasm: I("wasm", "string", "Path of the module.", { required: true }),
+      ...CHECKS,
+      entrypoint: I("entrypoint", "string", "Path the image will run the module as (checked for compat-smart)."),
+      target: I("target", "string", "Target the module was built for; a threads target must give shared memory.")
+    },
+    outputs: {
+      report: "The verify report as JSON (schemas/verify-report.v1.json).",
+      "features-used": "Features the module uses, comma separated.",
+      threads: "true when the module has shared memory and atomics."
+    }
+  },
+  {
+    dir: "image",
+    name: "wasm-build image",
+    description: "A FROM-scratch wasi/wasm OCI image (compat-smart) holding only the module; pushed and read back.",
+    icon: "box",
+    inputs: {
+      wasm: I("wasm", "string", "Path of the module.", { required: true }),
+      name: I("name", "string", "Module name in the image (/<name>.wasm). Empty: the file name."),
+      ...IMAGE,
+      ...PUSH,
+      ...STATEMENTS,
+      "layout-dir": I("layoutDir", "string", "Where the OCI layout is written.", { default: ".wasm-build/oci-layout" }),
+      ...MANIFEST
+    },
+    outputs: {
+      backend: "The push tool used (buildx, oras or skopeo; empty when not pushed).",
+      "bytes-uploaded": "Bytes of blobs the registry did not have before the push (skopeo, oras).",
+      digest: "Manifest digest.",
+      "image-ref": "The pushed reference pinned by digest (empty when not pushed).",
+      "layout-dir": "The OCI image layout written.",
+      entrypoint: "Path the image runs (/<name>.wasm).",
+      ...STATEMENT_OUTPUTS
+    }
+  },
+  {
+    dir: "smoke-test",
+    name: "wasm-build smoke-test",
+    description: "Pull a wasm image back (or read its OCI layout) and run it under WasmEdge, crun with its WasmEdge handler, wasmtime or Node.",
+    icon: "play",
+    inputs: {
+      image: I("image", "string", "Image to pull and run, best pinned by digest (the image-ref output of image)."),
+      "layout-dir": I("layoutDir", "string", "An OCI layout to run instead (the layout-dir output of image)."),
+      wasm: I("wasm", "string", "A module to run alone instead (packed as the image action would)."),
+      insecure: IMAGE.insecure,
+      username: PUSH.username,
+      password: PUSH.password,
+      ...SMOKE,
+      ...RUNTIMES
+    },
+    outputs: {
+      results: "Results as JSON, one per runtime: runtime, status, exitCode, stdout, stderr, durationMs, reason."
+    }
   }
-  let tag;
-  const lastSlash = rest.lastIndexOf("/");
-  const colon = rest.lastIndexOf(":");
-  if (colon > lastSlash) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG.test(tag))
-      fail(`"${tag}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`);
-  }
-  const named = rest;
-  rest = rest.toLowerCase();
-  const parts = rest.split("/");
-  let registry2 = "docker.io";
-  if (parts.length > 1 && (/[.:]/.test(parts[0]) || parts[0] === "localhost")) {
-    registry2 = parts.shift();
-    if (!HOST.test(registry2)) fail(`"${registry2}" is not a valid registry host`);
-  }
-  for (const p of parts) {
-    if (!COMPONENT.test(p))
-      fail(`"${p}" is not a valid repository path component (lowercase letters, digits, separators . _ __ -)`);
-  }
-  if (registry2 === "docker.io" && parts.length === 1) parts.unshift("library");
-  return {
-    registry: registry2,
-    repository: parts.join("/"),
-    tag,
-    digest,
-    ...named !== rest ? { lowercasedFrom: named } : {}
-  };
+];
+function inputSpec(dir) {
+  const def = ACTIONS.find((a) => a.dir === dir);
+  if (!def) throw new Error(`No action ${dir}`);
+  return Object.fromEntries(Object.entries(def.inputs).map(([name, i]) => [name, [i.key, i.kind]]));
 }
-
-// packages/oci/src/push-types.ts
-var PUSH_BACKENDS = ["buildx", "oras", "skopeo"];
 
 // packages/pipeline/src/options.ts
 var import_node_fs = require("node:fs");
 var import_node_os2 = require("node:os");
 var import_node_path = require("node:path");
 
-// packages/wasm/src/types.ts
-function emptyCounts() {
-  return {
-    total: 0,
-    atomic: { load: 0, store: 0, rmw: 0, cmpxchg: 0, waitNotify: 0, fence: 0 },
-    simd: 0,
-    relaxedSimd: 0,
-    bulkMemory: 0,
-    nontrappingFloatToInt: 0,
-    signExt: 0,
-    referenceTypes: 0,
-    tailCall: 0,
-    exceptionsLegacy: 0,
-    exceptions: 0,
-    gc: 0,
-    multiMemory: 0
-  };
-}
-function atomicTotal(c) {
-  return c.load + c.store + c.rmw + c.cmpxchg + c.waitNotify + c.fence;
-}
-
-// packages/wasm/src/report.ts
-var FEATURES = [
-  "threads",
-  "shared-memory",
-  "atomics",
-  "simd",
-  "relaxed-simd",
-  "bulk-memory",
-  "sign-ext",
-  "nontrapping-float-to-int",
-  "reference-types",
-  "multivalue",
-  "mutable-globals",
-  "tail-call",
-  "exception-handling",
-  "gc",
-  "multimemory",
-  "memory64"
-];
-var REPORT_SCHEMA = "https://wasm-build.dev/schemas/verify-report/v1";
-var TARGET_FEATURE_NAMES = {
-  atomics: ["atomics"],
-  "shared-memory": ["atomics", "shared-mem"],
-  simd: ["simd128"],
-  "relaxed-simd": ["relaxed-simd"],
-  "bulk-memory": ["bulk-memory", "bulk-memory-opt"],
-  "sign-ext": ["sign-ext"],
-  "nontrapping-float-to-int": ["nontrapping-fptoint"],
-  "reference-types": ["reference-types"],
-  multivalue: ["multivalue"],
-  "mutable-globals": ["mutable-globals"],
-  "tail-call": ["tail-call"],
-  "exception-handling": ["exception-handling"],
-  gc: ["gc"],
-  multimemory: ["multimemory"],
-  memory64: ["memory64"]
-};
-function describeMemory(m) {
-  const where = m.import ? `imported memory ${m.import.module}.${m.import.name}` : `memory ${m.index}`;
-  const max = m.limits.max === void 0 ? "no max" : `max ${m.limits.max}`;
-  return `${where} (min ${m.limits.min}, ${max} pages${m.limits.shared ? ", shared" : ""})`;
-}
-function use(used, yes, no) {
-  return { used, evidence: used ? yes : no };
-}
-function moduleFeatures(m) {
-  const c = m.instructions;
-  const atomics2 = atomicTotal(c.atomic);
-  const shared = m.memories.filter((x) => x.limits.shared);
-  const atomicKinds = Object.entries(c.atomic).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
-  const multiResult = m.funcTypes.filter((t) => t && t.results > 1).length;
-  const gcTypeDefs = m.funcTypes.filter((t) => t === void 0).length;
-  const mutableGlobalsIo = m.globals.filter((g) => g.mutable && g.imported).length + m.exports.filter((e) => e.kind === "global" && m.globals[e.index]?.mutable).length;
-  const sharedMemory = use(
-    shared.length > 0,
-    shared.map(describeMemory).join("; "),
-    m.memories.length === 0 ? "the module has no memory" : `${m.memories.map(describeMemory).join("; ")}: not shared`
-  );
-  return {
-    threads: use(
-      shared.length > 0 && atomics2 > 0,
-      `shared memory and ${atomics2} atomic instructions`,
-      [!sharedMemory.used && "no shared memory", atomics2 === 0 && "no atomic instruction"].filter(Boolean).join(" and ")
-    ),
-    "shared-memory": sharedMemory,
-    atomics: use(
-      atomics2 > 0,
-      `${atomics2} atomic instructions (${atomicKinds})`,
-      "no atomic (0xFE) instruction in any function body"
-    ),
-    simd: use(c.simd > 0, `${c.simd} SIMD (0xFD) instructions`, "no SIMD instruction"),
-    "relaxed-simd": use(c.relaxedSimd > 0, `${c.relaxedSimd} relaxed SIMD instructions`, "no relaxed SIMD instruction"),
-    "bulk-memory": use(c.bulkMemory > 0, `${c.bulkMemory} bulk memory instructions`, "no bulk memory instruction"),
-    "sign-ext": use(c.signExt > 0, `${c.signExt} sign-extension instructions`, "no sign-extension instruction"),
-    "nontrapping-float-to-int": use(
-      c.nontrappingFloatToInt > 0,
-      `${c.nontrappingFloatToInt} saturating float-to-int instructions`,
-      "no saturating float-to-int instruction"
-    ),
-    "reference-types": use(
-      c.referenceTypes > 0,
-      `${c.referenceTypes} reference-type instructions`,
-      "no reference-type instruction"
-    ),
-    multivalue: use(
-      multiResult > 0 || m.usesTypedBlocks,
-      [
-        multiResult > 0 && `${multiResult} function types with several results`,
-        m.usesTypedBlocks && "blocks typed by type index"
-      ].filter(Boolean).join("; "),
-      "no function type with several results, no typed block"
-    ),
-    "mutable-globals": use(
-      mutableGlobalsIo > 0,
-      `${mutableGlobalsIo} mutable globals imported or exported`,
-      "no mutable global imported or exported"
-    ),
-    "tail-call": use(c.tailCall > 0, `${c.tailCall} tail calls`, "no tail call"),
-    "exception-handling": use(
-      c.exceptions + c.exceptionsLegacy > 0 || m.tags > 0,
-      `${c.exceptions} exception instructions, ${c.exceptionsLegacy} legacy, ${m.tags} tags`,
-      "no exception instruction or tag"
-    ),
-    gc: use(
-      c.gc > 0 || m.gcTypes > 0 || gcTypeDefs > 0,
-      [
-        c.gc > 0 && `${c.gc} GC / typed function reference instructions`,
-        m.gcTypes > 0 && `${m.gcTypes} GC / typed reference types`,
-        gcTypeDefs > 0 && `${gcTypeDefs} struct or array types`
-      ].filter(Boolean).join("; "),
-      "no GC instruction, reference type or struct/array type"
-    ),
-    multimemory: use(
-      m.memories.length > 1 || c.multiMemory > 0,
-      `${m.memories.length} memories, ${c.multiMemory} instructions on a memory other than 0`,
-      "at most one memory"
-    ),
-    memory64: use(
-      m.memories.some((x) => x.limits.index64),
-      "a 64-bit memory",
-      "no 64-bit memory"
-    )
-  };
-}
-function buildReport(info2) {
-  if (info2.kind === "component") {
-    const none = Object.fromEntries(
-      FEATURES.map((f) => [
-        f,
-        { used: "unknown", evidence: "a component: its core modules are not decoded, so this cannot be proven" }
-      ])
-    );
-    return {
-      $schema: REPORT_SCHEMA,
-      kind: "component",
-      size: info2.size,
-      sections: [],
-      memories: [],
-      imports: [],
-      exports: [],
-      targetFeatures: null,
-      features: none,
-      atomics: { load: 0, store: 0, rmw: 0, cmpxchg: 0, waitNotify: 0, fence: 0, total: 0 },
-      instructions: 0,
-      wasi: {
-        preview1Imports: 0,
-        unstableImports: 0,
-        threadSpawnImport: false,
-        threadStartExport: false,
-        version: "component"
-      },
-      undeclared: []
-    };
-  }
-  const features = moduleFeatures(info2);
-  const p1 = info2.imports.filter((i) => i.module === "wasi_snapshot_preview1").length;
-  const unstable = info2.imports.filter((i) => i.module === "wasi_unstable").length;
-  const declared = info2.targetFeatures?.filter((t) => t.prefix !== "-").map((t) => t.name);
-  const undeclared = declared ? FEATURES.filter((f) => {
-    const names = TARGET_FEATURE_NAMES[f];
-    return features[f].used && names && !names.some((n) => declared.includes(n));
-  }) : [];
-  return {
-    $schema: REPORT_SCHEMA,
-    kind: "module",
-    size: info2.size,
-    sections: info2.sections.map((s) => ({ name: s.name, size: s.size })),
-    memories: info2.memories,
-    imports: info2.imports,
-    exports: info2.exports,
-    targetFeatures: info2.targetFeatures ? info2.targetFeatures.map((t) => `${t.prefix}${t.name}`) : null,
-    features,
-    atomics: { ...info2.instructions.atomic, total: atomicTotal(info2.instructions.atomic) },
-    instructions: info2.instructions.total,
-    wasi: {
-      preview1Imports: p1,
-      unstableImports: unstable,
-      threadSpawnImport: info2.imports.some(
-        (i) => i.module === "wasi" && i.name === "thread-spawn" && i.kind === "func"
-      ),
-      threadStartExport: info2.exports.some((e) => e.name === "wasi_thread_start" && e.kind === "func"),
-      version: p1 > 0 ? "preview1" : unstable > 0 ? "unstable" : "none"
-    },
-    undeclared,
-    ...info2.targetFeaturesError ? { targetFeaturesError: info2.targetFeaturesError } : {}
-  };
-}
-
-// packages/wasm/src/checks.ts
-var COMPAT_SMART_SUFFIXES = [".wasm", ".wat"];
-var THREADS_FIX = 'Build with `--target wasm32-wasip1-threads` (`wasm32-wasi-preview1-threads` before Rust 1.78): it enables +atomics,+bulk-memory,+mutable-globals and links an imported shared `env.memory`. For a target without threads, set RUSTFLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals -C link-arg=--shared-memory -C link-arg=--import-memory" and rebuild std with `-Z build-std`.';
-function entrypointCheck(entrypoint) {
-  const ok = COMPAT_SMART_SUFFIXES.some((x) => entrypoint.endsWith(x));
-  return {
-    name: "compat-smart entrypoint",
-    status: ok ? "pass" : "fail",
-    message: ok ? `${entrypoint} ends in ${entrypoint.slice(entrypoint.lastIndexOf("."))}` : `The entrypoint "${entrypoint}" does not end in .wasm or .wat, so crun's compat-smart variant would run it as a native binary and fail with "exec format error". Name the module <name>.wasm.`
-  };
-}
-function threadsTargetCheck(report, target) {
-  const shared = report.features["shared-memory"];
-  return {
-    name: "threads target",
-    status: shared.used ? "pass" : "fail",
-    message: shared.used ? `${target}: ${shared.evidence}` : `The module was built for ${target}, which links an imported shared env.memory, but the output has none: ${shared.evidence}. Something overrode the target's link arguments: look for -C link-arg or -C target-feature in RUSTFLAGS, .cargo/config.toml and build scripts, and for a post-processing step (wasm-opt, wasm-snip) run without --enable-threads.`
-  };
-}
-function requireFeature(report, f) {
-  const use2 = report.features[f];
-  if (use2.used) return { name: `require ${f}`, status: "pass", message: use2.evidence };
-  if (f === "threads") {
-    return {
-      name: "require threads",
-      status: "fail",
-      message: `The module was required to use threads but cannot: ${report.features["shared-memory"].evidence}; ${report.features.atomics.evidence}. Running it on several threads would race on unshared memory. ${THREADS_FIX}`
-    };
-  }
-  return {
-    name: `require ${f}`,
-    status: "fail",
-    message: `The module was required to use ${f} but does not: ${use2.evidence}.`
-  };
-}
-function runChecks(report, options = {}) {
-  const out = [];
-  if (report.kind === "component") {
-    const unproven = (name, what) => ({
-      name,
-      status: "fail",
-      message: `The "${name}" check cannot be proven on a component: ${what} would need its core modules decoded, and wasm-build decodes core modules only. Build for wasm32-wasip1 or wasm32-wasip1-threads (a core module), or drop the check.`
-    });
-    for (const f of options.require ?? []) out.push(unproven(`require ${f}`, `whether it uses ${f}`));
-    if (options.threadsTarget)
-      out.push(unproven("threads target", `whether the ${options.threadsTarget} build kept its shared memory`));
-    for (const f of options.forbid ?? []) out.push(unproven(`forbid ${f}`, `whether it uses ${f}`));
-  } else {
-    for (const f of options.require ?? []) out.push(requireFeature(report, f));
-    if (options.threadsTarget) out.push(threadsTargetCheck(report, options.threadsTarget));
-    for (const f of options.forbid ?? []) {
-      const use2 = report.features[f];
-      out.push({
-        name: `forbid ${f}`,
-        status: use2.used ? "fail" : "pass",
-        message: use2.used ? `The module uses ${f}, which is forbidden: ${use2.evidence}.` : use2.evidence
-      });
-    }
-    if (report.atomics.total > 0 && !report.features["shared-memory"].used) {
-      out.push({
-        name: "atomics on shared memory",
-        status: "warn",
-        message: `The module has ${report.atomics.total} atomic instructions but no shared memory, so it cannot run on several threads. ${THREADS_FIX}`
-      });
-    }
-    if (report.targetFeaturesError) {
-      out.push({
-        name: "target_features",
-        status: "warn",
-        message: `The target_features section is malformed and was ignored (${report.targetFeaturesError}); wasm-opt will not read features from it, so the build passes --enable-* flags. Check the tool that wrote it.`
-      });
-    }
-    if (report.undeclared.length > 0) {
-      out.push({
-        name: "target_features",
-        status: "warn",
-        message: `Used but not declared in target_features: ${report.undeclared.join(", ")} (declared: ${report.targetFeatures?.join(" ")}).`
-      });
-    }
-  }
-  if (options.entrypoint !== void 0) out.push(entrypointCheck(options.entrypoint));
-  if (options.maxSize !== void 0) {
-    const ok = report.size <= options.maxSize;
-    out.push({
-      name: "max size",
-      status: ok ? "pass" : "fail",
-      message: ok ? `${report.size} bytes <= ${options.maxSize}` : `The module is ${report.size} bytes, over the limit of ${options.maxSize} bytes. Try opt-level "z", lto = true, strip = true, or wasm-opt -Oz.`
-    });
-  }
-  return out;
-}
-
-// packages/wasm/src/valtypes.ts
-var NUM_VEC = /* @__PURE__ */ new Set([127, 126, 125, 124, 123]);
-var ABSTRACT_HEAP = /* @__PURE__ */ new Set([112, 111, 110, 109, 108, 107, 106, 113, 114, 115, 105, 116]);
-var REF_NULL = 99;
-var REF = 100;
-var PRE_GC_HEAP = /* @__PURE__ */ new Set([112, 111, 105, 116]);
-function readHeapType(r, typeCount) {
-  const at = r.pos;
-  const v = r.s33();
-  if (v >= 0 || !PRE_GC_HEAP.has(v + 128)) r.typeUse.gc++;
-  if (v >= 0) {
-    if (v >= typeCount) r.fail("unknown type", `a type index below ${typeCount}`, at, "invalid");
-    return;
-  }
-  if (!ABSTRACT_HEAP.has(v + 128)) r.fail("malformed heap type", "an abstract heap type or a type index", at);
-}
-function readRefType(r, typeCount) {
-  const at = r.pos;
-  const b = r.u8();
-  if (ABSTRACT_HEAP.has(b)) {
-    if (!PRE_GC_HEAP.has(b)) r.typeUse.gc++;
-    return;
-  }
-  if (b === REF_NULL || b === REF) {
-    r.typeUse.gc++;
-    readHeapType(r, typeCount);
-    return;
-  }
-  r.fail("malformed reference type", "a reference type (0x70 funcref, 0x6f externref, ...)", at);
-}
-function readValType(r, typeCount) {
-  const at = r.pos;
-  const b = r.u8();
-  if (NUM_VEC.has(b)) return b;
-  if (ABSTRACT_HEAP.has(b)) {
-    if (!PRE_GC_HEAP.has(b)) r.typeUse.gc++;
-    return b;
-  }
-  if (b === REF_NULL || b === REF) {
-    r.typeUse.gc++;
-    readHeapType(r, typeCount);
-    return b;
-  }
-  return r.fail(
-    "malformed value type",
-    "a value type (0x7f i32, 0x7e i64, 0x7d f32, 0x7c f64, 0x7b v128, a reference type)",
-    at
-  );
-}
-function readBlockType(r, typeCount) {
-  const at = r.pos;
-  if (r.pos >= r.end) r.u8();
-  const first = r.bytes[r.pos];
-  if (first === 64 || NUM_VEC.has(first) || ABSTRACT_HEAP.has(first)) {
-    if (ABSTRACT_HEAP.has(first) && !PRE_GC_HEAP.has(first)) r.typeUse.gc++;
-    r.pos++;
-    return false;
-  }
-  if (first === REF_NULL || first === REF) {
-    r.pos++;
-    r.typeUse.gc++;
-    readHeapType(r, typeCount);
-    return false;
-  }
-  const v = r.s33();
-  if (v < 0) r.fail("malformed block type", "a block type", at);
-  if (v >= typeCount) r.fail("unknown type", `a type index below ${typeCount}`, at, "invalid");
-  return true;
-}
-
-// packages/wasm/src/instructions.ts
-var SIMD_RESERVED = /* @__PURE__ */ new Set([
-  154,
-  162,
-  165,
-  166,
-  175,
-  176,
-  178,
-  179,
-  180,
-  187,
-  194,
-  197,
-  198,
-  207,
-  208,
-  210,
-  211,
-  212,
-  226,
-  238
-]);
-function memoryIndex(r, ctx, at, idx) {
-  if (idx >= ctx.memory64.length) {
-    r.fail(
-      "unknown memory",
-      `a memory index below ${ctx.memory64.length} (the module has ${ctx.memory64.length})`,
-      at,
-      "invalid"
-    );
-  }
-  if (idx !== 0 && ctx.counts) ctx.counts.multiMemory++;
-}
-function memarg(r, ctx, at) {
-  let align = r.u32();
-  let mem = 0;
-  if (align & 64) {
-    align -= 64;
-    mem = r.u32();
-  }
-  if (align >= 64) r.fail("malformed memop flags", "an alignment exponent below 64", at);
-  memoryIndex(r, ctx, at, mem);
-  if (ctx.memory64[mem]) r.u64();
-  else r.u32();
-}
-function memidx(r, ctx, at) {
-  memoryIndex(r, ctx, at, r.u32());
-}
-function dataIndexNeedsCount(r, ctx, at) {
-  if (!ctx.hasDataCount)
-    r.fail("data count section required", "a data count section before the code section", at, "invalid");
-  r.u32();
-}
-function prefixFC(r, ctx, at, c) {
-  const sub = r.u32();
-  if (sub <= 7) {
-    if (c) c.nontrappingFloatToInt++;
-    return;
-  }
-  switch (sub) {
-    case 8:
-      dataIndexNeedsCount(r, ctx, at);
-      memidx(r, ctx, at);
-      break;
-    case 9:
-      dataIndexNeedsCount(r, ctx, at);
-      break;
-    case 10:
-      memidx(r, ctx, at);
-      memidx(r, ctx, at);
-      break;
-    case 11:
-      memidx(r, ctx, at);
-      break;
-    case 12:
-    // table.init elemidx tableidx
-    case 14:
-      r.u32();
-      r.u32();
-      break;
-    case 13:
-      r.u32();
-      break;
-    case 15:
-    // table.grow / table.size / table.fill
-    case 16:
-    case 17:
-      r.u32();
-      if (c) c.referenceTypes++;
-      return;
-    default:
-      r.fail(`illegal opcode fc ${sub.toString(16)}`, "a 0xFC instruction (0x00-0x11)", at);
-  }
-  if (c) c.bulkMemory++;
-}
-function prefixFD(r, ctx, at, c) {
-  const sub = r.u32();
-  if (sub <= 11 || sub === 92 || sub === 93) {
-    memarg(r, ctx, at);
-  } else if (sub === 12 || sub === 13) {
-    r.skip(16, sub === 12 ? "bytes of a v128 constant" : "lane indices of i8x16.shuffle");
-  } else if (sub >= 21 && sub <= 34) {
-    r.u8();
-  } else if (sub >= 84 && sub <= 91) {
-    memarg(r, ctx, at);
-    r.u8();
-  } else if (sub >= 256) {
-    if (sub > 275) r.fail(`illegal opcode fd ${sub.toString(16)}`, "a SIMD instruction", at);
-    if (c) c.relaxedSimd++;
-    return;
-  } else if (SIMD_RESERVED.has(sub)) {
-    r.fail(`illegal opcode fd ${sub.toString(16)}`, "a SIMD instruction", at);
-  }
-  if (c) c.simd++;
-}
-function prefixFE(r, ctx, at, c) {
-  const sub = r.u32();
-  if (sub === 3) {
-    if (r.u8() !== 0) r.fail("malformed atomic.fence", "a zero byte after atomic.fence", at);
-    if (c) c.atomic.fence++;
-    return;
-  }
-  if (sub > 78 || sub > 2 && sub < 16)
-    r.fail(`illegal opcode fe ${sub.toString(16)}`, "an atomic instruction", at);
-  if (ctx.memory64.length === 0) {
-    r.fail("unknown memory", "a memory for the atomic instruction (the module has none)", at, "invalid");
-  }
-  memarg(r, ctx, at);
-  if (!c) return;
-  if (sub <= 2) c.atomic.waitNotify++;
-  else if (sub <= 22) c.atomic.load++;
-  else if (sub <= 29) c.atomic.store++;
-  else if (sub <= 71) c.atomic.rmw++;
-  else c.atomic.cmpxchg++;
-}
-function prefixFB(r, ctx, at, c) {
-  const sub = r.u32();
-  switch (sub) {
-    case 0:
-    case 1:
-    case 6:
-    case 7:
-    case 11:
-    case 12:
-    case 13:
-    case 14:
-    case 16:
-      r.u32();
-      break;
-    case 2:
-    case 3:
-    case 4:
-    case 5:
-    case 8:
-    case 9:
-    case 10:
-    case 17:
-    case 18:
-    case 19:
-      r.u32();
-      r.u32();
-      break;
-    case 15:
-    case 26:
-    case 27:
-    case 28:
-    case 29:
-    case 30:
-      break;
-    case 20:
-    case 21:
-    case 22:
-    case 23:
-      readHeapType(r, ctx.typeCount);
-      break;
-    case 24:
-    // br_on_cast flags label ht1 ht2
-    case 25:
-      r.u8();
-      r.u32();
-      readHeapType(r, ctx.typeCount);
-      readHeapType(r, ctx.typeCount);
-      break;
-    default:
-      r.fail(`illegal opcode fb ${sub.toString(16)}`, "a GC instruction (0xFB 0x00-0x1e)", at);
-  }
-  if (c) c.gc++;
-}
-function decodeExpr(r, ctx) {
-  const c = ctx.counts;
-  const bytes = r.bytes;
-  let depth = 0;
-  for (; ; ) {
-    if (r.pos >= r.end) r.fail("END opcode expected", "an `end` closing the expression");
-    const at = r.pos;
-    const op = bytes[r.pos++];
-    if (c) c.total++;
-    if (op >= 69 && op <= 191) continue;
-    switch (op) {
-      case 0:
-      case 1:
-      case 5:
-      case 15:
-      case 26:
-      case 27:
-        break;
-      case 2:
-      // block, loop, if
-      case 3:
-      case 4:
-        if (readBlockType(r, ctx.typeCount)) ctx.typedBlocks = true;
-        depth++;
-        break;
-      case 11:
-        if (depth === 0) return;
-        depth--;
-        break;
-      case 12:
-      case 13:
-      case 16:
-      case 32:
-      case 33:
-      case 34:
-      case 35:
-      case 36:
-        r.u32();
-        break;
-      case 14: {
-        const n = r.u32();
-        if (n > r.remaining) r.fail("unexpected end", `${n} br_table labels`, at);
-        for (let i = 0; i <= n; i++) r.u32();
-        break;
-      }
-      case 17:
-        r.u32();
-        r.u32();
-        break;
-      case 18:
-        r.u32();
-        if (c) c.tailCall++;
-        break;
-      case 19:
-        r.u32();
-        r.u32();
-        if (c) c.tailCall++;
-        break;
-      case 20:
-      // call_ref, return_call_ref
-      case 21:
-        r.u32();
-        if (c) {
-          c.gc++;
-          if (op === 21) c.tailCall++;
-        }
-        break;
-      case 6:
-        if (readBlockType(r, ctx.typeCount)) ctx.typedBlocks = true;
-        depth++;
-        if (c) c.exceptionsLegacy++;
-        break;
-      case 7:
-      // catch tagidx (legacy)
-      case 9:
-        r.u32();
-        if (c) c.exceptionsLegacy++;
-        break;
-      case 24:
-        r.u32();
-        if (depth === 0) r.fail("delegate outside a try block", "an instruction", at, "invalid");
-        depth--;
-        if (c) c.exceptionsLegacy++;
-        break;
-      case 25:
-        if (c) c.exceptionsLegacy++;
-        break;
-      case 8:
-        r.u32();
-        if (c) c.exceptions++;
-        break;
-      case 10:
-        if (c) c.exceptions++;
-        break;
-      case 31: {
-        if (readBlockType(r, ctx.typeCount)) ctx.typedBlocks = true;
-        const n = r.u32();
-        if (n > r.remaining) r.fail("unexpected end", `${n} try_table catch clauses`, at);
-        for (let i = 0; i < n; i++) {
-          const kind = r.u8();
-          if (kind > 3) r.fail("malformed catch clause", "a catch kind 0-3", r.pos - 1);
-          if (kind < 2) r.u32();
-          r.u32();
-        }
-        depth++;
-        if (c) c.exceptions++;
-        break;
-      }
-      case 28: {
-        const n = r.u32();
-        if (n > r.remaining) r.fail("unexpected end", `${n} select types`, at);
-        for (let i = 0; i < n; i++) readValType(r, ctx.typeCount);
-        if (c) c.referenceTypes++;
-        break;
-      }
-      case 37:
-      // table.get, table.set
-      case 38:
-        r.u32();
-        if (c) c.referenceTypes++;
-        break;
-      case 63:
-      // memory.size, memory.grow
-      case 64:
-        memidx(r, ctx, at);
-        break;
-      case 65:
-        r.s32();
-        break;
-      case 66:
-        r.s64();
-        break;
-      case 67:
-        r.skip(4, "bytes of an f32");
-        break;
-      case 68:
-        r.skip(8, "bytes of an f64");
-        break;
-      case 192:
-      case 193:
-      case 194:
-      case 195:
-      case 196:
-        if (c) c.signExt++;
-        break;
-      case 208:
-        readHeapType(r, ctx.typeCount);
-        if (c) c.referenceTypes++;
-        break;
-      case 209:
-        if (c) c.referenceTypes++;
-        break;
-      case 210:
-        r.u32();
-        if (c) c.referenceTypes++;
-        break;
-      case 211:
-      // ref.eq, ref.as_non_null
-      case 212:
-        if (c) c.gc++;
-        break;
-      case 213:
-      // br_on_null, br_on_non_null
-      case 214:
-        r.u32();
-        if (c) c.gc++;
-        break;
-      case 251:
-        prefixFB(r, ctx, at, c);
-        break;
-      case 252:
-        prefixFC(r, ctx, at, c);
-        break;
-      case 253:
-        prefixFD(r, ctx, at, c);
-        break;
-      case 254:
-        prefixFE(r, ctx, at, c);
-        break;
-      default:
-        if (op >= 40 && op <= 62) {
-          memarg(r, ctx, at);
-          break;
-        }
-        r.fail(`illegal opcode ${op.toString(16).padStart(2, "0")}`, "an instruction opcode", at);
-    }
-  }
-}
-
-// packages/wasm/src/errors.ts
-var WasmParseError = class extends Error {
-  name = "WasmParseError";
-  /** The spec testsuite's wording alone, e.g. "unexpected end"; `message` adds the offset and what was expected. */
-  reason;
-  /** Byte offset in the module where decoding failed. */
-  offset;
-  /** What the decoder expected at `offset`, e.g. "a section id (0-13)". */
-  expected;
-  /** `malformed` for binary-format errors, `invalid` for validation errors. */
-  kind;
-  constructor(message, offset, expected, kind = "malformed") {
-    super(`${message} at byte offset ${offset} (0x${offset.toString(16)}): expected ${expected}`);
-    this.reason = message;
-    this.offset = offset;
-    this.expected = expected;
-    this.kind = kind;
-  }
-};
-function parseErrorFix(e) {
-  switch (e.reason) {
-    case "shared memory must have maximum":
-      return 'Give the shared memory a maximum at link time: RUSTFLAGS="-C link-arg=--max-memory=BYTES" with BYTES a multiple of 65536 (e.g. 1073741824 for 1 GiB)';
-    case "magic header not detected":
-      return "Pass the .wasm file cargo built for a wasm32 target (target/<triple>/<profile>/<name>.wasm)";
-    case "unexpected end":
-    case "length out of bounds":
-      return "The file is truncated: rebuild it, or check the step that copied or downloaded it";
-    default:
-      return "Rebuild the module; if a tool wrote it, report the offset above to that tool";
-  }
-}
-
-// packages/wasm/src/reader.ts
-var utf8 = new TextDecoder("utf-8", { fatal: true });
-var ByteReader = class {
-  constructor(bytes, start = 0, end = bytes.length, typeUse = { gc: 0 }) {
-    this.bytes = bytes;
-    this.typeUse = typeUse;
-    this.pos = start;
-    this.end = end;
-  }
-  bytes;
-  typeUse;
-  pos;
-  end;
-  get remaining() {
-    return this.end - this.pos;
-  }
-  eof() {
-    return this.pos >= this.end;
-  }
-  fail(message, expected, offset = this.pos, kind = "malformed") {
-    throw new WasmParseError(message, offset, expected, kind);
-  }
-  u8() {
-    if (this.pos >= this.end) this.fail("unexpected end", "one more byte");
-    return this.bytes[this.pos++];
-  }
-  /** Returns a view of the next `n` bytes (no copy). */
-  take(n, what = "bytes") {
-    if (n > this.end - this.pos)
-      this.fail(n > this.bytes.length ? "length out of bounds" : "unexpected end", `${n} ${what}`);
-    const out = this.bytes.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
-  skip(n, what = "bytes") {
-    if (n > this.end - this.pos) this.fail("unexpected end", `${n} ${what}`);
-    this.pos += n;
-  }
-  /** Unsigned LEB128 of at most 32 bits (5 bytes), as a non-negative number. */
-  u32() {
-    const start = this.pos;
-    const first = this.bytes[start];
-    if (first < 128 && start < this.end) {
-      this.pos = start + 1;
-      return first;
-    }
-    let result = 0;
-    let shift = 0;
-    for (let i = 0; i < 5; i++) {
-      if (this.pos >= this.end) this.fail("unexpected end", "the rest of a LEB128 u32", start);
-      const byte = this.bytes[this.pos++];
-      if (i === 4) {
-        if (byte & 128) this.fail("integer representation too long", "a u32 in at most 5 bytes", start);
-        if (byte & 112) this.fail("integer too large", "a value below 2^32", start);
-      }
-      result += (byte & 127) * 2 ** shift;
-      if ((byte & 128) === 0) return result;
-      shift += 7;
-    }
-    return result;
-  }
-  /** Signed LEB128 of at most `bits` bits (32 or 33); returns a number. */
-  s32(bits = 32) {
-    const start = this.pos;
-    const maxBytes = Math.ceil(bits / 7);
-    let result = 0;
-    let shift = 0;
-    for (let i = 0; i < maxBytes; i++) {
-      if (this.pos >= this.end) this.fail("unexpected end", `the rest of a LEB128 s${bits}`, start);
-      const byte = this.bytes[this.pos++];
-      if (i === maxBytes - 1) {
-        if (byte & 128)
-          this.fail("integer representation too long", `an s${bits} in at most ${maxBytes} bytes`, start);
-        const usedBits = bits - shift;
-        const mask = 127 >> usedBits - 1 << usedBits - 1;
-        const top = byte & mask & 127;
-        if (top !== 0 && top !== (mask & 127)) this.fail("integer too large", `an s${bits} value`, start);
-      }
-      result += (byte & 127) * 2 ** shift;
-      shift += 7;
-      if ((byte & 128) === 0) {
-        if (byte & 64) result -= 2 ** shift;
-        return result;
-      }
-    }
-    return result;
-  }
-  /** Signed 33-bit LEB128 (block types and heap types). */
-  s33() {
-    return this.s32(33);
-  }
-  /** Unsigned LEB128 of at most 64 bits, as a bigint only when it does not fit a double exactly. */
-  u64() {
-    return this.leb64(false);
-  }
-  /** Signed LEB128 of at most 64 bits (value not needed: returned approximately as a number). */
-  s64() {
-    return this.leb64(true);
-  }
-  leb64(signed) {
-    const start = this.pos;
-    let result = 0;
-    let shift = 0;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) this.fail("unexpected end", `the rest of a LEB128 ${signed ? "s" : "u"}64`, start);
-      const byte = this.bytes[this.pos++];
-      if (i === 9) {
-        if (byte & 128) this.fail("integer representation too long", "a 64-bit integer in at most 10 bytes", start);
-        if (signed ? byte !== 0 && byte !== 127 : byte & 126) {
-          this.fail("integer too large", `a ${signed ? "s" : "u"}64 value`, start);
-        }
-      }
-      result += (byte & 127) * 2 ** shift;
-      shift += 7;
-      if ((byte & 128) === 0) {
-        if (signed && byte & 64) result -= 2 ** shift;
-        return result;
-      }
-    }
-    return result;
-  }
-  /** A UTF-8 name: u32 length then bytes; invalid UTF-8 is "malformed UTF-8 encoding". */
-  name() {
-    const len = this.u32();
-    const start = this.pos;
-    const bytes = this.take(len, "bytes of a name");
-    try {
-      return utf8.decode(bytes);
-    } catch {
-      return this.fail("malformed UTF-8 encoding", "a UTF-8 name", start);
-    }
-  }
-};
-
-// packages/wasm/src/code.ts
-var FAST_PATH_LIMIT = 1073741824;
-var BAD = FAST_PATH_LIMIT;
-var C_NONE = 1;
-var C_U32 = 2;
-var C_BLOCK = 3;
-var C_END = 4;
-var C_MEMARG = 5;
-var C_I32 = 6;
-var C_I64 = 7;
-var C_F32 = 8;
-var C_F64 = 9;
-var C_BR_TABLE = 10;
-var C_U32X2 = 11;
-var C_MEMIDX = 12;
-var C_SIGN_EXT = 13;
-var C_FC = 14;
-var C_FD = 15;
-var C_FE = 16;
-var C_RETURN_CALL = 17;
-var C_RETURN_CALL_INDIRECT = 18;
-var C_CALL_REF = 19;
-var C_RETURN_CALL_REF = 20;
-var C_REF_U32 = 21;
-var C_REF = 22;
-var C_GC = 23;
-var C_GC_U32 = 24;
-var C_THROW = 25;
-var C_THROW_REF = 26;
-var C_LEGACY_U32 = 27;
-var C_CATCH_ALL = 28;
-var C_TRY = 29;
-var C_DELEGATE = 30;
-var C_REF_NULL = 31;
-var OPCODE_CLASS = new Uint8Array(256);
-{
-  const set2 = (k, ...ops) => {
-    for (const op of ops) OPCODE_CLASS[op] = k;
-  };
-  for (let op = 69; op <= 191; op++) OPCODE_CLASS[op] = C_NONE;
-  for (let op = 40; op <= 62; op++) OPCODE_CLASS[op] = C_MEMARG;
-  for (let op = 192; op <= 196; op++) OPCODE_CLASS[op] = C_SIGN_EXT;
-  set2(C_NONE, 0, 1, 5, 15, 26, 27);
-  set2(C_U32, 12, 13, 16, 32, 33, 34, 35, 36);
-  set2(C_BLOCK, 2, 3, 4);
-  set2(C_END, 11);
-  set2(C_I32, 65);
-  set2(C_I64, 66);
-  set2(C_F32, 67);
-  set2(C_F64, 68);
-  set2(C_BR_TABLE, 14);
-  set2(C_U32X2, 17);
-  set2(C_MEMIDX, 63, 64);
-  set2(C_FC, 252);
-  set2(C_FD, 253);
-  set2(C_FE, 254);
-  set2(C_RETURN_CALL, 18);
-  set2(C_RETURN_CALL_INDIRECT, 19);
-  set2(C_CALL_REF, 20);
-  set2(C_RETURN_CALL_REF, 21);
-  set2(C_REF_U32, 37, 38, 210);
-  set2(C_REF, 209);
-  set2(C_GC, 211, 212);
-  set2(C_GC_U32, 213, 214);
-  set2(C_THROW, 8);
-  set2(C_THROW_REF, 10);
-  set2(C_LEGACY_U32, 7, 9);
-  set2(C_CATCH_ALL, 25);
-  set2(C_TRY, 6);
-  set2(C_DELEGATE, 24);
-  set2(C_REF_NULL, 208);
-}
-var PLAIN_VALTYPE = new Uint8Array(256);
-for (const b of [127, 126, 125, 124, 123, 112, 111, 105, 116]) PLAIN_VALTYPE[b] = 1;
-var SHORT_BLOCKTYPE = PLAIN_VALTYPE.slice();
-SHORT_BLOCKTYPE[64] = 1;
-var SIMD_CLASS = simdClasses();
-function simdClasses() {
-  const t = new Uint8Array(276);
-  for (let s = 0; s <= 11; s++) t[s] = 1;
-  t[92] = 1;
-  t[93] = 1;
-  t[12] = 2;
-  t[13] = 2;
-  for (let s = 21; s <= 34; s++) t[s] = 3;
-  for (let s = 84; s <= 91; s++) t[s] = 4;
-  for (const s of [
-    154,
-    162,
-    165,
-    166,
-    175,
-    176,
-    178,
-    179,
-    180,
-    187,
-    194,
-    197,
-    198,
-    207,
-    208,
-    210,
-    211,
-    212,
-    226,
-    238
-  ])
-    t[s] = 5;
-  for (let s = 256; s <= 275; s++) t[s] = 6;
-  return t;
-}
-var ATOMIC_CLASS = atomicClasses();
-function atomicClasses() {
-  const t = new Uint8Array(79);
-  for (let s = 0; s <= 2; s++) t[s] = 1;
-  for (let s = 16; s <= 22; s++) t[s] = 2;
-  for (let s = 23; s <= 29; s++) t[s] = 3;
-  for (let s = 30; s <= 71; s++) t[s] = 4;
-  for (let s = 72; s <= 78; s++) t[s] = 5;
-  return t;
-}
-function skipU32(bytes, pos) {
-  if ((bytes[pos++] & 128) === 0) return pos;
-  if ((bytes[pos++] & 128) === 0) return pos;
-  if ((bytes[pos++] & 128) === 0) return pos;
-  return (bytes[pos++] & 240) === 0 ? pos : BAD;
-}
-function skipS32(bytes, pos) {
-  if ((bytes[pos++] & 128) === 0) return pos;
-  if ((bytes[pos++] & 128) === 0) return pos;
-  if ((bytes[pos++] & 128) === 0) return pos;
-  const top = bytes[pos++] & 248;
-  return top === 0 || top === 120 ? pos : BAD;
-}
-function skipU64(bytes, pos) {
-  for (let i = 1; i < 9; i++) if ((bytes[pos++] & 128) === 0) return pos;
-  return (bytes[pos++] & 254) === 0 ? pos : BAD;
-}
-function skipS64(bytes, pos) {
-  for (let i = 1; i < 9; i++) if ((bytes[pos++] & 128) === 0) return pos;
-  const last = bytes[pos++];
-  return last === 0 || last === 127 ? pos : BAD;
-}
-function skipMemarg(bytes, pos, memory642) {
-  if (!(bytes[pos++] < 64)) return BAD;
-  if ((bytes[pos++] & 128) === 0) return pos;
-  return memory642 ? skipU64(bytes, pos) : skipU32(bytes, pos);
-}
-function skipTypeIndex(bytes, pos, typeCount) {
-  let v = 0;
-  let scale = 1;
-  for (let i = 0; i < 4; i++) {
-    const b2 = bytes[pos++];
-    v += (b2 & 127) * scale;
-    if ((b2 & 128) === 0) return b2 === void 0 || b2 & 64 || v >= typeCount ? BAD : pos;
-    scale *= 128;
-  }
-  const b = bytes[pos++];
-  v += (b & 127) * scale;
-  return b === void 0 || b & 240 || v >= typeCount ? BAD : pos;
-}
-var u32End = 0;
-function readU32(bytes, pos) {
-  let v = 0;
-  let scale = 1;
-  for (let i = 0; i < 5; i++) {
-    const b = bytes[pos++];
-    if (b === void 0 || i === 4 && b & 240) return -1;
-    v += (b & 127) * scale;
-    if ((b & 128) === 0) {
-      u32End = pos;
-      return v;
-    }
-    scale *= 128;
-  }
-  return -1;
-}
-var MAX_LOCALS = 2 ** 32 - 1;
-function scanBody(bytes, start, end, ctx) {
-  let pos = start;
-  let groups = bytes[pos++];
-  if (groups & 128) {
-    groups = readU32(bytes, pos - 1);
-    if (groups < 0) return -1;
-    pos = u32End;
-  }
-  if (!(groups <= end - pos)) return -1;
-  let locals = 0;
-  for (let g = 0; g < groups; g++) {
-    let n = bytes[pos++];
-    if (n & 128) {
-      n = readU32(bytes, pos - 1);
-      if (n < 0) return -1;
-      pos = u32End;
-    }
-    locals += n;
-    if (locals > MAX_LOCALS || PLAIN_VALTYPE[bytes[pos++]] !== 1) return -1;
-  }
-  if (pos > end) return -1;
-  const typeCount = ctx.typeCount;
-  const memories = ctx.memory64.length;
-  const memory642 = memories > 0 && ctx.memory64[0];
-  const hasDataCount = ctx.hasDataCount;
-  let depth = 0;
-  let typed = false;
-  let total = 0;
-  let simd2 = 0;
-  let relaxedSimd2 = 0;
-  let bulkMemory2 = 0;
-  let satConv = 0;
-  let signExt = 0;
-  let referenceTypes2 = 0;
-  let tailCall2 = 0;
-  let exceptionsLegacy = 0;
-  let exceptions2 = 0;
-  let gc2 = 0;
-  let load = 0;
-  let store = 0;
-  let rmw = 0;
-  let cmpxchg = 0;
-  let waitNotify = 0;
-  let fence = 0;
-  while (pos < end) {
-    const op = bytes[pos++];
-    total++;
-    const k = OPCODE_CLASS[op];
-    if (k === C_U32) {
-      if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-      continue;
-    }
-    if (k === C_NONE) continue;
-    if (k === C_I32) {
-      if (bytes[pos++] & 128) pos = skipS32(bytes, pos);
-      continue;
-    }
-    if (k === C_MEMARG) {
-      if (memories === 0) return -1;
-      pos = skipMemarg(bytes, pos, memory642);
-      continue;
-    }
-    switch (k) {
-      case C_END:
-        if (depth === 0) {
-          if (pos !== end) return -1;
-          const c = ctx.counts;
-          if (c === null) return -1;
-          c.total += total;
-          c.simd += simd2;
-          c.relaxedSimd += relaxedSimd2;
-          c.bulkMemory += bulkMemory2;
-          c.nontrappingFloatToInt += satConv;
-          c.signExt += signExt;
-          c.referenceTypes += referenceTypes2;
-          c.tailCall += tailCall2;
-          c.exceptionsLegacy += exceptionsLegacy;
-          c.exceptions += exceptions2;
-          c.gc += gc2;
-          const a = c.atomic;
-          a.load += load;
-          a.store += store;
-          a.rmw += rmw;
-          a.cmpxchg += cmpxchg;
-          a.waitNotify += waitNotify;
-          a.fence += fence;
-          if (typed) ctx.typedBlocks = true;
-          return pos;
-        }
-        depth--;
-        break;
-      case C_BLOCK:
-        if (SHORT_BLOCKTYPE[bytes[pos]] === 1) pos++;
-        else {
-          pos = skipTypeIndex(bytes, pos, typeCount);
-          typed = true;
-        }
-        depth++;
-        break;
-      case C_I64:
-        if (bytes[pos++] & 128) pos = skipS64(bytes, pos);
-        break;
-      case C_F32:
-        pos += 4;
-        break;
-      case C_F64:
-        pos += 8;
-        break;
-      case C_BR_TABLE: {
-        let n = bytes[pos++];
-        if (n & 128) {
-          n = readU32(bytes, pos - 1);
-          if (n < 0) return -1;
-          pos = u32End;
-        }
-        if (!(n <= end - pos)) return -1;
-        for (let i = 0; i <= n && pos < end; i++) if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        break;
-      }
-      case C_U32X2:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        break;
-      case C_MEMIDX:
-        if (memories === 0 || bytes[pos++] !== 0) return -1;
-        break;
-      case C_SIGN_EXT:
-        signExt++;
-        break;
-      case C_FC: {
-        const sub = bytes[pos++];
-        if (sub <= 7) satConv++;
-        else if (sub === 10) {
-          if (memories === 0 || bytes[pos] !== 0 || bytes[pos + 1] !== 0) return -1;
-          pos += 2;
-          bulkMemory2++;
-        } else if (sub === 11) {
-          if (memories === 0 || bytes[pos++] !== 0) return -1;
-          bulkMemory2++;
-        } else if (sub === 8) {
-          if (!hasDataCount) return -1;
-          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-          if (memories === 0 || bytes[pos++] !== 0) return -1;
-          bulkMemory2++;
-        } else if (sub === 9) {
-          if (!hasDataCount) return -1;
-          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-          bulkMemory2++;
-        } else if (sub === 12 || sub === 14) {
-          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-          bulkMemory2++;
-        } else if (sub === 13) {
-          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-          bulkMemory2++;
-        } else if (sub >= 15 && sub <= 17) {
-          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-          referenceTypes2++;
-        } else return -1;
-        break;
-      }
-      case C_FD: {
-        let sub = bytes[pos++];
-        if (sub & 128) {
-          const hi = bytes[pos++];
-          if (hi & 128) return -1;
-          sub = sub & 127 | hi << 7;
-        }
-        switch (SIMD_CLASS[sub]) {
-          case 0:
-            if (!(sub < 256)) return -1;
-            simd2++;
-            break;
-          case 1:
-            if (memories === 0) return -1;
-            pos = skipMemarg(bytes, pos, memory642);
-            simd2++;
-            break;
-          case 2:
-            pos += 16;
-            simd2++;
-            break;
-          case 3:
-            pos++;
-            simd2++;
-            break;
-          case 4:
-            if (memories === 0) return -1;
-            pos = skipMemarg(bytes, pos, memory642) + 1;
-            simd2++;
-            break;
-          case 6:
-            relaxedSimd2++;
-            break;
-          default:
-            return -1;
-        }
-        break;
-      }
-      case C_FE: {
-        const sub = bytes[pos++];
-        if (sub === 3) {
-          if (bytes[pos++] !== 0) return -1;
-          fence++;
-          break;
-        }
-        const kind = ATOMIC_CLASS[sub];
-        if (kind === void 0 || kind === 0 || memories === 0) return -1;
-        pos = skipMemarg(bytes, pos, memory642);
-        if (kind === 4) rmw++;
-        else if (kind === 2) load++;
-        else if (kind === 3) store++;
-        else if (kind === 5) cmpxchg++;
-        else waitNotify++;
-        break;
-      }
-      case C_RETURN_CALL:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        tailCall2++;
-        break;
-      case C_RETURN_CALL_INDIRECT:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        tailCall2++;
-        break;
-      case C_CALL_REF:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        gc2++;
-        break;
-      case C_RETURN_CALL_REF:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        gc2++;
-        tailCall2++;
-        break;
-      case C_REF_U32:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        referenceTypes2++;
-        break;
-      case C_REF:
-        referenceTypes2++;
-        break;
-      case C_GC:
-        gc2++;
-        break;
-      case C_GC_U32:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        gc2++;
-        break;
-      case C_THROW:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        exceptions2++;
-        break;
-      case C_THROW_REF:
-        exceptions2++;
-        break;
-      case C_LEGACY_U32:
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        exceptionsLegacy++;
-        break;
-      case C_CATCH_ALL:
-        exceptionsLegacy++;
-        break;
-      case C_TRY:
-        if (SHORT_BLOCKTYPE[bytes[pos]] === 1) pos++;
-        else {
-          pos = skipTypeIndex(bytes, pos, typeCount);
-          typed = true;
-        }
-        depth++;
-        exceptionsLegacy++;
-        break;
-      case C_DELEGATE:
-        if (depth === 0) return -1;
-        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
-        depth--;
-        exceptionsLegacy++;
-        break;
-      case C_REF_NULL: {
-        const h = bytes[pos++];
-        if (h !== 112 && h !== 111 && h !== 105 && h !== 116) return -1;
-        referenceTypes2++;
-        break;
-      }
-      default:
-        return -1;
-    }
-  }
-  return -1;
-}
-function decodeBodyExact(bytes, start, end, ctx, typeUse) {
-  const br = new ByteReader(bytes, start, end, typeUse);
-  const at = br.pos;
-  const groups = br.u32();
-  if (groups > br.remaining) br.fail("unexpected end", `${groups} local groups in ${br.remaining} bytes`, at);
-  let locals = 0;
-  for (let g = 0; g < groups; g++) {
-    const lat = br.pos;
-    locals += br.u32();
-    if (locals > MAX_LOCALS) br.fail("too many locals", `at most ${MAX_LOCALS} locals`, lat);
-    readValType(br, ctx.typeCount);
-  }
-  decodeExpr(br, ctx);
-  if (!br.eof()) br.fail("section size mismatch", `the function body to end at byte ${br.end}`, br.pos);
-}
-function decodeBody(bytes, start, end, ctx, typeUse) {
-  if (end < FAST_PATH_LIMIT && scanBody(bytes, start, end, ctx) === end) return;
-  decodeBodyExact(bytes, start, end, ctx, typeUse);
-}
-
-// packages/wasm/src/decode.ts
-var SECTION_NAMES = [
-  "custom",
-  "type",
-  "import",
-  "function",
-  "table",
-  "memory",
-  "global",
-  "export",
-  "start",
-  "element",
-  "code",
-  "data",
-  "datacount",
-  "tag"
-];
-var SECTION_ORDER = {
-  1: 1,
-  2: 2,
-  3: 3,
-  4: 4,
-  5: 5,
-  13: 6,
-  6: 7,
-  7: 8,
-  8: 9,
-  9: 10,
-  12: 11,
-  10: 12,
-  11: 13
-};
-var EXTERN_KINDS = ["func", "table", "memory", "global", "tag"];
-var MAX_PAGES_32 = 65536;
-var MAX_PAGES_64 = 2 ** 48;
-function readLimits(r, what) {
-  const at = r.pos;
-  const flags = r.u8();
-  const allowed = what === "memory" ? 7 : 5;
-  if ((flags & ~allowed) !== 0)
-    r.fail("malformed limits flags", `${what} limits flags within 0x${allowed.toString(16)}`, at);
-  const index64 = (flags & 4) !== 0;
-  const read = () => index64 ? r.u64() : r.u32();
-  const limits2 = { min: read(), shared: (flags & 2) !== 0, index64 };
-  if (flags & 1) limits2.max = read();
-  if (limits2.max !== void 0 && limits2.min > limits2.max) {
-    r.fail("size minimum must not be greater than maximum", `min ${limits2.min} <= max ${limits2.max}`, at, "invalid");
-  }
-  if (what === "memory") {
-    const cap = index64 ? MAX_PAGES_64 : MAX_PAGES_32;
-    if (limits2.min > cap || (limits2.max ?? 0) > cap) {
-      r.fail(
-        `memory size must be at most ${cap} pages${index64 ? "" : " (4GiB)"}`,
-        `limits within ${cap} pages`,
-        at,
-        "invalid"
-      );
-    }
-    if (limits2.shared && limits2.max === void 0) {
-      r.fail("shared memory must have maximum", "a maximum on a shared memory", at, "invalid");
-    }
-  }
-  return limits2;
-}
-function readTableType(r, typeCount) {
-  readRefType(r, typeCount);
-  return readLimits(r, "table");
-}
-function readGlobalType(r, typeCount) {
-  readValType(r, typeCount);
-  const at = r.pos;
-  const m = r.u8();
-  if (m > 1) r.fail("malformed mutability", "mutability 0x00 or 0x01", at);
-  return m === 1;
-}
-function count(r, what, minBytesEach = 1) {
-  const at = r.pos;
-  const n = r.u32();
-  if (n * minBytesEach > r.remaining) r.fail("unexpected end", `${n} ${what} in ${r.remaining} bytes`, at);
-  return n;
-}
-function readTargetFeatures(r) {
-  const out = [];
-  const n = count(r, "target features", 2);
-  for (let i = 0; i < n; i++) {
-    const at = r.pos;
-    const p = String.fromCharCode(r.u8());
-    if (p !== "+" && p !== "-" && p !== "=") r.fail("malformed target_features entry", "a prefix '+', '-' or '='", at);
-    out.push({ prefix: p, name: r.name() });
-  }
-  return out;
-}
-function decodeModule(bytes, options = {}) {
-  try {
-    return decode3(bytes, options.multiMemory ?? false);
-  } catch (e) {
-    if (e instanceof WasmParseError) throw e;
-    throw new WasmParseError(
-      `internal decoder error (${e instanceof Error ? e.message : String(e)})`,
-      0,
-      "a decodable module"
-    );
-  }
-}
-function decode3(input2, multiMemory2) {
-  const bytes = new Uint8Array(input2.buffer, input2.byteOffset, input2.byteLength);
-  const r = new ByteReader(bytes);
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 97 || bytes[2] !== 115 || bytes[3] !== 109) {
-    r.fail("magic header not detected", 'the bytes 00 61 73 6d ("\\0asm")', 0);
-  }
-  if (bytes.length < 8) r.fail("unexpected end", "a 4-byte version after the magic", 4);
-  const version2 = bytes[4] | bytes[5] << 8;
-  const layer = bytes[6] | bytes[7] << 8;
-  if (layer === 1 && version2 >= 10 && version2 <= 13) return { kind: "component", size: bytes.length, version: version2 };
-  if (version2 !== 1 || layer !== 0) r.fail("unknown binary version", "version 01 00 00 00 (core module)", 4);
-  r.pos = 8;
-  const info2 = {
-    kind: "module",
-    size: bytes.length,
-    sections: [],
-    typeCount: 0,
-    funcTypes: [],
-    imports: [],
-    exports: [],
-    memories: [],
-    tables: [],
-    globals: [],
-    tags: 0,
-    functionCount: 0,
-    customSections: [],
-    instructions: emptyCounts(),
-    usesTypedBlocks: false,
-    gcTypes: 0,
-    dataSegments: 0,
-    elementSegments: 0
-  };
-  const funcTypeIndices = [];
-  let importedFuncs = 0;
-  let codeCount;
-  let lastOrder = 0;
-  const ctx = { typeCount: 0, memory64: [], hasDataCount: false, counts: null, typedBlocks: false };
-  const constExpr = (sr) => {
-    ctx.counts = null;
-    decodeExpr(sr, ctx);
-  };
-  const typeIndex = (sr) => {
-    const at = sr.pos;
-    const t = sr.u32();
-    if (t >= info2.typeCount) sr.fail("unknown type", `a type index below ${info2.typeCount}`, at, "invalid");
-    return t;
-  };
-  const addMemory = (limits2, imp) => {
-    info2.memories.push({ index: info2.memories.length, limits: limits2, import: imp, exports: [] });
-    ctx.memory64.push(limits2.index64);
-  };
-  while (!r.eof()) {
-    const idAt = r.pos;
-    const id = r.u8();
-    if (id > 13) r.fail("malformed section id", "a section id 0-13", idAt);
-    const size = r.u32();
-    const start = r.pos;
-    if (size > r.remaining)
-      r.fail("length out of bounds", `a section of ${size} bytes (only ${r.remaining} left)`, start);
-    const end = start + size;
-    const sr = new ByteReader(bytes, start, end, r.typeUse);
-    if (id !== 0) {
-      const order = SECTION_ORDER[id];
-      if (order <= lastOrder)
-        r.fail(
-          "unexpected content after last section",
-          `sections in order, each once (got ${SECTION_NAMES[id]})`,
-          idAt
-        );
-      lastOrder = order;
-    }
-    let name = SECTION_NAMES[id];
-    switch (id) {
-      case 0: {
-        name = sr.name();
-        info2.customSections.push(name);
-        if (name === "target_features") {
-          try {
-            info2.targetFeatures = readTargetFeatures(sr);
-          } catch (e) {
-            if (!(e instanceof WasmParseError)) throw e;
-            info2.targetFeaturesError = e.message;
-          }
-        }
-        sr.pos = end;
-        break;
-      }
-      case 1: {
-        const n = count(sr, "types");
-        for (let i = 0; i < n; i++) readRecType(sr, info2);
-        break;
-      }
-      case 2: {
-        const n = count(sr, "imports", 3);
-        for (let i = 0; i < n; i++) {
-          const module2 = sr.name();
-          const field = sr.name();
-          const kindAt = sr.pos;
-          const k = sr.u8();
-          const kind = EXTERN_KINDS[k];
-          if (!kind) sr.fail("malformed import kind", "an import kind 0-4", kindAt);
-          const imp = { module: module2, name: field, kind };
-          if (k === 0) {
-            imp.typeIndex = typeIndex(sr);
-            funcTypeIndices.push(imp.typeIndex);
-            importedFuncs++;
-          } else if (k === 1) info2.tables.push({ limits: readTableType(sr, info2.typeCount), imported: true });
-          else if (k === 2) addMemory(readLimits(sr, "memory"), { module: module2, name: field });
-          else if (k === 3) info2.globals.push({ mutable: readGlobalType(sr, info2.typeCount), imported: true });
-          else {
-            sr.u8();
-            typeIndex(sr);
-            info2.tags++;
-          }
-          info2.imports.push(imp);
-        }
-        break;
-      }
-      case 3: {
-        const n = count(sr, "functions");
-        for (let i = 0; i < n; i++) funcTypeIndices.push(typeIndex(sr));
-        info2.functionCount = n;
-        break;
-      }
-      case 4: {
-        const n = count(sr, "tables");
-        for (let i = 0; i < n; i++) {
-          if (sr.bytes[sr.pos] === 64 && sr.pos < end) {
-            sr.pos++;
-            if (sr.u8() !== 0) sr.fail("malformed table", "a zero byte after 0x40", sr.pos - 1);
-            info2.tables.push({ limits: readTableType(sr, info2.typeCount), imported: false });
-            constExpr(sr);
-          } else info2.tables.push({ limits: readTableType(sr, info2.typeCount), imported: false });
-        }
-        break;
-      }
-      case 5: {
-        const n = count(sr, "memories");
-        for (let i = 0; i < n; i++) addMemory(readLimits(sr, "memory"));
-        break;
-      }
-      case 13: {
-        const n = count(sr, "tags", 2);
-        for (let i = 0; i < n; i++) {
-          sr.u8();
-          typeIndex(sr);
-        }
-        info2.tags += n;
-        break;
-      }
-      case 6: {
-        const n = count(sr, "globals", 3);
-        for (let i = 0; i < n; i++) {
-          info2.globals.push({ mutable: readGlobalType(sr, info2.typeCount), imported: false });
-          constExpr(sr);
-        }
-        break;
-      }
-      case 7: {
-        const n = count(sr, "exports", 3);
-        for (let i = 0; i < n; i++) {
-          const exportName = sr.name();
-          const kindAt = sr.pos;
-          const kind = EXTERN_KINDS[sr.u8()];
-          if (!kind) sr.fail("malformed export kind", "an export kind 0-4", kindAt);
-          const index = sr.u32();
-          info2.exports.push({ name: exportName, kind, index });
-          if (kind === "memory" && info2.memories[index]) info2.memories[index].exports.push(exportName);
-        }
-        break;
-      }
-      case 8:
-        info2.startFunction = sr.u32();
-        break;
-      case 9: {
-        const n = count(sr, "element segments");
-        for (let i = 0; i < n; i++) readElement(sr, info2.typeCount, constExpr);
-        info2.elementSegments = n;
-        break;
-      }
-      case 12:
-        info2.dataCount = sr.u32();
-        ctx.hasDataCount = true;
-        break;
-      case 10: {
-        const n = count(sr, "function bodies");
-        codeCount = n;
-        if (n !== funcTypeIndices.length - importedFuncs) {
-          sr.fail(
-            "function and code section have inconsistent lengths",
-            `${funcTypeIndices.length - importedFuncs} bodies`,
-            start,
-            "malformed"
-          );
-        }
-        ctx.counts = info2.instructions;
-        ctx.typeCount = info2.typeCount;
-        for (let i = 0; i < n; i++) {
-          const bodySize = sr.u32();
-          const bodyStart = sr.pos;
-          if (bodySize > sr.remaining)
-            sr.fail("unexpected end of section or function", `a body of ${bodySize} bytes`, bodyStart);
-          const bodyEnd = bodyStart + bodySize;
-          ctx.counts = info2.instructions;
-          decodeBody(bytes, bodyStart, bodyEnd, ctx, r.typeUse);
-          sr.pos = bodyEnd;
-        }
-        break;
-      }
-      case 11: {
-        const n = count(sr, "data segments");
-        if (ctx.hasDataCount && info2.dataCount !== n) {
-          sr.fail("data count and data section have inconsistent lengths", `${info2.dataCount} data segments`, start);
-        }
-        for (let i = 0; i < n; i++) {
-          const flagAt = sr.pos;
-          const flags = sr.u32();
-          if (flags > 2) sr.fail("malformed data segment flags", "data segment flags 0, 1 or 2", flagAt);
-          if (flags !== 1) {
-            const mem = flags === 2 ? sr.u32() : 0;
-            if (mem >= info2.memories.length)
-              sr.fail("unknown memory", `a memory index below ${info2.memories.length}`, flagAt, "invalid");
-            constExpr(sr);
-          }
-          sr.take(sr.u32(), "bytes of a data segment");
-        }
-        info2.dataSegments = n;
-        break;
-      }
-    }
-    ctx.typeCount = info2.typeCount;
-    if (sr.pos !== end) sr.fail("section size mismatch", `the ${name} section to end at byte ${end}`, sr.pos);
-    info2.sections.push({ id, name, offset: start, size });
-    r.pos = end;
-  }
-  const definedFuncs = funcTypeIndices.length - importedFuncs;
-  if (codeCount === void 0 && definedFuncs > 0) {
-    r.fail("function and code section have inconsistent lengths", `${definedFuncs} function bodies`, r.pos);
-  }
-  if (ctx.hasDataCount && info2.dataSegments !== info2.dataCount && !info2.sections.some((s) => s.id === 11)) {
-    if (info2.dataCount !== 0)
-      r.fail("data count and data section have inconsistent lengths", `${info2.dataCount} data segments`, r.pos);
-  }
-  if (!multiMemory2) {
-    if (info2.memories.length > 1)
-      r.fail("multiple memories", "at most one memory (multi-memory not enabled)", r.pos, "invalid");
-    if (info2.tables.length > 1 && !info2.instructions.referenceTypes) {
-      r.fail("multiple tables", "at most one table (reference types not used)", r.pos, "invalid");
-    }
-  }
-  info2.usesTypedBlocks = ctx.typedBlocks;
-  info2.gcTypes = r.typeUse.gc;
-  return info2;
-}
-function readFieldType(r, typeCount) {
-  const b = r.bytes[r.pos];
-  if (b === 120 || b === 119)
-    r.pos++;
-  else readValType(r, typeCount);
-  if (r.u8() > 1) r.fail("malformed mutability", "mutability 0x00 or 0x01", r.pos - 1);
-}
-function readCompType(r, info2) {
-  const at = r.pos;
-  const form = r.u8();
-  const typeBound = 2 ** 32;
-  if (form === 96) {
-    const np = count(r, "parameters");
-    for (let i = 0; i < np; i++) readValType(r, typeBound);
-    const nr = count(r, "results");
-    for (let i = 0; i < nr; i++) readValType(r, typeBound);
-    info2.funcTypes.push({ params: np, results: nr });
-  } else if (form === 95) {
-    const nf = count(r, "struct fields", 2);
-    for (let i = 0; i < nf; i++) readFieldType(r, typeBound);
-    info2.funcTypes.push(void 0);
-  } else if (form === 94) {
-    readFieldType(r, typeBound);
-    info2.funcTypes.push(void 0);
-  } else {
-    r.fail("malformed type", "a type form (0x60 func, 0x5f struct, 0x5e array, 0x4e rec, 0x50/0x4f sub)", at);
-  }
-  info2.typeCount++;
-}
-function readSubType(r, info2) {
-  const b = r.bytes[r.pos];
-  if (r.pos < r.end && (b === 80 || b === 79)) {
-    r.pos++;
-    const n = count(r, "supertypes");
-    for (let i = 0; i < n; i++) r.u32();
-  }
-  readCompType(r, info2);
-}
-function readRecType(r, info2) {
-  if (r.pos < r.end && r.bytes[r.pos] === 78) {
-    r.pos++;
-    const n = count(r, "recursive group members");
-    for (let i = 0; i < n; i++) readSubType(r, info2);
-  } else readSubType(r, info2);
-}
-function readElement(r, typeCount, constExpr) {
-  const at = r.pos;
-  const flags = r.u32();
-  if (flags > 7) r.fail("malformed elements segment kind", "element segment flags 0-7", at);
-  const explicitTable = (flags & 2) !== 0 && (flags & 1) === 0;
-  const passiveOrDeclarative = (flags & 1) !== 0;
-  const usesExprs = (flags & 4) !== 0;
-  if (explicitTable) r.u32();
-  if (!passiveOrDeclarative) constExpr(r);
-  if (flags & 3) {
-    if (usesExprs) readRefType(r, typeCount);
-    else if (r.u8() !== 0) r.fail("malformed element kind", "element kind 0x00 (funcref)", r.pos - 1);
-  }
-  const n = count(r, "element items");
-  for (let i = 0; i < n; i++) {
-    if (usesExprs) constExpr(r);
-    else r.u32();
-  }
-}
+// packages/oci/src/push-types.ts
+var PUSH_BACKENDS = ["buildx", "oras", "skopeo"];
 
 // packages/wasm/src/profiles.ts
 var TSV = "shared/corpus/RUNTIME-OUTCOMES.tsv";
@@ -43506,12 +42102,12 @@ function runtimeProfiles(engine) {
 }
 
 // packages/wasm/src/runtime-fit.ts
-var RUNTIMES = ["wasmedge", "crun-wasmedge", "wasmtime", "node"];
+var RUNTIMES2 = ["wasmedge", "crun-wasmedge", "wasmtime", "node"];
 var fill = (template, v) => template.replace(/\{(\w+)\}/g, (m, k) => k in v ? String(v[k]) : m);
 function usedFeatures(report) {
   return Object.keys(report.features).filter((f) => f !== "threads" && report.features[f].used === true);
 }
-function fitProfile(report, validity2, p) {
+function fitProfile(report, validity, p) {
   const profile = `${p.label} ${p.versions}`;
   const out = (status, reason, source, flags2 = []) => ({
     runtime: p.runtime,
@@ -43532,11 +42128,11 @@ function fitProfile(report, validity2, p) {
       p.components.evidence
     );
   }
-  if (validity2.status === "invalid") {
-    const at = validity2.offset !== void 0 ? ` at byte offset ${validity2.offset}` : "";
+  if (validity.status === "invalid") {
+    const at = validity.offset !== void 0 ? ` at byte offset ${validity.offset}` : "";
     return out(
       "invalid",
-      `not valid WebAssembly${at}: ${validity2.message} (${validity2.validator})`,
+      `not valid WebAssembly${at}: ${validity.message} (${validity.validator})`,
       "WebAssembly Core Specification \xA73 (validation), checked by the engine named"
     );
   }
@@ -43549,8 +42145,8 @@ function fitProfile(report, validity2, p) {
     if (!flags.join(" ").includes(f.join(" "))) flags.push(...f);
     if (!flagEvidence.includes(evidence)) flagEvidence.push(evidence);
   };
-  if (p.validatesHere && validity2.status !== "valid") {
-    blockers.push({ reason: `${p.label} cannot compile it: ${validity2.message}`, evidence: validity2.validator });
+  if (p.validatesHere && validity.status !== "valid") {
+    blockers.push({ reason: `${p.label} cannot compile it: ${validity.message}`, evidence: validity.validator });
   }
   for (const f of usedFeatures(report)) {
     if (p.defaults.value.includes(f)) continue;
@@ -43561,7 +42157,7 @@ function fitProfile(report, validity2, p) {
       const said = f === "shared-memory" ? p.errors.sharedMemory : f === "atomics" ? p.errors.atomics : void 0;
       gated.push(`${f} loads only with ${flag.join(" ")}${said ? ` (without it: "${said}")` : ""}`);
     } else if (p.unsupported.value.includes(f)) {
-      if (p.validatesHere && validity2.status !== "valid") continue;
+      if (p.validatesHere && validity.status !== "valid") continue;
       const said = f === "shared-memory" ? p.errors.sharedMemory : f === "atomics" ? p.errors.atomics : void 0;
       blockers.push({
         reason: `uses ${f} (${evidence}), which ${p.label} does not enable${said ? `: "${said}"` : ""}`,
@@ -43616,10 +42212,10 @@ function fitProfile(report, validity2, p) {
     const withFlags = flags.length ? `${gated.join("; ")}; even with ${flags.join(" ")}: ` : "";
     return out("cannot", `${withFlags}${blockers.map((b) => b.reason).join("; ")}`, sources(blockers));
   }
-  if (validity2.status === "unknown") {
+  if (validity.status === "unknown") {
     unknowns.push({
-      reason: `${validity2.validator} could not validate it (it lacks ${validity2.missing?.join(", ")}): ${validity2.message}`,
-      evidence: validity2.validator
+      reason: `${validity.validator} could not validate it (it lacks ${validity.missing?.join(", ")}): ${validity.message}`,
+      evidence: validity.validator
     });
   }
   if (unknowns.length) return out("unknown", unknowns.map((b) => b.reason).join("; "), sources(unknowns));
@@ -43633,240 +42229,12 @@ function fitProfile(report, validity2, p) {
   }
   return out(
     "runs",
-    `valid (${validity2.validator}); uses only what ${p.label} enables by default; imports only what it provides; exports ${entry}`,
+    `valid (${validity.validator}); uses only what ${p.label} enables by default; imports only what it provides; exports ${entry}`,
     [p.defaults.evidence, p.entry.evidence].join("; ")
   );
 }
-function runtimeFit(report, validity2, engine) {
-  return runtimeProfiles(engine).map((p) => fitProfile(report, validity2, p));
-}
-
-// packages/wasm/src/report-schema.ts
-var count2 = external_exports.number().int().nonnegative();
-var externKind = external_exports.enum(["func", "table", "memory", "global", "tag"]);
-var limits = external_exports.strictObject({
-  min: count2.describe("Initial size in 64 KiB pages"),
-  max: count2.optional().describe("Maximum size in 64 KiB pages; absent when the module sets none"),
-  shared: external_exports.boolean().describe("Shared memory (threads proposal)"),
-  index64: external_exports.boolean().describe("64-bit index type (memory64)")
-});
-var memory = external_exports.strictObject({
-  index: count2.describe("Index in the memory index space, imports first"),
-  limits,
-  import: external_exports.strictObject({ module: external_exports.string(), name: external_exports.string() }).optional().describe("Set when the memory is imported, e.g. env.memory"),
-  exports: external_exports.array(external_exports.string()).describe("Export names of this memory")
-});
-var featureUse = external_exports.strictObject({
-  used: external_exports.union([external_exports.boolean(), external_exports.literal("unknown")]).describe('"unknown" where the binary was not analysed (a component): never false without proof'),
-  evidence: external_exports.string().describe("Why: the memory, instruction counts or types that prove it")
-});
-var atomics = external_exports.strictObject({
-  load: count2,
-  store: count2,
-  rmw: count2,
-  cmpxchg: count2,
-  waitNotify: count2.describe("memory.atomic.wait32/wait64 and memory.atomic.notify"),
-  fence: count2,
-  total: count2
-});
-var check2 = external_exports.strictObject({
-  name: external_exports.string().describe('e.g. "require threads", "compat-smart entrypoint", "max size"'),
-  status: external_exports.enum(["pass", "fail", "warn"]),
-  message: external_exports.string().describe("What was found, with the evidence; on failure also the fix")
-});
-var runtime = external_exports.strictObject({
-  runtime: external_exports.enum(RUNTIMES),
-  status: external_exports.enum(["runs", "needs-flag", "cannot", "invalid", "unknown"]),
-  flags: external_exports.array(external_exports.string()).describe("Flags the runtime needs, e.g. --enable-threads"),
-  reason: external_exports.string().describe("What decides it: the import, feature or missing export, in the runtime's own words"),
-  source: external_exports.string().describe("Where the facts come from (RUNTIME-OUTCOMES.tsv rows, upstream code or docs)"),
-  profile: external_exports.string().describe("The runtime profile held against, with the versions it holds for")
-});
-var validity = external_exports.strictObject({
-  status: external_exports.enum(["valid", "invalid", "unknown"]),
-  validator: external_exports.string().describe('e.g. "V8 11.3.244.8-node.33 (Node v20.20.2)"'),
-  message: external_exports.string().optional().describe("The validator's message"),
-  offset: count2.optional().describe("Byte offset the validator names"),
-  missing: external_exports.array(external_exports.string()).optional().describe("For unknown: proposals the validator lacks that the module uses")
-});
-var reportShape = {
-  $schema: external_exports.literal(REPORT_SCHEMA).describe("This schema"),
-  kind: external_exports.enum(["module", "component"]).describe("A core module, or a component-model binary (not analysed)"),
-  size: count2.describe("Size of the binary, bytes"),
-  sections: external_exports.array(external_exports.strictObject({ name: external_exports.string(), size: count2.describe("bytes") })),
-  memories: external_exports.array(memory),
-  imports: external_exports.array(
-    external_exports.strictObject({ module: external_exports.string(), name: external_exports.string(), kind: externKind, typeIndex: count2.optional() })
-  ),
-  exports: external_exports.array(external_exports.strictObject({ name: external_exports.string(), kind: externKind, index: count2 })),
-  targetFeatures: external_exports.array(external_exports.string()).nullable().describe('The target_features custom section as declared, e.g. ["+atomics"]; null when absent'),
-  features: external_exports.strictObject(
-    Object.fromEntries(FEATURES.map((f) => [f, featureUse]))
-  ),
-  atomics: atomics.describe("Atomic (0xFE) instructions in function bodies, by kind"),
-  instructions: count2.describe("Instructions in all function bodies"),
-  wasi: external_exports.strictObject({
-    preview1Imports: count2.describe("Imports from wasi_snapshot_preview1"),
-    unstableImports: count2.describe("Imports from wasi_unstable (preview0)"),
-    threadSpawnImport: external_exports.boolean().describe("Imports wasi/thread-spawn (wasi-threads)"),
-    threadStartExport: external_exports.boolean().describe("Exports wasi_thread_start (wasi-threads)"),
-    version: external_exports.enum(["preview1", "unstable", "component", "none"])
-  }),
-  undeclared: external_exports.array(external_exports.enum(FEATURES)).describe("Features used but not declared in target_features (only when the section exists)"),
-  targetFeaturesError: external_exports.string().optional().describe("Why the target_features section was ignored: it is malformed (Core spec 5.5.3 keeps the module valid)")
-};
-var verifyDocumentSchema = external_exports.strictObject({
-  ...reportShape,
-  validity: validity.describe("Whether a complete validator (the engine of the Node running verify) accepts it"),
-  checks: external_exports.array(check2).describe("The checks that ran, in order"),
-  runtimes: external_exports.array(runtime).describe("Whether WasmEdge, crun+WasmEdge, wasmtime and Node can run the module")
-}).meta({
-  $id: REPORT_SCHEMA,
-  title: "wasm-build verify report",
-  description: "What wasm-build verify proves about a WebAssembly binary: features used with evidence, checks, runtime fit."
-});
-function verifyDocument(report, validity2, checks, runtimes) {
-  return { ...report, validity: validity2, checks, runtimes };
-}
-
-// node_modules/wasm-feature-detect/dist/esm/index.js
-var bulkMemory = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 3, 1, 0, 1, 10, 14, 1, 12, 0, 65, 0, 65, 0, 65, 0, 252, 10, 0, 0, 11]));
-var exceptions = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 8, 1, 6, 0, 6, 64, 25, 11, 11]));
-var exceptionsFinal = () => (async () => {
-  try {
-    return new WebAssembly.Module(Uint8Array.from(atob("AGFzbQEAAAABBAFgAAADAgEAChABDgACaR9AAQMAAAsACxoL"), ((e) => e.codePointAt(0)))), true;
-  } catch (e) {
-    return false;
-  }
-})();
-var extendedConst = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 0, 1, 11, 9, 1, 0, 65, 1, 65, 2, 106, 11, 0]));
-var gc = () => (async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 95, 1, 120, 0])))();
-var memory64 = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 1]));
-var multiMemory = () => (async () => {
-  try {
-    return new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 5, 2, 0, 0, 0, 0])), true;
-  } catch (e) {
-    return false;
-  }
-})();
-var multiValue = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 0, 2, 127, 127, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 65, 0, 11]));
-var mutableGlobals = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 2, 8, 1, 1, 97, 1, 98, 3, 127, 1, 6, 6, 1, 127, 1, 65, 0, 11, 7, 5, 1, 1, 97, 3, 1]));
-var referenceTypes = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 7, 1, 5, 0, 208, 112, 26, 11]));
-var relaxedSimd = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]));
-var saturatedFloatToInt = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 12, 1, 10, 0, 67, 0, 0, 0, 0, 252, 0, 26, 11]));
-var signExtensions = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 192, 26, 11]));
-var simd = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
-var tailCall = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 6, 1, 4, 0, 18, 0, 11]));
-var threads = () => (async (e) => {
-  try {
-    return "undefined" != typeof MessageChannel && new MessageChannel().port1.postMessage(new SharedArrayBuffer(1)), WebAssembly.validate(e);
-  } catch (e2) {
-    return false;
-  }
-})(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 4, 1, 3, 1, 1, 10, 11, 1, 9, 0, 65, 0, 254, 16, 2, 0, 26, 11]));
-
-// packages/wasm/src/validate.ts
-var cached2;
-function detectEngine() {
-  cached2 ??= (async () => {
-    const [
-      threads2,
-      simd2,
-      relaxedSimd2,
-      bulkMemory2,
-      signExt,
-      satConv,
-      refTypes,
-      multiValue2,
-      mutGlobals,
-      tailCall2,
-      exceptions2,
-      exceptionsFinal2,
-      gc2,
-      multiMemory2,
-      memory642,
-      extendedConst2
-    ] = await Promise.all([
-      threads(),
-      simd(),
-      relaxedSimd(),
-      bulkMemory(),
-      signExtensions(),
-      saturatedFloatToInt(),
-      referenceTypes(),
-      multiValue(),
-      mutableGlobals(),
-      tailCall(),
-      exceptions(),
-      exceptionsFinal(),
-      gc(),
-      multiMemory(),
-      memory64(),
-      extendedConst()
-    ]);
-    const features = {
-      threads: threads2,
-      "shared-memory": threads2,
-      atomics: threads2,
-      simd: simd2,
-      "relaxed-simd": relaxedSimd2,
-      "bulk-memory": bulkMemory2,
-      "sign-ext": signExt,
-      "nontrapping-float-to-int": satConv,
-      "reference-types": refTypes,
-      multivalue: multiValue2,
-      "mutable-globals": mutGlobals,
-      "tail-call": tailCall2,
-      // Both forms: the legacy try/catch and the standardised try_table/exnref; our report does not split them.
-      "exception-handling": exceptions2 && exceptionsFinal2,
-      gc: gc2,
-      multimemory: multiMemory2,
-      memory64: memory642,
-      "extended-const": extendedConst2
-    };
-    return { name: `V8 ${process.versions.v8} (Node ${process.version})`, node: process.version, features };
-  })();
-  return cached2;
-}
-var DISABLED_PROPOSAL = /enable with --experimental-wasm-([\w-]+)/;
-var EXTENDED_CONST = /opcode i(32|64)\.(add|sub|mul) is not allowed in constant expressions/;
-async function validateModule(bytes, report) {
-  const engine = await detectEngine();
-  if (report.kind === "component") {
-    return { status: "unknown", validator: engine.name, missing: ["component-model"] };
-  }
-  if (WebAssembly.validate(bytes)) return { status: "valid", validator: engine.name };
-  let message = "rejected by WebAssembly.validate";
-  try {
-    new WebAssembly.Module(bytes);
-  } catch (e) {
-    message = e instanceof Error ? e.message : String(e);
-  }
-  const at = /@\+(\d+)\s*$/.exec(message);
-  const offset = at ? Number(at[1]) : void 0;
-  const missing = Object.keys(report.features).filter(
-    (f) => report.features[f].used === true && !engine.features[f]
-  );
-  const named = DISABLED_PROPOSAL.exec(message)?.[1];
-  if (named) missing.push(named);
-  if (!engine.features["extended-const"] && EXTENDED_CONST.test(message)) missing.push("extended-const");
-  const base = { validator: engine.name, message, ...offset !== void 0 ? { offset } : {} };
-  return missing.length ? { status: "unknown", ...base, missing: [...new Set(missing)] } : { status: "invalid", ...base };
-}
-
-// packages/wasm/src/verify.ts
-async function verifyBinary(bytes, checks = {}, name = "The module") {
-  const report = buildReport(decodeModule(bytes));
-  const [validity2, engine] = await Promise.all([validateModule(bytes, report), detectEngine()]);
-  const results = runChecks(report, checks);
-  if (validity2.status === "invalid") {
-    results.unshift({
-      name: "valid",
-      status: "fail",
-      message: `${name} is not valid WebAssembly (${validity2.validator}): ${validity2.message}. No runtime will load it. Rebuild it; if a tool after the compiler wrote it (wasm-opt, wasm-snip, a custom step), report the offset to that tool.`
-    });
-  }
-  return verifyDocument(report, validity2, results, runtimeFit(report, validity2, engine));
+function runtimeFit(report, validity, engine) {
+  return runtimeProfiles(engine).map((p) => fitProfile(report, validity, p));
 }
 
 // packages/toolchain/src/tools-manifest.json
@@ -43949,10 +42317,10 @@ function loadToolsManifest(data = tools_manifest_default) {
   }
   return r.data;
 }
-var cached3;
+var cached2;
 function shippedToolsManifest() {
-  if (!cached3) cached3 = loadToolsManifest();
-  return cached3;
+  if (!cached2) cached2 = loadToolsManifest();
+  return cached2;
 }
 
 // packages/toolchain/src/binaryen.ts
@@ -44011,6 +42379,223 @@ function wasmOptArgsProblem(args) {
     if (arg.includes("/")) return { index, why: 'an argument holding "/" names a file' };
   }
   return void 0;
+}
+
+// packages/wasm/src/types.ts
+function emptyCounts() {
+  return {
+    total: 0,
+    atomic: { load: 0, store: 0, rmw: 0, cmpxchg: 0, waitNotify: 0, fence: 0 },
+    simd: 0,
+    relaxedSimd: 0,
+    bulkMemory: 0,
+    nontrappingFloatToInt: 0,
+    signExt: 0,
+    referenceTypes: 0,
+    tailCall: 0,
+    exceptionsLegacy: 0,
+    exceptions: 0,
+    gc: 0,
+    multiMemory: 0
+  };
+}
+function atomicTotal(c) {
+  return c.load + c.store + c.rmw + c.cmpxchg + c.waitNotify + c.fence;
+}
+
+// packages/wasm/src/report.ts
+var FEATURES = [
+  "threads",
+  "shared-memory",
+  "atomics",
+  "simd",
+  "relaxed-simd",
+  "bulk-memory",
+  "sign-ext",
+  "nontrapping-float-to-int",
+  "reference-types",
+  "multivalue",
+  "mutable-globals",
+  "tail-call",
+  "exception-handling",
+  "gc",
+  "multimemory",
+  "memory64"
+];
+var REPORT_SCHEMA = "https://wasm-build.dev/schemas/verify-report/v1";
+var TARGET_FEATURE_NAMES = {
+  atomics: ["atomics"],
+  "shared-memory": ["atomics", "shared-mem"],
+  simd: ["simd128"],
+  "relaxed-simd": ["relaxed-simd"],
+  "bulk-memory": ["bulk-memory", "bulk-memory-opt"],
+  "sign-ext": ["sign-ext"],
+  "nontrapping-float-to-int": ["nontrapping-fptoint"],
+  "reference-types": ["reference-types"],
+  multivalue: ["multivalue"],
+  "mutable-globals": ["mutable-globals"],
+  "tail-call": ["tail-call"],
+  "exception-handling": ["exception-handling"],
+  gc: ["gc"],
+  multimemory: ["multimemory"],
+  memory64: ["memory64"]
+};
+function describeMemory(m) {
+  const where = m.import ? `imported memory ${m.import.module}.${m.import.name}` : `memory ${m.index}`;
+  const max = m.limits.max === void 0 ? "no max" : `max ${m.limits.max}`;
+  return `${where} (min ${m.limits.min}, ${max} pages${m.limits.shared ? ", shared" : ""})`;
+}
+function use(used, yes, no) {
+  return { used, evidence: used ? yes : no };
+}
+function moduleFeatures(m) {
+  const c = m.instructions;
+  const atomics = atomicTotal(c.atomic);
+  const shared = m.memories.filter((x) => x.limits.shared);
+  const atomicKinds = Object.entries(c.atomic).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
+  const multiResult = m.funcTypes.filter((t) => t && t.results > 1).length;
+  const gcTypeDefs = m.funcTypes.filter((t) => t === void 0).length;
+  const mutableGlobalsIo = m.globals.filter((g) => g.mutable && g.imported).length + m.exports.filter((e) => e.kind === "global" && m.globals[e.index]?.mutable).length;
+  const sharedMemory = use(
+    shared.length > 0,
+    shared.map(describeMemory).join("; "),
+    m.memories.length === 0 ? "the module has no memory" : `${m.memories.map(describeMemory).join("; ")}: not shared`
+  );
+  return {
+    threads: use(
+      shared.length > 0 && atomics > 0,
+      `shared memory and ${atomics} atomic instructions`,
+      [!sharedMemory.used && "no shared memory", atomics === 0 && "no atomic instruction"].filter(Boolean).join(" and ")
+    ),
+    "shared-memory": sharedMemory,
+    atomics: use(
+      atomics > 0,
+      `${atomics} atomic instructions (${atomicKinds})`,
+      "no atomic (0xFE) instruction in any function body"
+    ),
+    simd: use(c.simd > 0, `${c.simd} SIMD (0xFD) instructions`, "no SIMD instruction"),
+    "relaxed-simd": use(c.relaxedSimd > 0, `${c.relaxedSimd} relaxed SIMD instructions`, "no relaxed SIMD instruction"),
+    "bulk-memory": use(c.bulkMemory > 0, `${c.bulkMemory} bulk memory instructions`, "no bulk memory instruction"),
+    "sign-ext": use(c.signExt > 0, `${c.signExt} sign-extension instructions`, "no sign-extension instruction"),
+    "nontrapping-float-to-int": use(
+      c.nontrappingFloatToInt > 0,
+      `${c.nontrappingFloatToInt} saturating float-to-int instructions`,
+      "no saturating float-to-int instruction"
+    ),
+    "reference-types": use(
+      c.referenceTypes > 0,
+      `${c.referenceTypes} reference-type instructions`,
+      "no reference-type instruction"
+    ),
+    multivalue: use(
+      multiResult > 0 || m.usesTypedBlocks,
+      [
+        multiResult > 0 && `${multiResult} function types with several results`,
+        m.usesTypedBlocks && "blocks typed by type index"
+      ].filter(Boolean).join("; "),
+      "no function type with several results, no typed block"
+    ),
+    "mutable-globals": use(
+      mutableGlobalsIo > 0,
+      `${mutableGlobalsIo} mutable globals imported or exported`,
+      "no mutable global imported or exported"
+    ),
+    "tail-call": use(c.tailCall > 0, `${c.tailCall} tail calls`, "no tail call"),
+    "exception-handling": use(
+      c.exceptions + c.exceptionsLegacy > 0 || m.tags > 0,
+      `${c.exceptions} exception instructions, ${c.exceptionsLegacy} legacy, ${m.tags} tags`,
+      "no exception instruction or tag"
+    ),
+    gc: use(
+      c.gc > 0 || m.gcTypes > 0 || gcTypeDefs > 0,
+      [
+        c.gc > 0 && `${c.gc} GC / typed function reference instructions`,
+        m.gcTypes > 0 && `${m.gcTypes} GC / typed reference types`,
+        gcTypeDefs > 0 && `${gcTypeDefs} struct or array types`
+      ].filter(Boolean).join("; "),
+      "no GC instruction, reference type or struct/array type"
+    ),
+    multimemory: use(
+      m.memories.length > 1 || c.multiMemory > 0,
+      `${m.memories.length} memories, ${c.multiMemory} instructions on a memory other than 0`,
+      "at most one memory"
+    ),
+    memory64: use(
+      m.memories.some((x) => x.limits.index64),
+      "a 64-bit memory",
+      "no 64-bit memory"
+    )
+  };
+}
+function buildReport(info2) {
+  if (info2.kind === "component") {
+    const none = Object.fromEntries(
+      FEATURES.map((f) => [
+        f,
+        { used: "unknown", evidence: "a component: its core modules are not decoded, so this cannot be proven" }
+      ])
+    );
+    return {
+      $schema: REPORT_SCHEMA,
+      kind: "component",
+      size: info2.size,
+      sections: [],
+      memories: [],
+      imports: [],
+      exports: [],
+      targetFeatures: null,
+      features: none,
+      atomics: { load: 0, store: 0, rmw: 0, cmpxchg: 0, waitNotify: 0, fence: 0, total: 0 },
+      instructions: 0,
+      wasi: {
+        preview1Imports: 0,
+        unstableImports: 0,
+        threadSpawnImport: false,
+        threadStartExport: false,
+        version: "component"
+      },
+      undeclared: []
+    };
+  }
+  const features = moduleFeatures(info2);
+  const p1 = info2.imports.filter((i) => i.module === "wasi_snapshot_preview1").length;
+  const unstable = info2.imports.filter((i) => i.module === "wasi_unstable").length;
+  const declared = info2.targetFeatures?.filter((t) => t.prefix !== "-").map((t) => t.name);
+  const undeclared = declared ? FEATURES.filter((f) => {
+    const names = TARGET_FEATURE_NAMES[f];
+    return features[f].used && names && !names.some((n) => declared.includes(n));
+  }) : [];
+  return {
+    $schema: REPORT_SCHEMA,
+    kind: "module",
+    size: info2.size,
+    sections: info2.sections.map((s) => ({ name: s.name, size: s.size })),
+    memories: info2.memories,
+    imports: info2.imports,
+    exports: info2.exports,
+    targetFeatures: info2.targetFeatures ? info2.targetFeatures.map((t) => `${t.prefix}${t.name}`) : null,
+    features,
+    atomics: { ...info2.instructions.atomic, total: atomicTotal(info2.instructions.atomic) },
+    instructions: info2.instructions.total,
+    wasi: {
+      preview1Imports: p1,
+      unstableImports: unstable,
+      threadSpawnImport: info2.imports.some(
+        (i) => i.module === "wasi" && i.name === "thread-spawn" && i.kind === "func"
+      ),
+      threadStartExport: info2.exports.some((e) => e.name === "wasi_thread_start" && e.kind === "func"),
+      version: p1 > 0 ? "preview1" : unstable > 0 ? "unstable" : "none"
+    },
+    undeclared,
+    ...info2.targetFeaturesError ? { targetFeaturesError: info2.targetFeaturesError } : {}
+  };
+}
+
+// packages/pipeline/src/preopen.ts
+function parsePreopen(spec) {
+  if (!spec) return void 0;
+  const i = spec.indexOf(":");
+  return i < 0 ? { host: spec, guest: "/data" } : { host: spec.slice(0, i), guest: spec.slice(i + 1) };
 }
 
 // node_modules/re2js/build/index.js
@@ -46775,7 +45360,7 @@ var makeOnePass = (p) => {
   const visitQueue = new QueueOnePass(p.inst.length);
   const onePassRunes = new Array(p.inst.length);
   const m = new Array(p.inst.length).fill(false);
-  const check3 = (pc) => {
+  const check2 = (pc) => {
     let ok = true;
     const inst = p.inst[pc];
     if (visitQueue.contains(pc)) return true;
@@ -46783,7 +45368,7 @@ var makeOnePass = (p) => {
     switch (inst.op) {
       case Inst.ALT:
       case Inst.ALT_MATCH: {
-        ok = check3(inst.out) && check3(inst.arg);
+        ok = check2(inst.out) && check2(inst.arg);
         let matchOut = m[inst.out];
         let matchArg = m[inst.arg];
         if (matchOut && matchArg) return false;
@@ -46810,7 +45395,7 @@ var makeOnePass = (p) => {
       case Inst.CAPTURE:
       case Inst.EMPTY_WIDTH:
       case Inst.NOP:
-        ok = check3(inst.out);
+        ok = check2(inst.out);
         m[pc] = m[inst.out];
         onePassRunes[pc] = onePassRunes[inst.out] ? new Int32Array(onePassRunes[inst.out]) : /* @__PURE__ */ new Int32Array(0);
         inst.next = new Uint32Array(Math.floor(onePassRunes[pc].length / 2) + 1).fill(inst.out);
@@ -46881,7 +45466,7 @@ var makeOnePass = (p) => {
   instQueue.insert(p.start);
   while (!instQueue.empty()) {
     visitQueue.clear();
-    if (!check3(instQueue.next())) return null;
+    if (!check2(instQueue.next())) return null;
   }
   for (let i = 0; i < p.inst.length; i++) if (onePassRunes[i]) p.inst[i].runes = onePassRunes[i];
   return p;
@@ -50687,13 +49272,6 @@ function re2Problem(source) {
   }
 }
 
-// packages/pipeline/src/steps/smoke.ts
-function parsePreopen(spec) {
-  if (!spec) return void 0;
-  const i = spec.indexOf(":");
-  return i < 0 ? { host: spec, guest: "/data" } : { host: spec.slice(0, i), guest: spec.slice(i + 1) };
-}
-
 // packages/pipeline/src/options.ts
 var TIMEOUT_MAX_MS = 216e5;
 var MAX_SIZE_LIMIT = 2 ** 32;
@@ -50766,11 +49344,15 @@ var pipelineSchema = external_exports.object({
   username: external_exports.string().min(1).optional(),
   password: external_exports.string().min(1).optional(),
   orasVersion: external_exports.string().regex(/^v?\d{1,6}\.\d{1,6}\.\d{1,6}$/, "expected an oras release such as 1.3.0").default(ORAS_DEFAULT_VERSION),
+  /** Attach SLSA provenance to the pushed image as an OCI referrer. */
+  provenance: external_exports.boolean().default(true),
+  /** Attach a CycloneDX SBOM of the crate to the pushed image as an OCI referrer. */
+  sbom: external_exports.boolean().default(true),
   smoke: external_exports.boolean().default(true),
   /** Runtimes the smoke test runs the image under. */
-  runtimes: external_exports.array(external_exports.enum(RUNTIMES)).min(1).default(["node"]),
+  runtimes: external_exports.array(external_exports.enum(RUNTIMES2)).min(1).default(["node"]),
   /** Runtimes whose known incompatibility with the module does not fail the step. */
-  allowIncompatible: external_exports.array(external_exports.enum(RUNTIMES)).default([]),
+  allowIncompatible: external_exports.array(external_exports.enum(RUNTIMES2)).default([]),
   /**
    * A host directory the module gets as a WASI preopen, `HOST` or `HOST:GUEST`; it must exist, and may not be `/`,
    * the runner's home, workspace, temp or tool-cache root or a parent of one without `preopenAllowRoot`.
@@ -50894,6 +49476,1897 @@ function tagEntryProblem(entry) {
 
 // packages/pipeline/src/verify-bytes.ts
 var import_node_fs2 = require("node:fs");
+
+// packages/wasm/src/checks.ts
+var COMPAT_SMART_SUFFIXES = [".wasm", ".wat"];
+var THREADS_FIX = 'Build with `--target wasm32-wasip1-threads` (`wasm32-wasi-preview1-threads` before Rust 1.78): it enables +atomics,+bulk-memory,+mutable-globals and links an imported shared `env.memory`. For a target without threads, set RUSTFLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals -C link-arg=--shared-memory -C link-arg=--import-memory" and rebuild std with `-Z build-std`.';
+function entrypointCheck(entrypoint) {
+  const ok = COMPAT_SMART_SUFFIXES.some((x) => entrypoint.endsWith(x));
+  return {
+    name: "compat-smart entrypoint",
+    status: ok ? "pass" : "fail",
+    message: ok ? `${entrypoint} ends in ${entrypoint.slice(entrypoint.lastIndexOf("."))}` : `The entrypoint "${entrypoint}" does not end in .wasm or .wat, so crun's compat-smart variant would run it as a native binary and fail with "exec format error". Name the module <name>.wasm.`
+  };
+}
+function threadsTargetCheck(report, target) {
+  const shared = report.features["shared-memory"];
+  return {
+    name: "threads target",
+    status: shared.used ? "pass" : "fail",
+    message: shared.used ? `${target}: ${shared.evidence}` : `The module was built for ${target}, which links an imported shared env.memory, but the output has none: ${shared.evidence}. Something overrode the target's link arguments: look for -C link-arg or -C target-feature in RUSTFLAGS, .cargo/config.toml and build scripts, and for a post-processing step (wasm-opt, wasm-snip) run without --enable-threads.`
+  };
+}
+function requireFeature(report, f) {
+  const use2 = report.features[f];
+  if (use2.used) return { name: `require ${f}`, status: "pass", message: use2.evidence };
+  if (f === "threads") {
+    return {
+      name: "require threads",
+      status: "fail",
+      message: `The module was required to use threads but cannot: ${report.features["shared-memory"].evidence}; ${report.features.atomics.evidence}. Running it on several threads would race on unshared memory. ${THREADS_FIX}`
+    };
+  }
+  return {
+    name: `require ${f}`,
+    status: "fail",
+    message: `The module was required to use ${f} but does not: ${use2.evidence}.`
+  };
+}
+function runChecks(report, options = {}) {
+  const out = [];
+  if (report.kind === "component") {
+    const unproven = (name, what) => ({
+      name,
+      status: "fail",
+      message: `The "${name}" check cannot be proven on a component: ${what} would need its core modules decoded, and wasm-build decodes core modules only. Build for wasm32-wasip1 or wasm32-wasip1-threads (a core module), or drop the check.`
+    });
+    for (const f of options.require ?? []) out.push(unproven(`require ${f}`, `whether it uses ${f}`));
+    if (options.threadsTarget)
+      out.push(unproven("threads target", `whether the ${options.threadsTarget} build kept its shared memory`));
+    for (const f of options.forbid ?? []) out.push(unproven(`forbid ${f}`, `whether it uses ${f}`));
+  } else {
+    for (const f of options.require ?? []) out.push(requireFeature(report, f));
+    if (options.threadsTarget) out.push(threadsTargetCheck(report, options.threadsTarget));
+    for (const f of options.forbid ?? []) {
+      const use2 = report.features[f];
+      out.push({
+        name: `forbid ${f}`,
+        status: use2.used ? "fail" : "pass",
+        message: use2.used ? `The module uses ${f}, which is forbidden: ${use2.evidence}.` : use2.evidence
+      });
+    }
+    if (report.atomics.total > 0 && !report.features["shared-memory"].used) {
+      out.push({
+        name: "atomics on shared memory",
+        status: "warn",
+        message: `The module has ${report.atomics.total} atomic instructions but no shared memory, so it cannot run on several threads. ${THREADS_FIX}`
+      });
+    }
+    if (report.targetFeaturesError) {
+      out.push({
+        name: "target_features",
+        status: "warn",
+        message: `The target_features section is malformed and was ignored (${report.targetFeaturesError}); wasm-opt will not read features from it, so the build passes --enable-* flags. Check the tool that wrote it.`
+      });
+    }
+    if (report.undeclared.length > 0) {
+      out.push({
+        name: "target_features",
+        status: "warn",
+        message: `Used but not declared in target_features: ${report.undeclared.join(", ")} (declared: ${report.targetFeatures?.join(" ")}).`
+      });
+    }
+  }
+  if (options.entrypoint !== void 0) out.push(entrypointCheck(options.entrypoint));
+  if (options.maxSize !== void 0) {
+    const ok = report.size <= options.maxSize;
+    out.push({
+      name: "max size",
+      status: ok ? "pass" : "fail",
+      message: ok ? `${report.size} bytes <= ${options.maxSize}` : `The module is ${report.size} bytes, over the limit of ${options.maxSize} bytes. Try opt-level "z", lto = true, strip = true, or wasm-opt -Oz.`
+    });
+  }
+  return out;
+}
+
+// packages/wasm/src/valtypes.ts
+var NUM_VEC = /* @__PURE__ */ new Set([127, 126, 125, 124, 123]);
+var ABSTRACT_HEAP = /* @__PURE__ */ new Set([112, 111, 110, 109, 108, 107, 106, 113, 114, 115, 105, 116]);
+var REF_NULL = 99;
+var REF = 100;
+var PRE_GC_HEAP = /* @__PURE__ */ new Set([112, 111, 105, 116]);
+function readHeapType(r, typeCount) {
+  const at = r.pos;
+  const v = r.s33();
+  if (v >= 0 || !PRE_GC_HEAP.has(v + 128)) r.typeUse.gc++;
+  if (v >= 0) {
+    if (v >= typeCount) r.fail("unknown type", `a type index below ${typeCount}`, at, "invalid");
+    return;
+  }
+  if (!ABSTRACT_HEAP.has(v + 128)) r.fail("malformed heap type", "an abstract heap type or a type index", at);
+}
+function readRefType(r, typeCount) {
+  const at = r.pos;
+  const b = r.u8();
+  if (ABSTRACT_HEAP.has(b)) {
+    if (!PRE_GC_HEAP.has(b)) r.typeUse.gc++;
+    return;
+  }
+  if (b === REF_NULL || b === REF) {
+    r.typeUse.gc++;
+    readHeapType(r, typeCount);
+    return;
+  }
+  r.fail("malformed reference type", "a reference type (0x70 funcref, 0x6f externref, ...)", at);
+}
+function readValType(r, typeCount) {
+  const at = r.pos;
+  const b = r.u8();
+  if (NUM_VEC.has(b)) return b;
+  if (ABSTRACT_HEAP.has(b)) {
+    if (!PRE_GC_HEAP.has(b)) r.typeUse.gc++;
+    return b;
+  }
+  if (b === REF_NULL || b === REF) {
+    r.typeUse.gc++;
+    readHeapType(r, typeCount);
+    return b;
+  }
+  return r.fail(
+    "malformed value type",
+    "a value type (0x7f i32, 0x7e i64, 0x7d f32, 0x7c f64, 0x7b v128, a reference type)",
+    at
+  );
+}
+function readBlockType(r, typeCount) {
+  const at = r.pos;
+  if (r.pos >= r.end) r.u8();
+  const first = r.bytes[r.pos];
+  if (first === 64 || NUM_VEC.has(first) || ABSTRACT_HEAP.has(first)) {
+    if (ABSTRACT_HEAP.has(first) && !PRE_GC_HEAP.has(first)) r.typeUse.gc++;
+    r.pos++;
+    return false;
+  }
+  if (first === REF_NULL || first === REF) {
+    r.pos++;
+    r.typeUse.gc++;
+    readHeapType(r, typeCount);
+    return false;
+  }
+  const v = r.s33();
+  if (v < 0) r.fail("malformed block type", "a block type", at);
+  if (v >= typeCount) r.fail("unknown type", `a type index below ${typeCount}`, at, "invalid");
+  return true;
+}
+
+// packages/wasm/src/instructions.ts
+var SIMD_RESERVED = /* @__PURE__ */ new Set([
+  154,
+  162,
+  165,
+  166,
+  175,
+  176,
+  178,
+  179,
+  180,
+  187,
+  194,
+  197,
+  198,
+  207,
+  208,
+  210,
+  211,
+  212,
+  226,
+  238
+]);
+function memoryIndex(r, ctx, at, idx) {
+  if (idx >= ctx.memory64.length) {
+    r.fail(
+      "unknown memory",
+      `a memory index below ${ctx.memory64.length} (the module has ${ctx.memory64.length})`,
+      at,
+      "invalid"
+    );
+  }
+  if (idx !== 0 && ctx.counts) ctx.counts.multiMemory++;
+}
+function memarg(r, ctx, at) {
+  let align = r.u32();
+  let mem = 0;
+  if (align & 64) {
+    align -= 64;
+    mem = r.u32();
+  }
+  if (align >= 64) r.fail("malformed memop flags", "an alignment exponent below 64", at);
+  memoryIndex(r, ctx, at, mem);
+  if (ctx.memory64[mem]) r.u64();
+  else r.u32();
+}
+function memidx(r, ctx, at) {
+  memoryIndex(r, ctx, at, r.u32());
+}
+function dataIndexNeedsCount(r, ctx, at) {
+  if (!ctx.hasDataCount)
+    r.fail("data count section required", "a data count section before the code section", at, "invalid");
+  r.u32();
+}
+function prefixFC(r, ctx, at, c) {
+  const sub = r.u32();
+  if (sub <= 7) {
+    if (c) c.nontrappingFloatToInt++;
+    return;
+  }
+  switch (sub) {
+    case 8:
+      dataIndexNeedsCount(r, ctx, at);
+      memidx(r, ctx, at);
+      break;
+    case 9:
+      dataIndexNeedsCount(r, ctx, at);
+      break;
+    case 10:
+      memidx(r, ctx, at);
+      memidx(r, ctx, at);
+      break;
+    case 11:
+      memidx(r, ctx, at);
+      break;
+    case 12:
+    // table.init elemidx tableidx
+    case 14:
+      r.u32();
+      r.u32();
+      break;
+    case 13:
+      r.u32();
+      break;
+    case 15:
+    // table.grow / table.size / table.fill
+    case 16:
+    case 17:
+      r.u32();
+      if (c) c.referenceTypes++;
+      return;
+    default:
+      r.fail(`illegal opcode fc ${sub.toString(16)}`, "a 0xFC instruction (0x00-0x11)", at);
+  }
+  if (c) c.bulkMemory++;
+}
+function prefixFD(r, ctx, at, c) {
+  const sub = r.u32();
+  if (sub <= 11 || sub === 92 || sub === 93) {
+    memarg(r, ctx, at);
+  } else if (sub === 12 || sub === 13) {
+    r.skip(16, sub === 12 ? "bytes of a v128 constant" : "lane indices of i8x16.shuffle");
+  } else if (sub >= 21 && sub <= 34) {
+    r.u8();
+  } else if (sub >= 84 && sub <= 91) {
+    memarg(r, ctx, at);
+    r.u8();
+  } else if (sub >= 256) {
+    if (sub > 275) r.fail(`illegal opcode fd ${sub.toString(16)}`, "a SIMD instruction", at);
+    if (c) c.relaxedSimd++;
+    return;
+  } else if (SIMD_RESERVED.has(sub)) {
+    r.fail(`illegal opcode fd ${sub.toString(16)}`, "a SIMD instruction", at);
+  }
+  if (c) c.simd++;
+}
+function prefixFE(r, ctx, at, c) {
+  const sub = r.u32();
+  if (sub === 3) {
+    if (r.u8() !== 0) r.fail("malformed atomic.fence", "a zero byte after atomic.fence", at);
+    if (c) c.atomic.fence++;
+    return;
+  }
+  if (sub > 78 || sub > 2 && sub < 16)
+    r.fail(`illegal opcode fe ${sub.toString(16)}`, "an atomic instruction", at);
+  if (ctx.memory64.length === 0) {
+    r.fail("unknown memory", "a memory for the atomic instruction (the module has none)", at, "invalid");
+  }
+  memarg(r, ctx, at);
+  if (!c) return;
+  if (sub <= 2) c.atomic.waitNotify++;
+  else if (sub <= 22) c.atomic.load++;
+  else if (sub <= 29) c.atomic.store++;
+  else if (sub <= 71) c.atomic.rmw++;
+  else c.atomic.cmpxchg++;
+}
+function prefixFB(r, ctx, at, c) {
+  const sub = r.u32();
+  switch (sub) {
+    case 0:
+    case 1:
+    case 6:
+    case 7:
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+    case 16:
+      r.u32();
+      break;
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 8:
+    case 9:
+    case 10:
+    case 17:
+    case 18:
+    case 19:
+      r.u32();
+      r.u32();
+      break;
+    case 15:
+    case 26:
+    case 27:
+    case 28:
+    case 29:
+    case 30:
+      break;
+    case 20:
+    case 21:
+    case 22:
+    case 23:
+      readHeapType(r, ctx.typeCount);
+      break;
+    case 24:
+    // br_on_cast flags label ht1 ht2
+    case 25:
+      r.u8();
+      r.u32();
+      readHeapType(r, ctx.typeCount);
+      readHeapType(r, ctx.typeCount);
+      break;
+    default:
+      r.fail(`illegal opcode fb ${sub.toString(16)}`, "a GC instruction (0xFB 0x00-0x1e)", at);
+  }
+  if (c) c.gc++;
+}
+function decodeExpr(r, ctx) {
+  const c = ctx.counts;
+  const bytes = r.bytes;
+  let depth = 0;
+  for (; ; ) {
+    if (r.pos >= r.end) r.fail("END opcode expected", "an `end` closing the expression");
+    const at = r.pos;
+    const op = bytes[r.pos++];
+    if (c) c.total++;
+    if (op >= 69 && op <= 191) continue;
+    switch (op) {
+      case 0:
+      case 1:
+      case 5:
+      case 15:
+      case 26:
+      case 27:
+        break;
+      case 2:
+      // block, loop, if
+      case 3:
+      case 4:
+        if (readBlockType(r, ctx.typeCount)) ctx.typedBlocks = true;
+        depth++;
+        break;
+      case 11:
+        if (depth === 0) return;
+        depth--;
+        break;
+      case 12:
+      case 13:
+      case 16:
+      case 32:
+      case 33:
+      case 34:
+      case 35:
+      case 36:
+        r.u32();
+        break;
+      case 14: {
+        const n = r.u32();
+        if (n > r.remaining) r.fail("unexpected end", `${n} br_table labels`, at);
+        for (let i = 0; i <= n; i++) r.u32();
+        break;
+      }
+      case 17:
+        r.u32();
+        r.u32();
+        break;
+      case 18:
+        r.u32();
+        if (c) c.tailCall++;
+        break;
+      case 19:
+        r.u32();
+        r.u32();
+        if (c) c.tailCall++;
+        break;
+      case 20:
+      // call_ref, return_call_ref
+      case 21:
+        r.u32();
+        if (c) {
+          c.gc++;
+          if (op === 21) c.tailCall++;
+        }
+        break;
+      case 6:
+        if (readBlockType(r, ctx.typeCount)) ctx.typedBlocks = true;
+        depth++;
+        if (c) c.exceptionsLegacy++;
+        break;
+      case 7:
+      // catch tagidx (legacy)
+      case 9:
+        r.u32();
+        if (c) c.exceptionsLegacy++;
+        break;
+      case 24:
+        r.u32();
+        if (depth === 0) r.fail("delegate outside a try block", "an instruction", at, "invalid");
+        depth--;
+        if (c) c.exceptionsLegacy++;
+        break;
+      case 25:
+        if (c) c.exceptionsLegacy++;
+        break;
+      case 8:
+        r.u32();
+        if (c) c.exceptions++;
+        break;
+      case 10:
+        if (c) c.exceptions++;
+        break;
+      case 31: {
+        if (readBlockType(r, ctx.typeCount)) ctx.typedBlocks = true;
+        const n = r.u32();
+        if (n > r.remaining) r.fail("unexpected end", `${n} try_table catch clauses`, at);
+        for (let i = 0; i < n; i++) {
+          const kind = r.u8();
+          if (kind > 3) r.fail("malformed catch clause", "a catch kind 0-3", r.pos - 1);
+          if (kind < 2) r.u32();
+          r.u32();
+        }
+        depth++;
+        if (c) c.exceptions++;
+        break;
+      }
+      case 28: {
+        const n = r.u32();
+        if (n > r.remaining) r.fail("unexpected end", `${n} select types`, at);
+        for (let i = 0; i < n; i++) readValType(r, ctx.typeCount);
+        if (c) c.referenceTypes++;
+        break;
+      }
+      case 37:
+      // table.get, table.set
+      case 38:
+        r.u32();
+        if (c) c.referenceTypes++;
+        break;
+      case 63:
+      // memory.size, memory.grow
+      case 64:
+        memidx(r, ctx, at);
+        break;
+      case 65:
+        r.s32();
+        break;
+      case 66:
+        r.s64();
+        break;
+      case 67:
+        r.skip(4, "bytes of an f32");
+        break;
+      case 68:
+        r.skip(8, "bytes of an f64");
+        break;
+      case 192:
+      case 193:
+      case 194:
+      case 195:
+      case 196:
+        if (c) c.signExt++;
+        break;
+      case 208:
+        readHeapType(r, ctx.typeCount);
+        if (c) c.referenceTypes++;
+        break;
+      case 209:
+        if (c) c.referenceTypes++;
+        break;
+      case 210:
+        r.u32();
+        if (c) c.referenceTypes++;
+        break;
+      case 211:
+      // ref.eq, ref.as_non_null
+      case 212:
+        if (c) c.gc++;
+        break;
+      case 213:
+      // br_on_null, br_on_non_null
+      case 214:
+        r.u32();
+        if (c) c.gc++;
+        break;
+      case 251:
+        prefixFB(r, ctx, at, c);
+        break;
+      case 252:
+        prefixFC(r, ctx, at, c);
+        break;
+      case 253:
+        prefixFD(r, ctx, at, c);
+        break;
+      case 254:
+        prefixFE(r, ctx, at, c);
+        break;
+      default:
+        if (op >= 40 && op <= 62) {
+          memarg(r, ctx, at);
+          break;
+        }
+        r.fail(`illegal opcode ${op.toString(16).padStart(2, "0")}`, "an instruction opcode", at);
+    }
+  }
+}
+
+// packages/wasm/src/errors.ts
+var WasmParseError = class extends Error {
+  name = "WasmParseError";
+  /** The spec testsuite's wording alone, e.g. "unexpected end"; `message` adds the offset and what was expected. */
+  reason;
+  /** Byte offset in the module where decoding failed. */
+  offset;
+  /** What the decoder expected at `offset`, e.g. "a section id (0-13)". */
+  expected;
+  /** `malformed` for binary-format errors, `invalid` for validation errors. */
+  kind;
+  constructor(message, offset, expected, kind = "malformed") {
+    super(`${message} at byte offset ${offset} (0x${offset.toString(16)}): expected ${expected}`);
+    this.reason = message;
+    this.offset = offset;
+    this.expected = expected;
+    this.kind = kind;
+  }
+};
+function parseErrorFix(e) {
+  switch (e.reason) {
+    case "shared memory must have maximum":
+      return 'Give the shared memory a maximum at link time: RUSTFLAGS="-C link-arg=--max-memory=BYTES" with BYTES a multiple of 65536 (e.g. 1073741824 for 1 GiB)';
+    case "magic header not detected":
+      return "Pass the .wasm file cargo built for a wasm32 target (target/<triple>/<profile>/<name>.wasm)";
+    case "unexpected end":
+    case "length out of bounds":
+      return "The file is truncated: rebuild it, or check the step that copied or downloaded it";
+    default:
+      return "Rebuild the module; if a tool wrote it, report the offset above to that tool";
+  }
+}
+
+// packages/wasm/src/reader.ts
+var utf8 = new TextDecoder("utf-8", { fatal: true });
+var ByteReader = class {
+  constructor(bytes, start = 0, end = bytes.length, typeUse = { gc: 0 }) {
+    this.bytes = bytes;
+    this.typeUse = typeUse;
+    this.pos = start;
+    this.end = end;
+  }
+  bytes;
+  typeUse;
+  pos;
+  end;
+  get remaining() {
+    return this.end - this.pos;
+  }
+  eof() {
+    return this.pos >= this.end;
+  }
+  fail(message, expected, offset = this.pos, kind = "malformed") {
+    throw new WasmParseError(message, offset, expected, kind);
+  }
+  u8() {
+    if (this.pos >= this.end) this.fail("unexpected end", "one more byte");
+    return this.bytes[this.pos++];
+  }
+  /** Returns a view of the next `n` bytes (no copy). */
+  take(n, what = "bytes") {
+    if (n > this.end - this.pos)
+      this.fail(n > this.bytes.length ? "length out of bounds" : "unexpected end", `${n} ${what}`);
+    const out = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+  skip(n, what = "bytes") {
+    if (n > this.end - this.pos) this.fail("unexpected end", `${n} ${what}`);
+    this.pos += n;
+  }
+  /** Unsigned LEB128 of at most 32 bits (5 bytes), as a non-negative number. */
+  u32() {
+    const start = this.pos;
+    const first = this.bytes[start];
+    if (first < 128 && start < this.end) {
+      this.pos = start + 1;
+      return first;
+    }
+    let result = 0;
+    let shift = 0;
+    for (let i = 0; i < 5; i++) {
+      if (this.pos >= this.end) this.fail("unexpected end", "the rest of a LEB128 u32", start);
+      const byte = this.bytes[this.pos++];
+      if (i === 4) {
+        if (byte & 128) this.fail("integer representation too long", "a u32 in at most 5 bytes", start);
+        if (byte & 112) this.fail("integer too large", "a value below 2^32", start);
+      }
+      result += (byte & 127) * 2 ** shift;
+      if ((byte & 128) === 0) return result;
+      shift += 7;
+    }
+    return result;
+  }
+  /** Signed LEB128 of at most `bits` bits (32 or 33); returns a number. */
+  s32(bits = 32) {
+    const start = this.pos;
+    const maxBytes = Math.ceil(bits / 7);
+    let result = 0;
+    let shift = 0;
+    for (let i = 0; i < maxBytes; i++) {
+      if (this.pos >= this.end) this.fail("unexpected end", `the rest of a LEB128 s${bits}`, start);
+      const byte = this.bytes[this.pos++];
+      if (i === maxBytes - 1) {
+        if (byte & 128)
+          this.fail("integer representation too long", `an s${bits} in at most ${maxBytes} bytes`, start);
+        const usedBits = bits - shift;
+        const mask = 127 >> usedBits - 1 << usedBits - 1;
+        const top = byte & mask & 127;
+        if (top !== 0 && top !== (mask & 127)) this.fail("integer too large", `an s${bits} value`, start);
+      }
+      result += (byte & 127) * 2 ** shift;
+      shift += 7;
+      if ((byte & 128) === 0) {
+        if (byte & 64) result -= 2 ** shift;
+        return result;
+      }
+    }
+    return result;
+  }
+  /** Signed 33-bit LEB128 (block types and heap types). */
+  s33() {
+    return this.s32(33);
+  }
+  /** Unsigned LEB128 of at most 64 bits, as a bigint only when it does not fit a double exactly. */
+  u64() {
+    return this.leb64(false);
+  }
+  /** Signed LEB128 of at most 64 bits (value not needed: returned approximately as a number). */
+  s64() {
+    return this.leb64(true);
+  }
+  leb64(signed) {
+    const start = this.pos;
+    let result = 0;
+    let shift = 0;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) this.fail("unexpected end", `the rest of a LEB128 ${signed ? "s" : "u"}64`, start);
+      const byte = this.bytes[this.pos++];
+      if (i === 9) {
+        if (byte & 128) this.fail("integer representation too long", "a 64-bit integer in at most 10 bytes", start);
+        if (signed ? byte !== 0 && byte !== 127 : byte & 126) {
+          this.fail("integer too large", `a ${signed ? "s" : "u"}64 value`, start);
+        }
+      }
+      result += (byte & 127) * 2 ** shift;
+      shift += 7;
+      if ((byte & 128) === 0) {
+        if (signed && byte & 64) result -= 2 ** shift;
+        return result;
+      }
+    }
+    return result;
+  }
+  /** A UTF-8 name: u32 length then bytes; invalid UTF-8 is "malformed UTF-8 encoding". */
+  name() {
+    const len = this.u32();
+    const start = this.pos;
+    const bytes = this.take(len, "bytes of a name");
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      return this.fail("malformed UTF-8 encoding", "a UTF-8 name", start);
+    }
+  }
+};
+
+// packages/wasm/src/code.ts
+var FAST_PATH_LIMIT = 1073741824;
+var BAD = FAST_PATH_LIMIT;
+var C_NONE = 1;
+var C_U32 = 2;
+var C_BLOCK = 3;
+var C_END = 4;
+var C_MEMARG = 5;
+var C_I32 = 6;
+var C_I64 = 7;
+var C_F32 = 8;
+var C_F64 = 9;
+var C_BR_TABLE = 10;
+var C_U32X2 = 11;
+var C_MEMIDX = 12;
+var C_SIGN_EXT = 13;
+var C_FC = 14;
+var C_FD = 15;
+var C_FE = 16;
+var C_RETURN_CALL = 17;
+var C_RETURN_CALL_INDIRECT = 18;
+var C_CALL_REF = 19;
+var C_RETURN_CALL_REF = 20;
+var C_REF_U32 = 21;
+var C_REF = 22;
+var C_GC = 23;
+var C_GC_U32 = 24;
+var C_THROW = 25;
+var C_THROW_REF = 26;
+var C_LEGACY_U32 = 27;
+var C_CATCH_ALL = 28;
+var C_TRY = 29;
+var C_DELEGATE = 30;
+var C_REF_NULL = 31;
+var OPCODE_CLASS = new Uint8Array(256);
+{
+  const set2 = (k, ...ops) => {
+    for (const op of ops) OPCODE_CLASS[op] = k;
+  };
+  for (let op = 69; op <= 191; op++) OPCODE_CLASS[op] = C_NONE;
+  for (let op = 40; op <= 62; op++) OPCODE_CLASS[op] = C_MEMARG;
+  for (let op = 192; op <= 196; op++) OPCODE_CLASS[op] = C_SIGN_EXT;
+  set2(C_NONE, 0, 1, 5, 15, 26, 27);
+  set2(C_U32, 12, 13, 16, 32, 33, 34, 35, 36);
+  set2(C_BLOCK, 2, 3, 4);
+  set2(C_END, 11);
+  set2(C_I32, 65);
+  set2(C_I64, 66);
+  set2(C_F32, 67);
+  set2(C_F64, 68);
+  set2(C_BR_TABLE, 14);
+  set2(C_U32X2, 17);
+  set2(C_MEMIDX, 63, 64);
+  set2(C_FC, 252);
+  set2(C_FD, 253);
+  set2(C_FE, 254);
+  set2(C_RETURN_CALL, 18);
+  set2(C_RETURN_CALL_INDIRECT, 19);
+  set2(C_CALL_REF, 20);
+  set2(C_RETURN_CALL_REF, 21);
+  set2(C_REF_U32, 37, 38, 210);
+  set2(C_REF, 209);
+  set2(C_GC, 211, 212);
+  set2(C_GC_U32, 213, 214);
+  set2(C_THROW, 8);
+  set2(C_THROW_REF, 10);
+  set2(C_LEGACY_U32, 7, 9);
+  set2(C_CATCH_ALL, 25);
+  set2(C_TRY, 6);
+  set2(C_DELEGATE, 24);
+  set2(C_REF_NULL, 208);
+}
+var PLAIN_VALTYPE = new Uint8Array(256);
+for (const b of [127, 126, 125, 124, 123, 112, 111, 105, 116]) PLAIN_VALTYPE[b] = 1;
+var SHORT_BLOCKTYPE = PLAIN_VALTYPE.slice();
+SHORT_BLOCKTYPE[64] = 1;
+var SIMD_CLASS = simdClasses();
+function simdClasses() {
+  const t = new Uint8Array(276);
+  for (let s = 0; s <= 11; s++) t[s] = 1;
+  t[92] = 1;
+  t[93] = 1;
+  t[12] = 2;
+  t[13] = 2;
+  for (let s = 21; s <= 34; s++) t[s] = 3;
+  for (let s = 84; s <= 91; s++) t[s] = 4;
+  for (const s of [
+    154,
+    162,
+    165,
+    166,
+    175,
+    176,
+    178,
+    179,
+    180,
+    187,
+    194,
+    197,
+    198,
+    207,
+    208,
+    210,
+    211,
+    212,
+    226,
+    238
+  ])
+    t[s] = 5;
+  for (let s = 256; s <= 275; s++) t[s] = 6;
+  return t;
+}
+var ATOMIC_CLASS = atomicClasses();
+function atomicClasses() {
+  const t = new Uint8Array(79);
+  for (let s = 0; s <= 2; s++) t[s] = 1;
+  for (let s = 16; s <= 22; s++) t[s] = 2;
+  for (let s = 23; s <= 29; s++) t[s] = 3;
+  for (let s = 30; s <= 71; s++) t[s] = 4;
+  for (let s = 72; s <= 78; s++) t[s] = 5;
+  return t;
+}
+function skipU32(bytes, pos) {
+  if ((bytes[pos++] & 128) === 0) return pos;
+  if ((bytes[pos++] & 128) === 0) return pos;
+  if ((bytes[pos++] & 128) === 0) return pos;
+  return (bytes[pos++] & 240) === 0 ? pos : BAD;
+}
+function skipS32(bytes, pos) {
+  if ((bytes[pos++] & 128) === 0) return pos;
+  if ((bytes[pos++] & 128) === 0) return pos;
+  if ((bytes[pos++] & 128) === 0) return pos;
+  const top = bytes[pos++] & 248;
+  return top === 0 || top === 120 ? pos : BAD;
+}
+function skipU64(bytes, pos) {
+  for (let i = 1; i < 9; i++) if ((bytes[pos++] & 128) === 0) return pos;
+  return (bytes[pos++] & 254) === 0 ? pos : BAD;
+}
+function skipS64(bytes, pos) {
+  for (let i = 1; i < 9; i++) if ((bytes[pos++] & 128) === 0) return pos;
+  const last = bytes[pos++];
+  return last === 0 || last === 127 ? pos : BAD;
+}
+function skipMemarg(bytes, pos, memory642) {
+  if (!(bytes[pos++] < 64)) return BAD;
+  if ((bytes[pos++] & 128) === 0) return pos;
+  return memory642 ? skipU64(bytes, pos) : skipU32(bytes, pos);
+}
+function skipTypeIndex(bytes, pos, typeCount) {
+  let v = 0;
+  let scale = 1;
+  for (let i = 0; i < 4; i++) {
+    const b2 = bytes[pos++];
+    v += (b2 & 127) * scale;
+    if ((b2 & 128) === 0) return b2 === void 0 || b2 & 64 || v >= typeCount ? BAD : pos;
+    scale *= 128;
+  }
+  const b = bytes[pos++];
+  v += (b & 127) * scale;
+  return b === void 0 || b & 240 || v >= typeCount ? BAD : pos;
+}
+var u32End = 0;
+function readU32(bytes, pos) {
+  let v = 0;
+  let scale = 1;
+  for (let i = 0; i < 5; i++) {
+    const b = bytes[pos++];
+    if (b === void 0 || i === 4 && b & 240) return -1;
+    v += (b & 127) * scale;
+    if ((b & 128) === 0) {
+      u32End = pos;
+      return v;
+    }
+    scale *= 128;
+  }
+  return -1;
+}
+var MAX_LOCALS = 2 ** 32 - 1;
+function scanBody(bytes, start, end, ctx) {
+  let pos = start;
+  let groups = bytes[pos++];
+  if (groups & 128) {
+    groups = readU32(bytes, pos - 1);
+    if (groups < 0) return -1;
+    pos = u32End;
+  }
+  if (!(groups <= end - pos)) return -1;
+  let locals = 0;
+  for (let g = 0; g < groups; g++) {
+    let n = bytes[pos++];
+    if (n & 128) {
+      n = readU32(bytes, pos - 1);
+      if (n < 0) return -1;
+      pos = u32End;
+    }
+    locals += n;
+    if (locals > MAX_LOCALS || PLAIN_VALTYPE[bytes[pos++]] !== 1) return -1;
+  }
+  if (pos > end) return -1;
+  const typeCount = ctx.typeCount;
+  const memories2 = ctx.memory64.length;
+  const memory642 = memories2 > 0 && ctx.memory64[0];
+  const hasDataCount = ctx.hasDataCount;
+  let depth = 0;
+  let typed = false;
+  let total = 0;
+  let simd2 = 0;
+  let relaxedSimd2 = 0;
+  let bulkMemory2 = 0;
+  let satConv = 0;
+  let signExt = 0;
+  let referenceTypes2 = 0;
+  let tailCall2 = 0;
+  let exceptionsLegacy = 0;
+  let exceptions2 = 0;
+  let gc2 = 0;
+  let load = 0;
+  let store = 0;
+  let rmw = 0;
+  let cmpxchg = 0;
+  let waitNotify = 0;
+  let fence = 0;
+  while (pos < end) {
+    const op = bytes[pos++];
+    total++;
+    const k = OPCODE_CLASS[op];
+    if (k === C_U32) {
+      if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+      continue;
+    }
+    if (k === C_NONE) continue;
+    if (k === C_I32) {
+      if (bytes[pos++] & 128) pos = skipS32(bytes, pos);
+      continue;
+    }
+    if (k === C_MEMARG) {
+      if (memories2 === 0) return -1;
+      pos = skipMemarg(bytes, pos, memory642);
+      continue;
+    }
+    switch (k) {
+      case C_END:
+        if (depth === 0) {
+          if (pos !== end) return -1;
+          const c = ctx.counts;
+          if (c === null) return -1;
+          c.total += total;
+          c.simd += simd2;
+          c.relaxedSimd += relaxedSimd2;
+          c.bulkMemory += bulkMemory2;
+          c.nontrappingFloatToInt += satConv;
+          c.signExt += signExt;
+          c.referenceTypes += referenceTypes2;
+          c.tailCall += tailCall2;
+          c.exceptionsLegacy += exceptionsLegacy;
+          c.exceptions += exceptions2;
+          c.gc += gc2;
+          const a = c.atomic;
+          a.load += load;
+          a.store += store;
+          a.rmw += rmw;
+          a.cmpxchg += cmpxchg;
+          a.waitNotify += waitNotify;
+          a.fence += fence;
+          if (typed) ctx.typedBlocks = true;
+          return pos;
+        }
+        depth--;
+        break;
+      case C_BLOCK:
+        if (SHORT_BLOCKTYPE[bytes[pos]] === 1) pos++;
+        else {
+          pos = skipTypeIndex(bytes, pos, typeCount);
+          typed = true;
+        }
+        depth++;
+        break;
+      case C_I64:
+        if (bytes[pos++] & 128) pos = skipS64(bytes, pos);
+        break;
+      case C_F32:
+        pos += 4;
+        break;
+      case C_F64:
+        pos += 8;
+        break;
+      case C_BR_TABLE: {
+        let n = bytes[pos++];
+        if (n & 128) {
+          n = readU32(bytes, pos - 1);
+          if (n < 0) return -1;
+          pos = u32End;
+        }
+        if (!(n <= end - pos)) return -1;
+        for (let i = 0; i <= n && pos < end; i++) if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        break;
+      }
+      case C_U32X2:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        break;
+      case C_MEMIDX:
+        if (memories2 === 0 || bytes[pos++] !== 0) return -1;
+        break;
+      case C_SIGN_EXT:
+        signExt++;
+        break;
+      case C_FC: {
+        const sub = bytes[pos++];
+        if (sub <= 7) satConv++;
+        else if (sub === 10) {
+          if (memories2 === 0 || bytes[pos] !== 0 || bytes[pos + 1] !== 0) return -1;
+          pos += 2;
+          bulkMemory2++;
+        } else if (sub === 11) {
+          if (memories2 === 0 || bytes[pos++] !== 0) return -1;
+          bulkMemory2++;
+        } else if (sub === 8) {
+          if (!hasDataCount) return -1;
+          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+          if (memories2 === 0 || bytes[pos++] !== 0) return -1;
+          bulkMemory2++;
+        } else if (sub === 9) {
+          if (!hasDataCount) return -1;
+          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+          bulkMemory2++;
+        } else if (sub === 12 || sub === 14) {
+          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+          bulkMemory2++;
+        } else if (sub === 13) {
+          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+          bulkMemory2++;
+        } else if (sub >= 15 && sub <= 17) {
+          if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+          referenceTypes2++;
+        } else return -1;
+        break;
+      }
+      case C_FD: {
+        let sub = bytes[pos++];
+        if (sub & 128) {
+          const hi = bytes[pos++];
+          if (hi & 128) return -1;
+          sub = sub & 127 | hi << 7;
+        }
+        switch (SIMD_CLASS[sub]) {
+          case 0:
+            if (!(sub < 256)) return -1;
+            simd2++;
+            break;
+          case 1:
+            if (memories2 === 0) return -1;
+            pos = skipMemarg(bytes, pos, memory642);
+            simd2++;
+            break;
+          case 2:
+            pos += 16;
+            simd2++;
+            break;
+          case 3:
+            pos++;
+            simd2++;
+            break;
+          case 4:
+            if (memories2 === 0) return -1;
+            pos = skipMemarg(bytes, pos, memory642) + 1;
+            simd2++;
+            break;
+          case 6:
+            relaxedSimd2++;
+            break;
+          default:
+            return -1;
+        }
+        break;
+      }
+      case C_FE: {
+        const sub = bytes[pos++];
+        if (sub === 3) {
+          if (bytes[pos++] !== 0) return -1;
+          fence++;
+          break;
+        }
+        const kind = ATOMIC_CLASS[sub];
+        if (kind === void 0 || kind === 0 || memories2 === 0) return -1;
+        pos = skipMemarg(bytes, pos, memory642);
+        if (kind === 4) rmw++;
+        else if (kind === 2) load++;
+        else if (kind === 3) store++;
+        else if (kind === 5) cmpxchg++;
+        else waitNotify++;
+        break;
+      }
+      case C_RETURN_CALL:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        tailCall2++;
+        break;
+      case C_RETURN_CALL_INDIRECT:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        tailCall2++;
+        break;
+      case C_CALL_REF:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        gc2++;
+        break;
+      case C_RETURN_CALL_REF:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        gc2++;
+        tailCall2++;
+        break;
+      case C_REF_U32:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        referenceTypes2++;
+        break;
+      case C_REF:
+        referenceTypes2++;
+        break;
+      case C_GC:
+        gc2++;
+        break;
+      case C_GC_U32:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        gc2++;
+        break;
+      case C_THROW:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        exceptions2++;
+        break;
+      case C_THROW_REF:
+        exceptions2++;
+        break;
+      case C_LEGACY_U32:
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        exceptionsLegacy++;
+        break;
+      case C_CATCH_ALL:
+        exceptionsLegacy++;
+        break;
+      case C_TRY:
+        if (SHORT_BLOCKTYPE[bytes[pos]] === 1) pos++;
+        else {
+          pos = skipTypeIndex(bytes, pos, typeCount);
+          typed = true;
+        }
+        depth++;
+        exceptionsLegacy++;
+        break;
+      case C_DELEGATE:
+        if (depth === 0) return -1;
+        if (bytes[pos++] & 128) pos = skipU32(bytes, pos);
+        depth--;
+        exceptionsLegacy++;
+        break;
+      case C_REF_NULL: {
+        const h = bytes[pos++];
+        if (h !== 112 && h !== 111 && h !== 105 && h !== 116) return -1;
+        referenceTypes2++;
+        break;
+      }
+      default:
+        return -1;
+    }
+  }
+  return -1;
+}
+function decodeBodyExact(bytes, start, end, ctx, typeUse) {
+  const br = new ByteReader(bytes, start, end, typeUse);
+  const at = br.pos;
+  const groups = br.u32();
+  if (groups > br.remaining) br.fail("unexpected end", `${groups} local groups in ${br.remaining} bytes`, at);
+  let locals = 0;
+  for (let g = 0; g < groups; g++) {
+    const lat = br.pos;
+    locals += br.u32();
+    if (locals > MAX_LOCALS) br.fail("too many locals", `at most ${MAX_LOCALS} locals`, lat);
+    readValType(br, ctx.typeCount);
+  }
+  decodeExpr(br, ctx);
+  if (!br.eof()) br.fail("section size mismatch", `the function body to end at byte ${br.end}`, br.pos);
+}
+function decodeBody(bytes, start, end, ctx, typeUse) {
+  if (end < FAST_PATH_LIMIT && scanBody(bytes, start, end, ctx) === end) return;
+  decodeBodyExact(bytes, start, end, ctx, typeUse);
+}
+
+// packages/wasm/src/scan-wasm.ts
+var SCAN_WASM = "AGFzbQEAAAABHgVgBH9/f38AYAF/AX9gAn9/AX9gAX8BfmADf39/AAIQAQRzY2FuBm1lbW9yeQIAAQMKCQABAQIBAQMEAgYpCH4BQgALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAsHLgUEZG9uZQMGCXN0b3BwZWRBdAMHBXNldHVwAAAIc2NhbkNvZGUABwRzY2FuAAgKwBkJHgAgAK0kACABJAEgAiQCIAMkA0GACUEAQcgA/AsAC1AAIAAtAABBgAFxRQRAIABBAWoPCyAALQABQYABcUUEQCAAQQJqDwsgAC0AAkGAAXFFBEAgAEEDag8LIAAtAANB8AFxRQR/IABBBGoFIwQLC10BAX8gAC0AAEGAAXFFBEAgAEEBag8LIAAtAAFBgAFxRQRAIABBAmoPCyAALQACQYABcUUEQCAAQQNqDwsgAC0AA0H4AXEhASABRSABQfgARnIEfyAAQQRqBSMECwtgAQJ/QQEhAgNAIAAtAABBgAFxRQRAIABBAWoPCyAAQQFqIQAgAkEBaiECIAJBCUkNAAsgAC0AACEDIABBAWohACABBH8gA0UgA0H/AEZyBSADQf4BcUULBH8gAAUjBAsLOgAgAC0AAEHAAE8EQCMEDwsgAC0AAUGAAXFFBEAgAEECag8LIwIEfyAAQQJqQQAQAwUgAEECahABCwuBAQICfgJ/A0AgAC0AACEDIABBAWohACABIANB/wBxrSAChoQhASADQYABcUUEQCMEIAAgA0HAAHEgASMAWnIbDwsgAkIHfCECIARBAWohBCAEQQRJDQALIAAtAAAhAyABIANB/wBxrSAChoQhASMEIABBAWogA0HwAXEgASMAWnIbC2MCAn4CfwNAIAAtAAAhAyAAQQFqIQAgBEEERiADQfABcUEAR3EEQEJ/DwsgASADQf8Aca0gAoaEIQEgA0GAAXFFBEAgACQFIAEPCyACQgd8IQIgBEEBaiEEIARBBUkNAAtCfwuJAQMBfwF+An9BACQGIAAkBwJAA0AgAyACTw0BIAAgAU8NASAALQAArSEEIARCgAGDpwRAIAAQBiEEIARCAFMNAiMFIQUFIABBAWohBQsgBSABSw0BIAQgASAFa61WDQEgBSAEp2ohBiAFIAYQCCAGRw0BIAYhACADQQFqIQMgAyQGIAAkBwwACwsL4RMFBX8BfgJ/AX4UfyABQQFqJAQgACECAkAgAi0AAK0hByACQQFqIQIgB0KAAYOnBEAgAkEBaxAGIQcgB0IAUw0BIwUhAgsgAiABSw0AIAcgASACa61WDQAgB6chCEEAIQsCQANAIAsgCE8NASACLQAArSEHIAJBAWohAiAHQoABg6cEQCACQQFrEAYhByAHQgBTDQMjBSECCyAKIAd8IQogCkL/////D1YNAiACLQAALQCABUEBRw0CIAJBAWohAiACIAFLDQIgC0EBaiELDAALCyACIAFLDQADQCACIAFPDQEgAi0AACEDIAJBAWohAiAOQQFqIQ4gAy0AACEEIARBAkYEQCACLQAAIQUgAkEBaiECIAVBgAFxBEAgAi0AAEGAAXEEfyACEAEFIAJBAWoLIQILDAELIARBAUYNACAEQQZGBEAgAi0AACEFIAJBAWohAiAFQYABcQRAIAItAABBgAFxBH8gAhACBSACQQFqCyECCwwBCyAEQQVGBEAjAUUNAiACLQAAQcAATw0CIAItAAFBgAFxBH8gAhAEBSACQQJqCyECDAELAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAIAQOIBwcHAABHBwCAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaHAsgAi0AAC0AgAdBAUYEQCACQQFqIQIFIAIQBSECQQEhDQsgDEEBaiEMDBoLIAxFBEAgAiABRw0bQQBBACgCgAkgDmo2AoAJQQBBACgChAkgD2o2AoQJQQBBACgCiAkgEGo2AogJQQBBACgCjAkgEWo2AowJQQBBACgCkAkgEmo2ApAJQQBBACgClAkgE2o2ApQJQQBBACgCmAkgFGo2ApgJQQBBACgCnAkgFWo2ApwJQQBBACgCoAkgFmo2AqAJQQBBACgCpAkgF2o2AqQJQQBBACgCqAkgGGo2AqgJQQBBACgCrAkgGWo2AqwJQQBBACgCsAkgGmo2ArAJQQBBACgCtAkgG2o2ArQJQQBBACgCuAkgHGo2ArgJQQBBACgCvAkgHWo2ArwJQQBBACgCwAkgHmo2AsAJQQBBACgCxAkgDXI2AsQJIAIPCyAMQQFrIQwMGQsgAi0AACEFIAJBAWohAiAFQYABcQRAIAJBARADIQILDBgLIAJBBGohAgwXCyACQQhqIQIMFgsgAi0AAK0hByACQQFqIQIgB0KAAYOnBEAgAkEBaxAGIQcgB0IAUw0XIwUhAgsgAiABSw0WIAcgASACa61WDRYgB6chCEEAIQkCQANAIAkgCEsNASACIAFPDQEgAi0AACEFIAJBAWohAiAFQYABcQRAIAIQASECCyAJQQFqIQkMAAsLDBULIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgAi0AACEFIAJBAWohAiAFQYABcQRAIAIQASECCwwUCyMBRQ0UIAItAABBAEcNFCACQQFqIQIMEwsgE0EBaiETDBILIAItAAAhBiACQQFqIQIgBkEHTQRAIBJBAWohEgwSCyAGQQpGBEAjAUUNEyACLQAAQQBHDRMgAi0AAUEARw0TIAJBAmohAiARQQFqIREMEgsgBkELRgRAIwFFDRMgAi0AAEEARw0TIAJBAWohAiARQQFqIREMEgsgBkEIRgRAIwNFDRMgAi0AACEFIAJBAWohAiAFQYABcQRAIAIQASECCyMBRQ0TIAItAABBAEcNEyACQQFqIQIgEUEBaiERDBILIAZBCUYEQCMDRQ0TIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgEUEBaiERDBILIAZBDEYgBkEORnIEQCACLQAAIQUgAkEBaiECIAVBgAFxBEAgAhABIQILIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgEUEBaiERDBILIAZBDUYEQCACLQAAIQUgAkEBaiECIAVBgAFxBEAgAhABIQILIBFBAWohEQwSCyAGQQ9PIAZBEU1xBEAgAi0AACEFIAJBAWohAiAFQYABcQRAIAIQASECCyAUQQFqIRQMEgsMEgsgAi0AACEGIAJBAWohAiAGQYABcQRAIAItAAAhBSACQQFqIQIgBUGAAXENEiAGQf8AcSAFQQd0ciEGCyAGQZQCTw0RAkACQAJAAkACQAJAIAYtAIACDgcAAQIDBBcFFwsgBkGAAk8NFiAPQQFqIQ8MFQsjAUUNFSACLQAAQcAATw0VIAItAAFBgAFxBH8gAhAEBSACQQJqCyECIA9BAWohDwwUCyACQRBqIQIgD0EBaiEPDBMLIAJBAWohAiAPQQFqIQ8MEgsjAUUNEiACEARBAWohAiAPQQFqIQ8MEQsgEEEBaiEQDBALIAItAAAhBiACQQFqIQIgBkEDRgRAIAItAABBAEcNESACQQFqIQIgHkEBaiEeDBALIAZBzwBPDRAgBi0AoAQhBCAERQ0QIwFFDRAgAi0AAEHAAE8NECACLQABQYABcQR/IAIQBAUgAkECagshAiAEQQRGBEAgG0EBaiEbDBALIARBAkYEQCAZQQFqIRkMEAsgBEEDRgRAIBpBAWohGgwQCyAEQQVGBEAgHEEBaiEcDBALIB1BAWohHQwPCyACLQAAIQUgAkEBaiECIAVBgAFxBEAgAhABIQILIBVBAWohFQwOCyACLQAAIQUgAkEBaiECIAVBgAFxBEAgAhABIQILIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgFUEBaiEVDA0LIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgGEEBaiEYDAwLIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgGEEBaiEYIBVBAWohFQwLCyACLQAAIQUgAkEBaiECIAVBgAFxBEAgAhABIQILIBRBAWohFAwKCyAUQQFqIRQMCQsgGEEBaiEYDAgLIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgGEEBaiEYDAcLIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgF0EBaiEXDAYLIBdBAWohFwwFCyACLQAAIQUgAkEBaiECIAVBgAFxBEAgAhABIQILIBZBAWohFgwECyAWQQFqIRYMAwsgAi0AAC0AgAdBAUYEQCACQQFqIQIFIAIQBSECQQEhDQsgDEEBaiEMIBZBAWohFgwCCyAMRQ0CIAItAAAhBSACQQFqIQIgBUGAAXEEQCACEAEhAgsgDEEBayEMIBZBAWohFgwBCyACLQAAIQUgAkEBaiECIAVB8ABGIAVB7wBGciAFQekARiAFQfQARnJyRQ0BIBRBAWohFAwACwtBfws=";
+
+// packages/wasm/src/code-wasm.ts
+var T_OPCODE = 0;
+var T_SIMD = 256;
+var T_ATOMIC = 544;
+var T_PLAIN = 640;
+var T_SHORT_BLOCKTYPE = 896;
+var COUNTS = 1152;
+var BASE = 4096;
+var SLACK = 64;
+var PAGE = 65536;
+var MAX_SIZE = 2 ** 30;
+var compiled;
+var memories = /* @__PURE__ */ new WeakMap();
+function moduleBuffer(size) {
+  if (!(size >= 0 && size <= MAX_SIZE)) return void 0;
+  const pages = Math.ceil((BASE + size + SLACK) / PAGE);
+  let memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  } catch {
+    return void 0;
+  }
+  const all = new Uint8Array(memory.buffer);
+  all.set(OPCODE_CLASS, T_OPCODE);
+  all.set(SIMD_CLASS, T_SIMD);
+  all.set(ATOMIC_CLASS, T_ATOMIC);
+  all.set(PLAIN_VALTYPE, T_PLAIN);
+  all.set(SHORT_BLOCKTYPE, T_SHORT_BLOCKTYPE);
+  memories.set(memory.buffer, { memory });
+  return new Uint8Array(memory.buffer, BASE, size);
+}
+var WasmScanner = class {
+  scanFn;
+  scanCodeFn;
+  setupFn;
+  done;
+  stoppedAt;
+  counts;
+  offset = 0;
+  constructor(memory) {
+    compiled ??= new WebAssembly.Module(Uint8Array.from(atob(SCAN_WASM), (c) => c.charCodeAt(0)));
+    const exports2 = new WebAssembly.Instance(compiled, { scan: { memory } }).exports;
+    this.scanFn = exports2.scan;
+    this.scanCodeFn = exports2.scanCode;
+    this.setupFn = exports2.setup;
+    this.done = exports2.done;
+    this.stoppedAt = exports2.stoppedAt;
+    this.counts = new Int32Array(memory.buffer, COUNTS, 18);
+  }
+  /**
+   * Starts on the code section of `bytes` (a view into this memory): what the bodies may use, from `ctx`, and the
+   * counters zeroed.
+   */
+  begin(bytes, ctx) {
+    this.offset = bytes.byteOffset;
+    const memories2 = ctx.memory64.length;
+    this.setupFn(ctx.typeCount, memories2, memories2 > 0 && ctx.memory64[0] ? 1 : 0, ctx.hasDataCount ? 1 : 0);
+  }
+  /**
+   * Counts one body, `[start, end)` of the bytes given to `begin`, as `scanBody` would.
+   * @returns true when it was counted; false when it must go to the exact decoder (nothing was counted)
+   */
+  body(start, end) {
+    const off = this.offset;
+    try {
+      return this.scanFn(off + start, off + end) === off + end;
+    } catch {
+      return false;
+    }
+  }
+  /**
+   * Counts up to `n` entries of the code section (each a u32 size, then a body) from `pos`, none past `end`, for as
+   * long as each size is a u32 that fits and each body is accepted; in one call, so there is no call per body.
+   * @returns the entries counted and the position after them: the caller reads the next entry with the exact readers
+   *   (its size may be malformed; its body goes to `decodeBody`), then calls again for the rest
+   */
+  entries(pos, end, n) {
+    const off = this.offset;
+    try {
+      this.scanCodeFn(off + pos, off + end, n);
+    } catch {
+    }
+    return { done: this.done.value, pos: this.stoppedAt.value - off };
+  }
+  /** Adds the counts of the bodies accepted since `begin` to `c`, and sets `ctx.typedBlocks` when one named a type. */
+  finish(c, ctx) {
+    const n = this.counts;
+    c.total += n[0];
+    c.simd += n[1];
+    c.relaxedSimd += n[2];
+    c.bulkMemory += n[3];
+    c.nontrappingFloatToInt += n[4];
+    c.signExt += n[5];
+    c.referenceTypes += n[6];
+    c.tailCall += n[7];
+    c.exceptionsLegacy += n[8];
+    c.exceptions += n[9];
+    c.gc += n[10];
+    const a = c.atomic;
+    a.load += n[11];
+    a.store += n[12];
+    a.rmw += n[13];
+    a.cmpxchg += n[14];
+    a.waitNotify += n[15];
+    a.fence += n[16];
+    if (n[17]) ctx.typedBlocks = true;
+  }
+};
+function wasmScanner(bytes) {
+  const entry = memories.get(bytes.buffer);
+  if (!entry || bytes.byteOffset < BASE || bytes.byteOffset + bytes.length + SLACK > bytes.buffer.byteLength) {
+    return void 0;
+  }
+  entry.scanner ??= new WasmScanner(entry.memory);
+  return entry.scanner;
+}
+
+// packages/wasm/src/decode.ts
+var SECTION_NAMES = [
+  "custom",
+  "type",
+  "import",
+  "function",
+  "table",
+  "memory",
+  "global",
+  "export",
+  "start",
+  "element",
+  "code",
+  "data",
+  "datacount",
+  "tag"
+];
+var SECTION_ORDER = {
+  1: 1,
+  2: 2,
+  3: 3,
+  4: 4,
+  5: 5,
+  13: 6,
+  6: 7,
+  7: 8,
+  8: 9,
+  9: 10,
+  12: 11,
+  10: 12,
+  11: 13
+};
+var EXTERN_KINDS = ["func", "table", "memory", "global", "tag"];
+var MAX_PAGES_32 = 65536;
+var MAX_PAGES_64 = 2 ** 48;
+function readLimits(r, what) {
+  const at = r.pos;
+  const flags = r.u8();
+  const allowed = what === "memory" ? 7 : 5;
+  if ((flags & ~allowed) !== 0)
+    r.fail("malformed limits flags", `${what} limits flags within 0x${allowed.toString(16)}`, at);
+  const index64 = (flags & 4) !== 0;
+  const read = () => index64 ? r.u64() : r.u32();
+  const limits = { min: read(), shared: (flags & 2) !== 0, index64 };
+  if (flags & 1) limits.max = read();
+  if (limits.max !== void 0 && limits.min > limits.max) {
+    r.fail("size minimum must not be greater than maximum", `min ${limits.min} <= max ${limits.max}`, at, "invalid");
+  }
+  if (what === "memory") {
+    const cap = index64 ? MAX_PAGES_64 : MAX_PAGES_32;
+    if (limits.min > cap || (limits.max ?? 0) > cap) {
+      r.fail(
+        `memory size must be at most ${cap} pages${index64 ? "" : " (4GiB)"}`,
+        `limits within ${cap} pages`,
+        at,
+        "invalid"
+      );
+    }
+    if (limits.shared && limits.max === void 0) {
+      r.fail("shared memory must have maximum", "a maximum on a shared memory", at, "invalid");
+    }
+  }
+  return limits;
+}
+function readTableType(r, typeCount) {
+  readRefType(r, typeCount);
+  return readLimits(r, "table");
+}
+function readGlobalType(r, typeCount) {
+  readValType(r, typeCount);
+  const at = r.pos;
+  const m = r.u8();
+  if (m > 1) r.fail("malformed mutability", "mutability 0x00 or 0x01", at);
+  return m === 1;
+}
+function count(r, what, minBytesEach = 1) {
+  const at = r.pos;
+  const n = r.u32();
+  if (n * minBytesEach > r.remaining) r.fail("unexpected end", `${n} ${what} in ${r.remaining} bytes`, at);
+  return n;
+}
+function readTargetFeatures(r) {
+  const out = [];
+  const n = count(r, "target features", 2);
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const p = String.fromCharCode(r.u8());
+    if (p !== "+" && p !== "-" && p !== "=") r.fail("malformed target_features entry", "a prefix '+', '-' or '='", at);
+    out.push({ prefix: p, name: r.name() });
+  }
+  return out;
+}
+function decodeModule(bytes, options = {}) {
+  try {
+    return decode3(bytes, options.multiMemory ?? false);
+  } catch (e) {
+    if (e instanceof WasmParseError) throw e;
+    throw new WasmParseError(
+      `internal decoder error (${e instanceof Error ? e.message : String(e)})`,
+      0,
+      "a decodable module"
+    );
+  }
+}
+function decode3(input2, multiMemory2) {
+  const bytes = new Uint8Array(input2.buffer, input2.byteOffset, input2.byteLength);
+  const r = new ByteReader(bytes);
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 97 || bytes[2] !== 115 || bytes[3] !== 109) {
+    r.fail("magic header not detected", 'the bytes 00 61 73 6d ("\\0asm")', 0);
+  }
+  if (bytes.length < 8) r.fail("unexpected end", "a 4-byte version after the magic", 4);
+  const version2 = bytes[4] | bytes[5] << 8;
+  const layer = bytes[6] | bytes[7] << 8;
+  if (layer === 1 && version2 >= 10 && version2 <= 13) return { kind: "component", size: bytes.length, version: version2 };
+  if (version2 !== 1 || layer !== 0) r.fail("unknown binary version", "version 01 00 00 00 (core module)", 4);
+  r.pos = 8;
+  const info2 = {
+    kind: "module",
+    size: bytes.length,
+    sections: [],
+    typeCount: 0,
+    funcTypes: [],
+    imports: [],
+    exports: [],
+    memories: [],
+    tables: [],
+    globals: [],
+    tags: 0,
+    functionCount: 0,
+    customSections: [],
+    instructions: emptyCounts(),
+    usesTypedBlocks: false,
+    gcTypes: 0,
+    dataSegments: 0,
+    elementSegments: 0
+  };
+  const funcTypeIndices = [];
+  let importedFuncs = 0;
+  let codeCount;
+  let lastOrder = 0;
+  const ctx = { typeCount: 0, memory64: [], hasDataCount: false, counts: null, typedBlocks: false };
+  const constExpr = (sr) => {
+    ctx.counts = null;
+    decodeExpr(sr, ctx);
+  };
+  const typeIndex = (sr) => {
+    const at = sr.pos;
+    const t = sr.u32();
+    if (t >= info2.typeCount) sr.fail("unknown type", `a type index below ${info2.typeCount}`, at, "invalid");
+    return t;
+  };
+  const addMemory = (limits, imp) => {
+    info2.memories.push({ index: info2.memories.length, limits, import: imp, exports: [] });
+    ctx.memory64.push(limits.index64);
+  };
+  while (!r.eof()) {
+    const idAt = r.pos;
+    const id = r.u8();
+    if (id > 13) r.fail("malformed section id", "a section id 0-13", idAt);
+    const size = r.u32();
+    const start = r.pos;
+    if (size > r.remaining)
+      r.fail("length out of bounds", `a section of ${size} bytes (only ${r.remaining} left)`, start);
+    const end = start + size;
+    const sr = new ByteReader(bytes, start, end, r.typeUse);
+    if (id !== 0) {
+      const order = SECTION_ORDER[id];
+      if (order <= lastOrder)
+        r.fail(
+          "unexpected content after last section",
+          `sections in order, each once (got ${SECTION_NAMES[id]})`,
+          idAt
+        );
+      lastOrder = order;
+    }
+    let name = SECTION_NAMES[id];
+    switch (id) {
+      case 0: {
+        name = sr.name();
+        info2.customSections.push(name);
+        if (name === "target_features") {
+          try {
+            info2.targetFeatures = readTargetFeatures(sr);
+          } catch (e) {
+            if (!(e instanceof WasmParseError)) throw e;
+            info2.targetFeaturesError = e.message;
+          }
+        }
+        sr.pos = end;
+        break;
+      }
+      case 1: {
+        const n = count(sr, "types");
+        for (let i = 0; i < n; i++) readRecType(sr, info2);
+        break;
+      }
+      case 2: {
+        const n = count(sr, "imports", 3);
+        for (let i = 0; i < n; i++) {
+          const module2 = sr.name();
+          const field = sr.name();
+          const kindAt = sr.pos;
+          const k = sr.u8();
+          const kind = EXTERN_KINDS[k];
+          if (!kind) sr.fail("malformed import kind", "an import kind 0-4", kindAt);
+          const imp = { module: module2, name: field, kind };
+          if (k === 0) {
+            imp.typeIndex = typeIndex(sr);
+            funcTypeIndices.push(imp.typeIndex);
+            importedFuncs++;
+          } else if (k === 1) info2.tables.push({ limits: readTableType(sr, info2.typeCount), imported: true });
+          else if (k === 2) addMemory(readLimits(sr, "memory"), { module: module2, name: field });
+          else if (k === 3) info2.globals.push({ mutable: readGlobalType(sr, info2.typeCount), imported: true });
+          else {
+            sr.u8();
+            typeIndex(sr);
+            info2.tags++;
+          }
+          info2.imports.push(imp);
+        }
+        break;
+      }
+      case 3: {
+        const n = count(sr, "functions");
+        for (let i = 0; i < n; i++) funcTypeIndices.push(typeIndex(sr));
+        info2.functionCount = n;
+        break;
+      }
+      case 4: {
+        const n = count(sr, "tables");
+        for (let i = 0; i < n; i++) {
+          if (sr.bytes[sr.pos] === 64 && sr.pos < end) {
+            sr.pos++;
+            if (sr.u8() !== 0) sr.fail("malformed table", "a zero byte after 0x40", sr.pos - 1);
+            info2.tables.push({ limits: readTableType(sr, info2.typeCount), imported: false });
+            constExpr(sr);
+          } else info2.tables.push({ limits: readTableType(sr, info2.typeCount), imported: false });
+        }
+        break;
+      }
+      case 5: {
+        const n = count(sr, "memories");
+        for (let i = 0; i < n; i++) addMemory(readLimits(sr, "memory"));
+        break;
+      }
+      case 13: {
+        const n = count(sr, "tags", 2);
+        for (let i = 0; i < n; i++) {
+          sr.u8();
+          typeIndex(sr);
+        }
+        info2.tags += n;
+        break;
+      }
+      case 6: {
+        const n = count(sr, "globals", 3);
+        for (let i = 0; i < n; i++) {
+          info2.globals.push({ mutable: readGlobalType(sr, info2.typeCount), imported: false });
+          constExpr(sr);
+        }
+        break;
+      }
+      case 7: {
+        const n = count(sr, "exports", 3);
+        for (let i = 0; i < n; i++) {
+          const exportName = sr.name();
+          const kindAt = sr.pos;
+          const kind = EXTERN_KINDS[sr.u8()];
+          if (!kind) sr.fail("malformed export kind", "an export kind 0-4", kindAt);
+          const index = sr.u32();
+          info2.exports.push({ name: exportName, kind, index });
+          if (kind === "memory" && info2.memories[index]) info2.memories[index].exports.push(exportName);
+        }
+        break;
+      }
+      case 8:
+        info2.startFunction = sr.u32();
+        break;
+      case 9: {
+        const n = count(sr, "element segments");
+        for (let i = 0; i < n; i++) readElement(sr, info2.typeCount, constExpr);
+        info2.elementSegments = n;
+        break;
+      }
+      case 12:
+        info2.dataCount = sr.u32();
+        ctx.hasDataCount = true;
+        break;
+      case 10: {
+        const n = count(sr, "function bodies");
+        codeCount = n;
+        if (n !== funcTypeIndices.length - importedFuncs) {
+          sr.fail(
+            "function and code section have inconsistent lengths",
+            `${funcTypeIndices.length - importedFuncs} bodies`,
+            start,
+            "malformed"
+          );
+        }
+        ctx.counts = info2.instructions;
+        ctx.typeCount = info2.typeCount;
+        const scanner = wasmScanner(bytes);
+        scanner?.begin(bytes, ctx);
+        for (let i = 0; i < n; ) {
+          if (scanner !== void 0) {
+            const want = Math.min(n - i, 1024);
+            const got = scanner.entries(sr.pos, end, want);
+            i += got.done;
+            sr.pos = got.pos;
+            if (got.done === want) continue;
+          }
+          const bodySize = sr.u32();
+          const bodyStart = sr.pos;
+          if (bodySize > sr.remaining)
+            sr.fail("unexpected end of section or function", `a body of ${bodySize} bytes`, bodyStart);
+          const bodyEnd = bodyStart + bodySize;
+          ctx.counts = info2.instructions;
+          decodeBody(bytes, bodyStart, bodyEnd, ctx, r.typeUse);
+          sr.pos = bodyEnd;
+          i++;
+        }
+        scanner?.finish(info2.instructions, ctx);
+        break;
+      }
+      case 11: {
+        const n = count(sr, "data segments");
+        if (ctx.hasDataCount && info2.dataCount !== n) {
+          sr.fail("data count and data section have inconsistent lengths", `${info2.dataCount} data segments`, start);
+        }
+        for (let i = 0; i < n; i++) {
+          const flagAt = sr.pos;
+          const flags = sr.u32();
+          if (flags > 2) sr.fail("malformed data segment flags", "data segment flags 0, 1 or 2", flagAt);
+          if (flags !== 1) {
+            const mem = flags === 2 ? sr.u32() : 0;
+            if (mem >= info2.memories.length)
+              sr.fail("unknown memory", `a memory index below ${info2.memories.length}`, flagAt, "invalid");
+            constExpr(sr);
+          }
+          sr.take(sr.u32(), "bytes of a data segment");
+        }
+        info2.dataSegments = n;
+        break;
+      }
+    }
+    ctx.typeCount = info2.typeCount;
+    if (sr.pos !== end) sr.fail("section size mismatch", `the ${name} section to end at byte ${end}`, sr.pos);
+    info2.sections.push({ id, name, offset: start, size });
+    r.pos = end;
+  }
+  const definedFuncs = funcTypeIndices.length - importedFuncs;
+  if (codeCount === void 0 && definedFuncs > 0) {
+    r.fail("function and code section have inconsistent lengths", `${definedFuncs} function bodies`, r.pos);
+  }
+  if (ctx.hasDataCount && info2.dataSegments !== info2.dataCount && !info2.sections.some((s) => s.id === 11)) {
+    if (info2.dataCount !== 0)
+      r.fail("data count and data section have inconsistent lengths", `${info2.dataCount} data segments`, r.pos);
+  }
+  if (!multiMemory2) {
+    if (info2.memories.length > 1)
+      r.fail("multiple memories", "at most one memory (multi-memory not enabled)", r.pos, "invalid");
+    if (info2.tables.length > 1 && !info2.instructions.referenceTypes) {
+      r.fail("multiple tables", "at most one table (reference types not used)", r.pos, "invalid");
+    }
+  }
+  info2.usesTypedBlocks = ctx.typedBlocks;
+  info2.gcTypes = r.typeUse.gc;
+  return info2;
+}
+function readFieldType(r, typeCount) {
+  const b = r.bytes[r.pos];
+  if (b === 120 || b === 119)
+    r.pos++;
+  else readValType(r, typeCount);
+  if (r.u8() > 1) r.fail("malformed mutability", "mutability 0x00 or 0x01", r.pos - 1);
+}
+function readCompType(r, info2) {
+  const at = r.pos;
+  const form = r.u8();
+  const typeBound = 2 ** 32;
+  if (form === 96) {
+    const np = count(r, "parameters");
+    for (let i = 0; i < np; i++) readValType(r, typeBound);
+    const nr = count(r, "results");
+    for (let i = 0; i < nr; i++) readValType(r, typeBound);
+    info2.funcTypes.push({ params: np, results: nr });
+  } else if (form === 95) {
+    const nf = count(r, "struct fields", 2);
+    for (let i = 0; i < nf; i++) readFieldType(r, typeBound);
+    info2.funcTypes.push(void 0);
+  } else if (form === 94) {
+    readFieldType(r, typeBound);
+    info2.funcTypes.push(void 0);
+  } else {
+    r.fail("malformed type", "a type form (0x60 func, 0x5f struct, 0x5e array, 0x4e rec, 0x50/0x4f sub)", at);
+  }
+  info2.typeCount++;
+}
+function readSubType(r, info2) {
+  const b = r.bytes[r.pos];
+  if (r.pos < r.end && (b === 80 || b === 79)) {
+    r.pos++;
+    const n = count(r, "supertypes");
+    for (let i = 0; i < n; i++) r.u32();
+  }
+  readCompType(r, info2);
+}
+function readRecType(r, info2) {
+  if (r.pos < r.end && r.bytes[r.pos] === 78) {
+    r.pos++;
+    const n = count(r, "recursive group members");
+    for (let i = 0; i < n; i++) readSubType(r, info2);
+  } else readSubType(r, info2);
+}
+function readElement(r, typeCount, constExpr) {
+  const at = r.pos;
+  const flags = r.u32();
+  if (flags > 7) r.fail("malformed elements segment kind", "element segment flags 0-7", at);
+  const explicitTable = (flags & 2) !== 0 && (flags & 1) === 0;
+  const passiveOrDeclarative = (flags & 1) !== 0;
+  const usesExprs = (flags & 4) !== 0;
+  if (explicitTable) r.u32();
+  if (!passiveOrDeclarative) constExpr(r);
+  if (flags & 3) {
+    if (usesExprs) readRefType(r, typeCount);
+    else if (r.u8() !== 0) r.fail("malformed element kind", "element kind 0x00 (funcref)", r.pos - 1);
+  }
+  const n = count(r, "element items");
+  for (let i = 0; i < n; i++) {
+    if (usesExprs) constExpr(r);
+    else r.u32();
+  }
+}
+
+// node_modules/wasm-feature-detect/dist/esm/index.js
+var bulkMemory = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 3, 1, 0, 1, 10, 14, 1, 12, 0, 65, 0, 65, 0, 65, 0, 252, 10, 0, 0, 11]));
+var exceptions = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 8, 1, 6, 0, 6, 64, 25, 11, 11]));
+var exceptionsFinal = () => (async () => {
+  try {
+    return new WebAssembly.Module(Uint8Array.from(atob("AGFzbQEAAAABBAFgAAADAgEAChABDgACaR9AAQMAAAsACxoL"), ((e) => e.codePointAt(0)))), true;
+  } catch (e) {
+    return false;
+  }
+})();
+var extendedConst = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 0, 1, 11, 9, 1, 0, 65, 1, 65, 2, 106, 11, 0]));
+var gc = () => (async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 95, 1, 120, 0])))();
+var memory64 = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 1]));
+var multiMemory = () => (async () => {
+  try {
+    return new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 5, 2, 0, 0, 0, 0])), true;
+  } catch (e) {
+    return false;
+  }
+})();
+var multiValue = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 0, 2, 127, 127, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 65, 0, 11]));
+var mutableGlobals = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 2, 8, 1, 1, 97, 1, 98, 3, 127, 1, 6, 6, 1, 127, 1, 65, 0, 11, 7, 5, 1, 1, 97, 3, 1]));
+var referenceTypes = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 7, 1, 5, 0, 208, 112, 26, 11]));
+var relaxedSimd = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]));
+var saturatedFloatToInt = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 12, 1, 10, 0, 67, 0, 0, 0, 0, 252, 0, 26, 11]));
+var signExtensions = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 192, 26, 11]));
+var simd = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
+var tailCall = async () => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 6, 1, 4, 0, 18, 0, 11]));
+var threads = () => (async (e) => {
+  try {
+    return "undefined" != typeof MessageChannel && new MessageChannel().port1.postMessage(new SharedArrayBuffer(1)), WebAssembly.validate(e);
+  } catch (e2) {
+    return false;
+  }
+})(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 4, 1, 3, 1, 1, 10, 11, 1, 9, 0, 65, 0, 254, 16, 2, 0, 26, 11]));
+
+// packages/wasm/src/validate.ts
+var cached3;
+function detectEngine() {
+  cached3 ??= (async () => {
+    const [
+      threads2,
+      simd2,
+      relaxedSimd2,
+      bulkMemory2,
+      signExt,
+      satConv,
+      refTypes,
+      multiValue2,
+      mutGlobals,
+      tailCall2,
+      exceptions2,
+      exceptionsFinal2,
+      gc2,
+      multiMemory2,
+      memory642,
+      extendedConst2
+    ] = await Promise.all([
+      threads(),
+      simd(),
+      relaxedSimd(),
+      bulkMemory(),
+      signExtensions(),
+      saturatedFloatToInt(),
+      referenceTypes(),
+      multiValue(),
+      mutableGlobals(),
+      tailCall(),
+      exceptions(),
+      exceptionsFinal(),
+      gc(),
+      multiMemory(),
+      memory64(),
+      extendedConst()
+    ]);
+    const features = {
+      threads: threads2,
+      "shared-memory": threads2,
+      atomics: threads2,
+      simd: simd2,
+      "relaxed-simd": relaxedSimd2,
+      "bulk-memory": bulkMemory2,
+      "sign-ext": signExt,
+      "nontrapping-float-to-int": satConv,
+      "reference-types": refTypes,
+      multivalue: multiValue2,
+      "mutable-globals": mutGlobals,
+      "tail-call": tailCall2,
+      // Both forms: the legacy try/catch and the standardised try_table/exnref; our report does not split them.
+      "exception-handling": exceptions2 && exceptionsFinal2,
+      gc: gc2,
+      multimemory: multiMemory2,
+      memory64: memory642,
+      "extended-const": extendedConst2
+    };
+    return { name: `V8 ${process.versions.v8} (Node ${process.version})`, node: process.version, features };
+  })();
+  return cached3;
+}
+var DISABLED_PROPOSAL = /enable with --experimental-wasm-([\w-]+)/;
+var EXTENDED_CONST = /opcode i(32|64)\.(add|sub|mul) is not allowed in constant expressions/;
+async function validateModule(bytes, report) {
+  const engine = await detectEngine();
+  if (report.kind === "component") {
+    return { status: "unknown", validator: engine.name, missing: ["component-model"] };
+  }
+  if (WebAssembly.validate(bytes)) return { status: "valid", validator: engine.name };
+  let message = "rejected by WebAssembly.validate";
+  try {
+    new WebAssembly.Module(bytes);
+  } catch (e) {
+    message = e instanceof Error ? e.message : String(e);
+  }
+  const at = /@\+(\d+)\s*$/.exec(message);
+  const offset = at ? Number(at[1]) : void 0;
+  const missing = Object.keys(report.features).filter(
+    (f) => report.features[f].used === true && !engine.features[f]
+  );
+  const named = DISABLED_PROPOSAL.exec(message)?.[1];
+  if (named) missing.push(named);
+  if (!engine.features["extended-const"] && EXTENDED_CONST.test(message)) missing.push("extended-const");
+  const base = { validator: engine.name, message, ...offset !== void 0 ? { offset } : {} };
+  return missing.length ? { status: "unknown", ...base, missing: [...new Set(missing)] } : { status: "invalid", ...base };
+}
+
+// packages/wasm/src/verify.ts
+async function verifyBinary(bytes, checks = {}, name = "The module") {
+  const report = buildReport(decodeModule(bytes));
+  const [validity, engine] = await Promise.all([validateModule(bytes, report), detectEngine()]);
+  const results = runChecks(report, checks);
+  if (validity.status === "invalid") {
+    results.unshift({
+      name: "valid",
+      status: "fail",
+      message: `${name} is not valid WebAssembly (${validity.validator}): ${validity.message}. No runtime will load it. Rebuild it; if a tool after the compiler wrote it (wasm-opt, wasm-snip, a custom step), report the offset to that tool.`
+    });
+  }
+  return { ...report, validity, checks: results, runtimes: runtimeFit(report, validity, engine) };
+}
+
+// packages/pipeline/src/verify-bytes.ts
 function asUserError(path, f) {
   const wrap = (e) => {
     if (e instanceof WasmParseError) {
@@ -50920,7 +51393,20 @@ function readModule(path, fix = "Pass the wasm-path output of the build action")
       fix: `${fix} (the .wasm file itself, e.g. target/wasm32-wasip1/release/NAME.wasm)`
     });
   }
-  return (0, import_node_fs2.readFileSync)(path);
+  return readInto(path, st.size) ?? (0, import_node_fs2.readFileSync)(path);
+}
+function readInto(path, size) {
+  const view = moduleBuffer(size);
+  if (!view) return void 0;
+  const fd = (0, import_node_fs2.openSync)(path, "r");
+  let done = 0;
+  try {
+    for (let n = 1; done < size && n > 0; done += n) n = (0, import_node_fs2.readSync)(fd, view, done, size - done, done);
+    if (done !== size || (0, import_node_fs2.readSync)(fd, new Uint8Array(1), 0, 1, size) !== 0) return void 0;
+  } finally {
+    (0, import_node_fs2.closeSync)(fd);
+  }
+  return Buffer.from(view.buffer, view.byteOffset, size);
 }
 
 // packages/pipeline/src/steps/verify.ts
@@ -50946,21 +51432,27 @@ function featureTable(doc) {
       u.used === "unknown" ? "unknown" : u.used ? "yes" : "no",
       u.evidence
     ]),
-    widths: [26, 9, 87]
+    widths: [],
+    flex: [2],
+    status: [1]
   };
 }
 function checkTable(checks) {
   return {
     head: ["check", "result", "message"],
     rows: checks.map((c) => [c.name, c.status, c.message]),
-    widths: [26, 6, 90]
+    widths: [],
+    flex: [2],
+    status: [1]
   };
 }
 function runtimeTable(runtimes) {
   return {
     head: ["runtime", "status", "flags", "reason"],
     rows: runtimes.map((r) => [r.runtime, r.status, r.flags.join(" "), r.reason]),
-    widths: [15, 11, 18, 78]
+    widths: [],
+    flex: [3, 2],
+    status: [1]
   };
 }
 function validityLine(doc) {
@@ -50992,303 +51484,6 @@ function addVerifySummary(s, doc, file2) {
   if (doc.checks.length) addTable(s, checkTable(doc.checks));
   addTable(s, runtimeTable(doc.runtimes));
   return s;
-}
-
-// actions/definitions.ts
-var I = (key, kind, description, extra = {}) => ({
-  key,
-  kind,
-  description,
-  ...extra
-});
-var MANIFEST = {
-  "manifest-path": I("manifestPath", "string", "Crate directory or its Cargo.toml.", { default: "." })
-};
-var TOOLCHAIN = {
-  toolchain: I(
-    "toolchain",
-    "string",
-    "rustup toolchain (stable, 1.83, nightly-2025-01-01) or a directory holding bin/cargo. Empty: the crate's rust-toolchain.toml, else cargo on PATH. A missing rustup toolchain is installed (minimal profile)."
-  ),
-  target: I(
-    "target",
-    "string",
-    "wasm32-wasip1, wasm32-wasip1-threads, wasm32-wasi or wasm32-wasi-preview1-threads. Empty: chosen by the rustc version."
-  ),
-  threads: I("threads", "boolean", "Build for the WASI threads target; verify then requires a shared memory.", {
-    default: "false"
-  })
-};
-var BINARYEN = {
-  "binaryen-version": I("binaryenVersion", "string", "binaryen release to install wasm-opt from (N of version_N).", {
-    default: "132"
-  }),
-  "binaryen-base-url": I(
-    "binaryenBaseUrl",
-    "string",
-    "Where binaryen releases are downloaded from (a mirror must serve the same .tar.gz and .sha256 files).",
-    { default: "https://github.com/WebAssembly/binaryen/releases/download" }
-  )
-};
-var BUILD = {
-  package: I("package", "string", "cargo -p: the package to build in a workspace."),
-  bin: I("bin", "string", "cargo --bin: the binary to build when the package has several."),
-  features: I("features", "list", "cargo --features, comma or newline separated."),
-  profile: I("profile", "string", "cargo profile.", { default: "release" }),
-  optimize: I("optimize", "boolean", "Run wasm-opt on the module.", { default: "true" }),
-  "wasm-opt": I("wasmOpt", "string", "Path of a wasm-opt to use instead of installing binaryen."),
-  "opt-level": I("optLevel", "string", "wasm-opt level: 0, 1, 2, 3, 4, s or z.", { default: "z" }),
-  "wasm-opt-args": I(
-    "wasmOptArgs",
-    "lines",
-    'Extra wasm-opt arguments, one per line: passes, levels, feature flags, pass arguments. Refused before any work: options that write or read files or run commands (-o, -S, --output-source-map, --input-source-map, --emit-*-wrapper, --extra-fuzz-command, --symbolmap=FILE, --pass-arg=symbolmap@FILE, @FILE values) and any argument holding "/".'
-  )
-};
-var CHECKS = {
-  require: I("require", "list", "Features the module must use (e.g. threads, simd), comma separated."),
-  forbid: I("forbid", "list", "Features the module must not use, comma separated."),
-  "max-size": I("maxSize", "number", "Largest acceptable module, bytes (1 to 4294967296).")
-};
-var IMAGE = {
-  image: I("image", "string", "Image reference to push to (registry/repository[:tag]). Empty: no push."),
-  annotations: I(
-    "annotations",
-    "lines",
-    "Manifest annotations, KEY=value, one per line; docker/metadata-action's annotations output as it is (manifest: keys kept, index: keys left out with a notice)."
-  ),
-  labels: I("labels", "lines", "Config labels, KEY=value, one per line (docker/metadata-action's labels output too)."),
-  insecure: I(
-    "insecure",
-    "boolean",
-    "Reach the registry over plain HTTP. Empty: plain HTTP for loopback registries (127.0.0.1, localhost) only."
-  )
-};
-var PUSH = {
-  backend: I(
-    "backend",
-    "string",
-    "Push tool: auto, buildx, oras or skopeo. auto: docker buildx >= 0.12, else oras on PATH, else skopeo on PATH, else oras installed.",
-    { default: "auto" }
-  ),
-  tags: I(
-    "tags",
-    "list",
-    "More tags for the image, comma or newline separated, or docker/metadata-action's tags output (full references of the same repository); written only after the read-back (and the smoke test) prove the push."
-  ),
-  username: I("username", "string", "Registry username. Empty: the runner's docker config (docker/login-action)."),
-  password: I("password", "string", "Registry password or token (masked in logs)."),
-  "oras-version": I("orasVersion", "string", "oras release installed when oras is used and not on PATH.", {
-    default: "1.3.0"
-  })
-};
-var RUNTIMES2 = {
-  runtimes: I(
-    "runtimes",
-    "list",
-    "Runtimes to smoke-test under: wasmedge, crun-wasmedge, wasmtime, node (comma or newline separated).",
-    { default: "wasmedge,crun-wasmedge,node" }
-  ),
-  "allow-incompatible": I(
-    "allowIncompatible",
-    "list",
-    "Runtimes whose known incompatibility with the module (from verify) does not fail the step."
-  ),
-  preopen: I(
-    "preopen",
-    "string",
-    "An existing host directory the module gets as a WASI preopen (read and write): HOST or HOST:GUEST (GUEST absolute, default /data). /, the home, workspace, temp and tool-cache roots and their parents are refused unless preopen-allow-root is true."
-  ),
-  "preopen-allow-root": I(
-    "preopenAllowRoot",
-    "boolean",
-    "Allow preopen to be /, HOME, GITHUB_WORKSPACE, RUNNER_WORKSPACE, RUNNER_TEMP, RUNNER_TOOL_CACHE or a parent of one: the module can then read and write all of it.",
-    { default: "false" }
-  ),
-  wasmedge: I(
-    "wasmedge",
-    "string",
-    "Path of a wasmedge to use. Empty: wasmedge on PATH, else its release is installed."
-  ),
-  "wasmedge-version": I("wasmedgeVersion", "string", "WasmEdge release to install.", { default: "0.17.1" }),
-  "wasmedge-sha256": I(
-    "wasmedgeSha256",
-    "string",
-    "sha256 of the WasmEdge tarball, checked instead of the releases API's asset digest."
-  ),
-  crun: I(
-    "crun",
-    "string",
-    "Path of a crun built with the WasmEdge handler. Empty: crun on PATH, else built from source."
-  ),
-  "crun-version": I("crunVersion", "string", "crun release built --with-wasmedge when none has the handler.", {
-    default: "1.27.1"
-  }),
-  wasmtime: I(
-    "wasmtime",
-    "string",
-    "Path of a wasmtime to use. Empty: wasmtime on PATH, else its release is installed."
-  ),
-  "wasmtime-version": I("wasmtimeVersion", "string", "wasmtime release to install.", { default: "36.0.0" }),
-  "github-token": I(
-    "githubToken",
-    "string",
-    "Token for GitHub's releases API when a runtime is installed (its rate limit is far higher with one). Never passed to child processes.",
-    { default: "${{ github.token }}" }
-  )
-};
-var SMOKE = {
-  args: I("smokeArgs", "lines", "Arguments for the module in the smoke test, one per line."),
-  env: I("smokeEnv", "lines", "Environment for the module in the smoke test, KEY=value, one per line."),
-  "expect-stdout": I("expectStdout", "string", "Text the module's stdout must contain (at most 65536 characters)."),
-  "expect-stdout-regex": I(
-    "expectStdoutRegex",
-    "boolean",
-    "Read expect-stdout as an RE2 regular expression (matched in linear time; no backreferences or lookahead), checked before any work.",
-    { default: "false" }
-  ),
-  "expect-exit-code": I("expectExitCode", "number", "Exit code the module must return (0 to 255).", {
-    default: "0"
-  }),
-  timeout: I("timeoutMs", "number", "Kill the smoke test after this many ms (1 to 21600000, 6 hours).", {
-    default: "30000"
-  })
-};
-var WORK = {
-  "work-dir": I("workDir", "string", "Scratch directory for the optimized module and the OCI layout.", {
-    default: ".wasm-build"
-  })
-};
-var ACTIONS = [
-  {
-    dir: "wasm-build",
-    name: "wasm-build",
-    description: "Rust crate to a verified, runnable WebAssembly OCI image: setup, build, wasm-opt, verify, image, push, smoke-test.",
-    icon: "package",
-    inputs: {
-      ...MANIFEST,
-      ...TOOLCHAIN,
-      ...BINARYEN,
-      ...BUILD,
-      ...CHECKS,
-      ...IMAGE,
-      ...PUSH,
-      "layout-dir": I("layoutDir", "string", "Where the OCI layout is written. Empty: <work-dir>/oci-layout."),
-      smoke: I("smoke", "boolean", "Pull the pushed image back (or read the layout) and run it under each runtime.", {
-        default: "true"
-      }),
-      ...SMOKE,
-      ...RUNTIMES2,
-      ...WORK,
-      cache: I(
-        "cache",
-        "boolean",
-        "Cache cargo's registry, git checkouts and the target directory (@actions/cache), keyed by the toolchain setup installed (rustc -vV), the target, Cargo.lock, build variables (RUSTFLAGS, CARGO_*) and cargo's target_directory; restored after setup, saved by the post step when the key was not an exact hit.",
-        { default: "true" }
-      )
-    },
-    outputs: {
-      "wasm-path": "Path of the optimized module.",
-      "wasm-size": "Size of the module, bytes.",
-      "wasm-sha256": "sha256 of the module (hex).",
-      report: "The verify report as JSON (schemas/verify-report.v1.json).",
-      "image-ref": "The pushed reference pinned by digest (repository@sha256:...).",
-      digest: "Manifest digest of the image as the registry serves it (as built when not pushed).",
-      "layout-dir": "The OCI image layout written.",
-      "smoke-results": "Smoke-test results as JSON: runtime, status, exitCode, stdout, stderr, durationMs, reason.",
-      backend: "The push tool used (buildx, oras or skopeo)."
-    }
-  },
-  {
-    dir: "setup",
-    name: "wasm-build setup",
-    description: "Rust for WASI (toolchain and wasm32 target) and binaryen's wasm-opt from its release, cached.",
-    icon: "download",
-    inputs: { ...MANIFEST, ...TOOLCHAIN, ...BINARYEN },
-    outputs: {
-      "rustc-version": "rustc version, e.g. 1.83.0.",
-      toolchain: "The toolchain used (name or directory; empty for PATH).",
-      target: "The resolved target triple.",
-      "wasm-opt-path": "Path of wasm-opt (also added to PATH).",
-      "binaryen-cached": "true when binaryen came from the tool cache without a download."
-    }
-  },
-  {
-    dir: "build",
-    name: "wasm-build build",
-    description: "cargo build for a WASI target, the module found from cargo's JSON messages, then wasm-opt.",
-    icon: "cpu",
-    inputs: { ...MANIFEST, ...TOOLCHAIN, ...BUILD, ...WORK },
-    outputs: {
-      "wasm-path": "Path of the (optimized) module.",
-      "wasm-size": "Size of the module, bytes.",
-      "wasm-sha256": "sha256 of the module (hex).",
-      "size-before": "Size before wasm-opt, bytes.",
-      name: "Module name (the cargo binary)."
-    }
-  },
-  {
-    dir: "verify",
-    name: "wasm-build verify",
-    description: "Prove what a WebAssembly module uses (threads, atomics, SIMD, WASI) and whether runtimes can run it.",
-    icon: "check-circle",
-    inputs: {
-      wasm: I("wasm", "string", "Path of the module.", { required: true }),
-      ...CHECKS,
-      entrypoint: I("entrypoint", "string", "Path the image will run the module as (checked for compat-smart)."),
-      target: I("target", "string", "Target the module was built for; a threads target must give shared memory.")
-    },
-    outputs: {
-      report: "The verify report as JSON (schemas/verify-report.v1.json).",
-      "features-used": "Features the module uses, comma separated.",
-      threads: "true when the module has shared memory and atomics."
-    }
-  },
-  {
-    dir: "image",
-    name: "wasm-build image",
-    description: "A FROM-scratch wasi/wasm OCI image (compat-smart) holding only the module; pushed and read back.",
-    icon: "box",
-    inputs: {
-      wasm: I("wasm", "string", "Path of the module.", { required: true }),
-      name: I("name", "string", "Module name in the image (/<name>.wasm). Empty: the file name."),
-      ...IMAGE,
-      ...PUSH,
-      "layout-dir": I("layoutDir", "string", "Where the OCI layout is written.", { default: ".wasm-build/oci-layout" }),
-      ...MANIFEST
-    },
-    outputs: {
-      backend: "The push tool used (buildx, oras or skopeo; empty when not pushed).",
-      "bytes-uploaded": "Bytes of blobs the registry did not have before the push (skopeo, oras).",
-      digest: "Manifest digest.",
-      "image-ref": "The pushed reference pinned by digest (empty when not pushed).",
-      "layout-dir": "The OCI image layout written.",
-      entrypoint: "Path the image runs (/<name>.wasm)."
-    }
-  },
-  {
-    dir: "smoke-test",
-    name: "wasm-build smoke-test",
-    description: "Pull a wasm image back (or read its OCI layout) and run it under WasmEdge, crun with its WasmEdge handler, wasmtime or Node.",
-    icon: "play",
-    inputs: {
-      image: I("image", "string", "Image to pull and run, best pinned by digest (the image-ref output of image)."),
-      "layout-dir": I("layoutDir", "string", "An OCI layout to run instead (the layout-dir output of image)."),
-      wasm: I("wasm", "string", "A module to run alone instead (packed as the image action would)."),
-      insecure: IMAGE.insecure,
-      username: PUSH.username,
-      password: PUSH.password,
-      ...SMOKE,
-      ...RUNTIMES2
-    },
-    outputs: {
-      results: "Results as JSON, one per runtime: runtime, status, exitCode, stdout, stderr, durationMs, reason."
-    }
-  }
-];
-function inputSpec(dir) {
-  const def = ACTIONS.find((a) => a.dir === dir);
-  if (!def) throw new Error(`No action ${dir}`);
-  return Object.fromEntries(Object.entries(def.inputs).map(([name, i]) => [name, [i.key, i.kind]]));
 }
 
 // actions/verify/src/inputs.ts
