@@ -5,34 +5,14 @@
 // dist/licenses.txt (the license of every npm package with bytes in the bundle) and dist/meta.json (esbuild's
 // metafile, which test/cli-package.test.itg.ts reads to map a loaded chunk back to its sources; not shipped).
 // Run by `npm pack` (prepack in packages/cli/package.json), or `npm run build -w wasm-build`.
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
+import { bundledFiles, bundledPackages, licensesText } from './licenses.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const PKG = join(ROOT, 'packages', 'cli');
 const DIST = join(PKG, 'dist');
-
-/**
- * The npm packages (name → directory) with bytes in the bundle, from esbuild's metafile (all outputs; tree-shaken
- * inputs are left out). Workspace packages resolve to packages/*, not node_modules, so they are not listed.
- */
-function bundledPackages(meta: Metafile): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const output of Object.values(meta.outputs))
-    for (const [file, input] of Object.entries(output.inputs)) {
-      const m = /^(.*node_modules\/)((?:@[^/]+\/)?[^/]+)\//.exec(file);
-      if (m && input.bytesInOutput > 0) out.set(m[2], join(ROOT, m[1], m[2]));
-    }
-  return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
-}
-
-function licenseText(dir: string): string {
-  const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
-  if (file) return readFileSync(join(dir, file), 'utf8').trim();
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  return `License: ${pkg.license ?? 'UNKNOWN'} (no license file in the package)`;
-}
 
 // @actions/core imports its OIDC client (and with it @actions/http-client and undici, 0.7 MB) and its `platform`
 // helpers (@actions/exec) at the top, for getIDToken and `core.platform`, which nothing here calls. Declared free of
@@ -129,11 +109,8 @@ const r = await build({
   rmSync(out, { recursive: true, force: true });
   throw e;
 });
-const packages = bundledPackages(r.metafile);
-writeFileSync(
-  join(out, 'licenses.txt'),
-  `${[...packages].map(([pkg, dir]) => `${pkg}\n${licenseText(dir)}\n`).join('\n')}`,
-);
+const packages = bundledPackages(bundledFiles(r.metafile), ROOT);
+writeFileSync(join(out, 'licenses.txt'), licensesText(packages));
 writeFileSync(join(out, 'meta.json'), JSON.stringify(r.metafile).replaceAll(relative(ROOT, out), 'packages/cli/dist'));
 const old = `${out}-old`;
 try {

@@ -3,28 +3,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { bundledFiles, bundledPackages, licensesText } from './licenses.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 /** wasm-build's version: the CLI package's (packages/cli/package.json). */
 const CLI_VERSION = (JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')) as { version: string })
   .version;
-
-/** The npm packages (name → directory) whose files the bundle holds, from esbuild's metafile inputs. */
-function bundledPackages(inputs: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const file of inputs) {
-    const m = /^(.*node_modules\/)((?:@[^/]+\/)?[^/]+)\//.exec(file);
-    if (m) out.set(m[2], join(ROOT, m[1], m[2]));
-  }
-  return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
-}
-
-function licenseText(dir: string): string {
-  const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
-  if (file) return readFileSync(join(dir, file), 'utf8').trim();
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  return `License: ${pkg.license ?? 'UNKNOWN'} (no license file in the package)`;
-}
 
 // Each action's main step, and the post step of an action that has one (the root action's cargo cache save).
 const ENTRIES = [
@@ -58,18 +42,9 @@ for (const name of readdirSync(join(ROOT, 'actions')).sort()) {
       logLevel: 'warning',
       absWorkingDir: ROOT,
     });
-    // Only inputs that put bytes into the bundle: tree-shaken modules are in metafile.inputs but not in the output.
-    const output = Object.values(r.metafile.outputs)[0];
-    bundled.push(
-      ...Object.entries(output.inputs)
-        .filter(([, i]) => i.bytesInOutput > 0)
-        .map(([f]) => f),
-    );
+    bundled.push(...bundledFiles(r.metafile));
   }
-  const packages = bundledPackages(bundled);
-  writeFileSync(
-    join(dist, 'licenses.txt'),
-    `${[...packages].map(([pkg, dir]) => `${pkg}\n${licenseText(dir)}\n`).join('\n')}`,
-  );
+  const packages = bundledPackages(bundled, ROOT);
+  writeFileSync(join(dist, 'licenses.txt'), licensesText(packages));
   console.log(`actions/${name}/dist: ${packages.size} npm packages bundled`);
 }
