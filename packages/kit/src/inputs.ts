@@ -46,7 +46,14 @@ function bad(name: string, value: string, why: string): UserError {
   });
 }
 
-function convert(name: string, kind: InputKind, raw: string): unknown {
+/**
+ * An input's string as `kind` reads it: trimmed; empty is "not given" (undefined); `boolean` true/false (YAML 1.2
+ * core, as the runner's getBooleanInput); `number` a whole number of at most 15 digits; `lines` one item per line;
+ * `list` split on lines and commas. `refuse(why)` makes the error for a value that is not of its kind, so that each
+ * front door (action inputs, CLI flags, environment variables) names the value its own way.
+ * @throws what `refuse` returns.
+ */
+export function convertInput(kind: InputKind, raw: string, refuse: (why: string) => Error): unknown {
   const v = raw.trim();
   if (v === '') return undefined;
   switch (kind) {
@@ -55,11 +62,11 @@ function convert(name: string, kind: InputKind, raw: string): unknown {
     case 'boolean':
       if (TRUE.includes(v)) return true;
       if (FALSE.includes(v)) return false;
-      throw bad(name, raw, 'expected true or false');
+      throw refuse('expected true or false');
     case 'number':
-      if (!/^-?\d+$/.test(v)) throw bad(name, raw, 'expected a whole number');
+      if (!/^-?\d+$/.test(v)) throw refuse('expected a whole number');
       if (v.replace(/^-/, '').length > MAX_DIGITS)
-        throw bad(name, raw, `expected a whole number (at most ${MAX_DIGITS} digits)`);
+        throw refuse(`expected a whole number (at most ${MAX_DIGITS} digits)`);
       return Number(v);
     case 'lines':
       return v
@@ -73,6 +80,9 @@ function convert(name: string, kind: InputKind, raw: string): unknown {
         .filter(Boolean);
   }
 }
+
+const convert = (name: string, kind: InputKind, raw: string): unknown =>
+  convertInput(kind, raw, (why) => bad(name, raw, why));
 
 /**
  * Reads the inputs named in `spec`, converts them, and parses them with `schema`, so that every bad value fails

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UserError } from '@wasm-build/kit/errors';
-import type { InputKind } from '@wasm-build/kit/inputs';
+import { convertInput, type InputKind } from '@wasm-build/kit/inputs';
 import { type ImageRef, parseImageRef } from '@wasm-build/oci/reference';
 import type { BinaryenRelease } from '@wasm-build/toolchain/binaryen';
 import { z } from 'zod';
@@ -103,52 +103,18 @@ export function optionError(
   });
 }
 
-const TRUE = ['true', 'True', 'TRUE'];
-const FALSE = ['false', 'False', 'FALSE'];
-const splitList = (v: string) =>
-  v
-    .split(/[\n,]/)
-    .map((x) => x.trim())
-    .filter(Boolean);
-
-function toNumber(source: string, v: string): number {
-  if (!/^-?\d+$/.test(v.trim()))
-    throw new UserError(`Invalid ${source} "${v}": expected a whole number`, { fix: 'See wasm-build --help' });
-  if (v.trim().replace(/^-/, '').length > 15)
-    throw new UserError(`Invalid ${source} "${v}": expected a whole number (at most 15 digits)`, {
-      fix: 'See wasm-build --help',
-    });
-  return Number(v);
+/** An input's value given as `source` (a flag or a variable) as its kind reads it (kit's `convertInput`). */
+function convert(source: string, kind: InputKind, raw: string): unknown {
+  return convertInput(kind, raw, (why) => {
+    const fix =
+      kind === 'boolean' && source.startsWith('WASM_BUILD_')
+        ? `Set ${source}=true or ${source}=false, or unset it`
+        : 'See wasm-build --help';
+    return new UserError(`Invalid ${source} ${JSON.stringify(raw)}: ${why}`, { fix });
+  });
 }
 
-/**
- * An environment variable's value as the action reads an input of that kind (kit's readInputs): trimmed, empty is
- * "not given", booleans `true`/`false` (YAML 1.2 core), `lines` one item per line, `list` split on lines and commas.
- * @throws UserError naming the variable and the value.
- */
-function fromEnv(variable: string, kind: InputKind, raw: string | undefined): unknown {
-  const v = raw?.trim() ?? '';
-  if (v === '') return undefined;
-  switch (kind) {
-    case 'string':
-      return v;
-    case 'number':
-      return toNumber(variable, v);
-    case 'boolean':
-      if (TRUE.includes(v)) return true;
-      if (FALSE.includes(v)) return false;
-      throw new UserError(`Invalid ${variable} ${JSON.stringify(raw)}: expected true or false`, {
-        fix: `Set ${variable}=true or ${variable}=false, or unset it`,
-      });
-    case 'lines':
-      return v
-        .split('\n')
-        .map((x) => x.trim())
-        .filter(Boolean);
-    case 'list':
-      return splitList(v);
-  }
-}
+const splitList = (v: string) => (convert('--tag', 'list', v) as string[] | undefined) ?? [];
 
 /** The inputs as given: each input's value from its flag, else its environment variable, and where it came from. */
 interface Given {
@@ -180,15 +146,19 @@ function givenInputs(tokens: Token[], env: NodeJS.ProcessEnv): Given {
     sources[name] = t.rawName.startsWith('--') ? `--${t.name}` : t.rawName;
     const v = t.value ?? '';
     if (def.kind === 'boolean') values[name] = !negated;
-    else if (def.kind === 'list') values[name] = [...((values[name] as string[]) ?? []), ...splitList(v)];
+    else if (def.kind === 'list')
+      values[name] = [
+        ...((values[name] as string[]) ?? []),
+        ...((convert(sources[name], 'list', v) as string[]) ?? []),
+      ];
     else if (def.kind === 'lines') values[name] = [...((values[name] as string[]) ?? []), v];
-    else if (def.kind === 'number') values[name] = toNumber(sources[name], v);
+    else if (def.kind === 'number') values[name] = convert(sources[name], 'number', v);
     else values[name] = v;
   }
   for (const [name, def] of Object.entries(ROOT_INPUTS)) {
     if (name in values || name in ENV_ONLY) continue;
     const variable = envName(name);
-    const v = fromEnv(variable, def.kind, env[variable]);
+    const v = convert(variable, def.kind, env[variable] ?? '');
     if (v === undefined) continue;
     values[name] = v;
     sources[name] = variable;
