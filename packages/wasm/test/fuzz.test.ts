@@ -57,7 +57,10 @@ describe('decodeModule under mutation', () => {
     ...readdirSync(join(CORPUS, 'spec', 'valid')).map((f) => corpusFile(`spec/valid/${f}`)),
   ].filter((b) => b.length > 8);
 
-  it(`survives ${INPUTS} seeded mutations with only WasmParseError and bounded time per input`, () => {
+  // 20 000 decodes take about 17 s alone on a 2-core machine: the whole run gets room, each input keeps its 50 ms.
+  it(`survives ${INPUTS} seeded mutations with only WasmParseError and bounded time per input`, {
+    timeout: 120_000,
+  }, () => {
     const rand = rng(SEED);
     let accepted = 0;
     let rejected = 0;
