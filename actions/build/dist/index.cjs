@@ -24994,7 +24994,7 @@ function bad(name, value, why) {
     fix: `Fix "${name}" in the step's with: block (see the action's README for accepted values)`
   });
 }
-function convert(name, kind, raw) {
+function convertInput(kind, raw, refuse) {
   const v = raw.trim();
   if (v === "") return void 0;
   switch (kind) {
@@ -25003,11 +25003,11 @@ function convert(name, kind, raw) {
     case "boolean":
       if (TRUE.includes(v)) return true;
       if (FALSE.includes(v)) return false;
-      throw bad(name, raw, "expected true or false");
+      throw refuse("expected true or false");
     case "number":
-      if (!/^-?\d+$/.test(v)) throw bad(name, raw, "expected a whole number");
+      if (!/^-?\d+$/.test(v)) throw refuse("expected a whole number");
       if (v.replace(/^-/, "").length > MAX_DIGITS)
-        throw bad(name, raw, `expected a whole number (at most ${MAX_DIGITS} digits)`);
+        throw refuse(`expected a whole number (at most ${MAX_DIGITS} digits)`);
       return Number(v);
     case "lines":
       return v.split("\n").map((x) => x.trim()).filter(Boolean);
@@ -25015,6 +25015,7 @@ function convert(name, kind, raw) {
       return v.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
   }
 }
+var convert = (name, kind, raw) => convertInput(kind, raw, (why) => bad(name, raw, why));
 function readInputs(schema2, spec, get = (n) => getInput(n)) {
   const raw = {};
   const given = {};
