@@ -324,7 +324,7 @@ describe('reusable workflows run the actions of their own commit (issue 14, item
     expect(byRef).toEqual([]);
   });
 
-  it('checks out wasm-build at the job_workflow_sha of its OIDC token before any ./.wasm-build step', () => {
+  it('checks out wasm-build at job.workflow_sha of job.workflow_repository before any ./.wasm-build step', () => {
     const problems: string[] = [];
     let local = 0;
     for (const [f, d] of reusable) {
@@ -335,7 +335,13 @@ describe('reusable workflows run the actions of their own commit (issue 14, item
         );
         if (uses < 0) continue;
         local++;
-        const self = st.findIndex((s) => /job_workflow_sha/.test(s.run ?? '') && /job_workflow_ref/.test(s.run ?? ''));
+        // The job context names the workflow file that defines the job (the github context names the caller's).
+        const self = st.findIndex(
+          (s) =>
+            s.id === 'self' &&
+            s.env?.WORKFLOW_SHA === expr('job.workflow_sha') &&
+            s.env?.WORKFLOW_REPOSITORY === expr('job.workflow_repository'),
+        );
         const checkout = st.findIndex(
           (s) =>
             s.uses?.startsWith('actions/checkout@') &&
@@ -346,21 +352,23 @@ describe('reusable workflows run the actions of their own commit (issue 14, item
         );
         if (self < 0 || checkout < 0 || !(self < checkout && checkout < uses))
           problems.push(`${f}: ${name} runs ./.wasm-build without checking out its own commit first`);
-        if ((j.permissions as Record<string, string>)?.['id-token'] !== 'write')
-          problems.push(`${f}: ${name} needs id-token: write to read job_workflow_sha`);
       }
     }
     expect(local).toBeGreaterThanOrEqual(4);
     expect(problems).toEqual([]);
   });
 
-  it('is called with id-token: write by every caller here (templates, e2e.yml, README)', () => {
+  it('is called with id-token: write only where the called workflow signs (release.yml), by every caller here', () => {
     const callers = allJobs.filter(([, j]) => j.uses && ownWorkflow(j.uses));
     expect(callers.length).toBeGreaterThanOrEqual(3);
-    const missing = callers
-      .filter(([, j]) => (j.permissions as Record<string, string> | undefined)?.['id-token'] !== 'write')
+    const wrong = callers
+      .filter(
+        ([, j]) =>
+          ((j.permissions as Record<string, string> | undefined)?.['id-token'] === 'write') !==
+          /release\.yml@/.test(j.uses ?? ''),
+      )
       .map(([n]) => n);
-    expect(missing).toEqual([]);
+    expect(wrong).toEqual([]);
   });
 });
 
@@ -372,9 +380,6 @@ describe('release.yml: GitHub build provenance for the promoted digest (issue 16
   const perms = (j: Job) => (j.permissions ?? {}) as Record<string, string>;
   const attestStep = (st: Step) => !!st.uses?.startsWith('actions/attest-build-provenance@');
   const attesting = Object.entries(jobs).filter(([, j]) => (j.steps ?? []).some(attestStep));
-  /** Jobs whose first step reads their own job_workflow_sha from the OIDC token (issue 14, item 8). */
-  const readsOwnCommit = (j: Job) =>
-    (j.steps ?? []).some((st) => /job_workflow_sha/.test(st.run ?? '') && /audience=wasm-build/.test(st.run ?? ''));
 
   it('has an attest input, boolean, on by default', () => {
     expect(release.on?.workflow_call?.inputs?.attest).toMatchObject({ type: 'boolean', default: true });
@@ -414,14 +419,13 @@ describe('release.yml: GitHub build provenance for the promoted digest (issue 16
     expect(jobs.attest.if).not.toMatch(/always\(\)|failure\(\)|cancelled\(\)/);
   });
 
-  it('grants attestations: write only to the attesting job, and id-token: write beyond it only to jobs that read their own commit', () => {
+  it('grants id-token: write and attestations: write only to the attesting job', () => {
     expect(perms(jobs.attest)).toEqual({ 'id-token': 'write', attestations: 'write', packages: 'write' });
     const attestationsWrite = allJobs.filter(([, j]) => perms(j).attestations === 'write' && !j.uses).map(([n]) => n);
     expect(attestationsWrite).toEqual([`${RELEASE}: attest`]);
-    // id-token: write mints tokens: in release.yml only the attest job (to sign) and the jobs that read
-    // job_workflow_sha (to run their own commit) have it; no other job of any workflow here signs.
-    const idToken = Object.entries(jobs).filter(([, j]) => perms(j)['id-token'] === 'write');
-    expect(idToken.filter(([n, j]) => n !== 'attest' && !readsOwnCommit(j)).map(([n]) => n)).toEqual([]);
+    // id-token: write mints tokens: of every job that runs steps, in any workflow here, only the attest job has it.
+    const idToken = allJobs.filter(([, j]) => perms(j)['id-token'] === 'write' && !j.uses).map(([n]) => n);
+    expect(idToken).toEqual([`${RELEASE}: attest`]);
     expect(allJobs.filter(([, j]) => (j.steps ?? []).some(attestStep)).map(([n]) => n)).toEqual([`${RELEASE}: attest`]);
   });
 
