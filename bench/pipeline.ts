@@ -28,6 +28,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { handleInterrupts, tempDir } from '@wasm-build/kit';
 import { startLocalRegistry } from '@wasm-build/oci';
+import { HELLO_SMOKE_ARGS } from '../test/helpers/hello.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CARGO = process.env.BENCH_CARGO === 'cold' ? 'cold' : 'warm';
@@ -74,12 +75,7 @@ const job = [
   '--insecure',
   '--work-dir',
   join(dir, 'ours'),
-  '--arg',
-  'world',
-  '--env',
-  'GREETING=hi',
-  '--expect-stdout',
-  'Hello from wasm-build!',
+  ...HELLO_SMOKE_ARGS,
   '--json',
 ];
 const rootBin = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin[

@@ -12,6 +12,7 @@ import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLargeModule } from '../bench/make-module.ts';
 import { CORPUS, corpusPresent } from './helpers/corpus.ts';
+import { HELLO_SMOKE_ARGS } from './helpers/hello.ts';
 import { runCli } from './helpers/run-action.ts';
 import { HAVE, requireTools, toolWorks } from './helpers/tools.ts';
 
@@ -221,12 +222,7 @@ describe('the wasm-build npm package', () => {
         '--toolchain',
         '/usr',
         '--local-registry',
-        '--arg',
-        'world',
-        '--env',
-        'GREETING=hi',
-        '--expect-stdout',
-        'Hello from wasm-build!',
+        ...HELLO_SMOKE_ARGS,
         '--work-dir',
         join(tmp, 'work'),
       ]);

@@ -8,6 +8,7 @@ import { freePort, parseImageRef, RegistryClient } from '@wasm-build/oci';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { CORPUS } from './helpers/corpus.ts';
+import { HELLO_SMOKE_ARGS } from './helpers/hello.ts';
 import { useLocalRegistry } from './helpers/registry.ts';
 import { runCli } from './helpers/run-action.ts';
 import { HAVE, requireTools } from './helpers/tools.ts';
@@ -206,12 +207,7 @@ describe.runIf(all)('wasm-build CLI', () => {
       '--toolchain',
       'debian',
       '--local-registry',
-      '--arg',
-      'world',
-      '--env',
-      'GREETING=hi',
-      '--expect-stdout',
-      'Hello from wasm-build!',
+      ...HELLO_SMOKE_ARGS,
       '--work-dir',
       work,
     ];
