@@ -120,6 +120,9 @@ describe.skipIf(!ready)('provenance and SBOM as OCI referrers (issue 16)', () =>
     // Nothing names this machine: no absolute path of the checkout (the crate is examples/hello, the toolchain a
     // directory, recorded by rustc's version only).
     expect(JSON.stringify(statements)).not.toContain(ROOT);
+    // The source is the checkout's commit, as git tells it.
+    const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+    expect(JSON.stringify(statements[ARTIFACT_TYPE_IN_TOTO])).toContain(`"gitCommit":"${head}"`);
     expect(provenance).toMatchObject({
       predicate: { buildDefinition: { externalParameters: { manifestPath: 'examples/hello' } } },
     });

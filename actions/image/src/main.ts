@@ -67,7 +67,6 @@ void runAction(async () => {
   let attached: AttachedStatement[] = [];
   if (ref && pushed && (i.provenance || i.sbom)) {
     const { value } = await core.group('attach provenance and SBOM (OCI referrers)', async () => {
-      const source = image.source;
       return attachStep(
         {
           ref,
@@ -79,6 +78,7 @@ void runAction(async () => {
           username: i.username,
           password: i.password,
           sources: {
+            source: image.source,
             // The module was built in another step: cargo on PATH reads the crate's dependencies.
             // A job that did not build may have no crate on disk: cargo may fetch the index (not --offline).
             cargo: manifestPath
@@ -86,10 +86,6 @@ void runAction(async () => {
               : undefined,
             provenance: {
               module: { name, sha256: image.wasmDigest },
-              source: {
-                repository: source['org.opencontainers.image.source'],
-                commit: source['org.opencontainers.image.revision'],
-              },
             },
           },
         },

@@ -195,8 +195,6 @@ export async function runPipeline(
     // before the tags, so that a failure here leaves no tag either.
     if (ref && made && pushed && (o.provenance || o.sbom)) {
       const v = tc.version;
-      // The source as git or GITHUB_* told the image step (not the annotations, which a user may set to anything).
-      const source = image.source;
       result.attached = await stages.run('attach', () =>
         attachStep(
           {
@@ -209,6 +207,7 @@ export async function runPipeline(
             username: made.username,
             password: made.password,
             sources: {
+              source: image.source,
               // After a build every crate is on disk: cargo metadata runs --offline.
               cargo: {
                 command: tc.cargo,
@@ -235,10 +234,6 @@ export async function runPipeline(
                   rustc: `${v.major}.${v.minor}.${v.patch}`,
                   host: tc.host,
                   wasmOpt: result.optimize?.version,
-                },
-                source: {
-                  repository: source['org.opencontainers.image.source'],
-                  commit: source['org.opencontainers.image.revision'],
                 },
                 verifyReport: doc,
               },

@@ -63,7 +63,15 @@ export interface StatementSources {
     offline: boolean;
   };
   /** The provenance's fields that the pipeline knows; `image.name` and `sourceDateEpoch` come from the step. */
-  provenance: Omit<ProvenanceInput, 'image' | 'cargoLockSha256' | 'sourceDateEpoch' | 'builderVersion' | 'env'>;
+  provenance: Omit<
+    ProvenanceInput,
+    'image' | 'cargoLockSha256' | 'sourceDateEpoch' | 'builderVersion' | 'env' | 'source'
+  >;
+  /**
+   * The source as git or GITHUB_* told the image step (`sourceAnnotations`: org.opencontainers.image.source and
+   * .revision), not the image's annotations, which a user may set to anything.
+   */
+  source: Record<string, string>;
 }
 
 /**
@@ -129,6 +137,10 @@ export async function attachStep(o: AttachStepOptions, log: Log): Promise<StepOu
   if (o.provenance) {
     const bytes = provenanceStatement({
       ...o.sources.provenance,
+      source: {
+        repository: o.sources.source['org.opencontainers.image.source'],
+        commit: o.sources.source['org.opencontainers.image.revision'],
+      },
       image: { name, digest: o.subject.digest },
       cargoLockSha256: lockfile ? sha256(Buffer.from(lockfile)) : undefined,
       sourceDateEpoch: o.created,
