@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { useProxyFromEnv } from '@wasm-build/kit';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   loadToolsManifest,
   MANIFEST_TOOLS,
@@ -102,7 +102,7 @@ export const githubReleases: FetchRelease = async (repo, tag) => {
 };
 
 async function main(): Promise<void> {
-  useProxyFromEnv();
+  await useProxyFromEnv();
   const current = loadToolsManifest(JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')));
   const next = await refreshManifest(current, githubReleases, { latest: process.argv.includes('--latest') });
   writeFileSync(MANIFEST_PATH, `${JSON.stringify(next, null, 2)}\n`);

@@ -198,7 +198,7 @@ describe('proxies', () => {
       `import { downloadFile, useProxyFromEnv } from ${JSON.stringify(join(ROOT, 'packages/kit/src/index.ts'))};
 import { parseImageRef, RegistryClient } from ${JSON.stringify(join(ROOT, 'packages/oci/src/index.ts'))};
 import { resolveReleaseAsset } from ${JSON.stringify(join(ROOT, 'packages/toolchain/src/index.ts'))};
-useProxyFromEnv();
+await useProxyFromEnv();
 const host = ${JSON.stringify(target.url.replace('http://', ''))};
 await new RegistryClient(parseImageRef(host + '/r/app:v1'), { insecure: true }).tags();
 await resolveReleaseAsset({ tool: 't', version: '1.0.0', repo: 'o/t', tag: 'v1', asset: 'a' }).catch(() => {});

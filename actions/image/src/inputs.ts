@@ -2,7 +2,7 @@
 import * as core from '@actions/core';
 import { readInputs } from '@wasm-build/kit';
 import { pathString, pipelineSchema } from '@wasm-build/pipeline';
-import { z } from 'zod';
+import * as z from 'zod';
 import { inputSpec } from '../../definitions.ts';
 
 export const schema = pipelineSchema

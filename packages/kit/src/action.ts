@@ -12,8 +12,8 @@ import { useProxyFromEnv } from './proxy.ts';
  */
 export async function runAction(main: () => Promise<void>): Promise<void> {
   handleInterrupts();
-  useProxyFromEnv();
   try {
+    await useProxyFromEnv();
     await main();
   } catch (e) {
     core.setFailed(errorLine(e));

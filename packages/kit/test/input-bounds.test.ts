@@ -1,7 +1,7 @@
 // Paths given as input are checked before use against what Linux accepts (ENAMETOOLONG), and whole numbers against
 // what a JS number holds exactly.
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NAME_MAX_BYTES, PATH_MAX_BYTES, pathProblem, readInputs } from '../src/index.ts';
 
 describe('pathProblem', () => {

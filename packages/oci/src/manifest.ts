@@ -1,5 +1,5 @@
 import { UserError } from '@wasm-build/kit';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkDigest } from './digest.ts';
 import type { Descriptor } from './layout.ts';
 import { LIMITS } from './limits.ts';

@@ -64,6 +64,13 @@ export function explainPushFailure(stderr: string, registry: string): { cause: s
   return { cause: lastLines(stderr, 2), fix: 'See the push tool’s message above' };
 }
 
+/** The backend a push uses and why; `install` when oras is to be installed first (nothing else was found). */
+export interface BackendChoice {
+  backend: PushBackend;
+  reason: string;
+  install?: boolean;
+}
+
 /** What is on this machine, for `backend: auto`. */
 export interface BackendProbe {
   /** The buildx version when docker buildx (or standalone buildx) runs, else undefined. */
@@ -94,8 +101,12 @@ export function machineProbe(buildx?: Buildx): BackendProbe {
   return probeWith(async () => buildx);
 }
 
-/** True when `command args` runs and exits 0 within 10 s. */
-const answers = (command: string, args: string[]) =>
+/**
+ * True when `command args` runs and exits 0 within 10 s. A command that is not on PATH is not started: each process
+ * start costs the run milliseconds, and most machines lack two of the three tools.
+ */
+const answers = async (command: string, args: string[]) =>
+  findOnPath(command) !== undefined &&
   exec
     .run({ command, args }, { timeoutMs: 10_000 })
     .then((r) => r.exitCode === 0)
@@ -148,10 +159,7 @@ export function findOnPath(tool: string, path = process.env.PATH ?? ''): string 
  * `backend: auto`: docker buildx when it is 0.12 or later, else oras when it is on PATH, else skopeo when it is on
  * PATH, else oras installed from its release. Returns the backend and the reason, for the step summary.
  */
-export async function chooseBackend(
-  requested: PushBackend | 'auto',
-  probe: BackendProbe,
-): Promise<{ backend: PushBackend; reason: string; install?: boolean }> {
+export async function chooseBackend(requested: PushBackend | 'auto', probe: BackendProbe): Promise<BackendChoice> {
   if (requested !== 'auto') return { backend: requested, reason: `backend: ${requested} was asked for` };
   // The three questions at once (each process start costs tens of ms); the answers are read in order of preference.
   const [v, oras, skopeo] = await Promise.all([probe.buildxVersion(), probe.onPath('oras'), probe.onPath('skopeo')]);

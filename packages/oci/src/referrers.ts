@@ -4,7 +4,7 @@
 // themselves (`OCI-Subject` on the manifest PUT); for the others (Debian's docker-registry 2.8) the client keeps the
 // referrers tag schema's `sha256-<hex>` index, as oras-go does (registry/remote/repository.go, updateReferrersIndex).
 import { type Log, type RetryPolicy, UserError } from '@wasm-build/kit';
-import { z } from 'zod';
+import * as z from 'zod';
 import { algorithmOf, checkDigest, digestOf, isDigest } from './digest.ts';
 import type { Credentials } from './docker-config.ts';
 import type { Descriptor } from './layout.ts';
@@ -382,8 +382,8 @@ export async function listReferrers(
     return { via: 'referrers-api', referrers: only(parseReferrersIndex(api.bytes, `The referrers list of ${name}`)) };
   }
   const tag = referrersTag(subjectDigest);
-  if (!(await c.hasManifest(tag))) return { via: 'fallback-tag', referrers: [] };
-  const m = await c.manifest(tag);
+  const m = await c.manifestIfAny(tag);
+  if (!m) return { via: 'fallback-tag', referrers: [] };
   const where = `The referrers tag ${c.ref.registry}/${c.ref.repository}:${tag}`;
   return { via: 'fallback-tag', referrers: only(parseReferrersIndex(m.bytes, where, m.mediaType)) };
 }
@@ -411,48 +411,49 @@ export async function attachReferrers(o: AttachOptions, log: Log): Promise<Attac
   const c = o.client ?? client(o);
   const name = formatImageRef({ registry: c.ref.registry, repository: c.ref.repository }, { digest: o.subject.digest });
   if (built.length === 0) return [];
-  await c.pushBlob(EMPTY_DESCRIPTOR.digest, EMPTY_BYTES);
-  const attached: AttachedReferrer[] = [];
-  const unindexed: ReferrerDescriptor[] = [];
-  for (const { artifact, m } of built) {
-    const { uploaded } = await c.pushBlob(m.blob.digest, artifact.bytes);
-    log.debug(
-      `Referrers.attachReferrers: ${m.blob.digest} (${m.blob.size} bytes) ${uploaded ? 'uploaded' : 'already present'}`,
-    );
-    const headers = await c.putManifest(m.descriptor.digest, m.bytes, MEDIA_TYPE_MANIFEST);
-    const stored = headers.get('docker-content-digest');
-    if (stored !== null && stored !== m.descriptor.digest) {
-      throw new UserError(
-        `Registry ${c.ref.registry} stored the ${artifact.artifactType} referrer of ${name} as ${JSON.stringify(stored.slice(0, 200))}, not ${m.descriptor.digest}`,
-        { fix: 'The registry rewrote the manifest; check the registry' },
+  // Every blob at once (the empty config and the statements), then every manifest at once: a manifest is PUT only
+  // once the blobs it names are there.
+  const [, ...uploads] = await Promise.all([
+    c.pushBlob(EMPTY_DESCRIPTOR.digest, EMPTY_BYTES),
+    ...built.map(({ artifact, m }) => c.pushBlob(m.blob.digest, artifact.bytes)),
+  ]);
+  const attached = await Promise.all(
+    built.map(async ({ artifact, m }, i): Promise<AttachedReferrer> => {
+      log.debug(
+        `Referrers.attachReferrers: ${m.blob.digest} (${m.blob.size} bytes) ${uploads[i].uploaded ? 'uploaded' : 'already present'}`,
       );
-    }
-    const subject = headers.get('oci-subject');
-    if (subject !== null && subject !== o.subject.digest) {
-      throw new UserError(
-        `Registry ${c.ref.registry} answered OCI-Subject ${JSON.stringify(subject.slice(0, 200))} for the ${artifact.artifactType} referrer of ${name}`,
-        { fix: `The registry indexed it under another subject than ${o.subject.digest}; check the registry` },
-      );
-    }
-    const via = subject !== null ? 'referrers-api' : 'fallback-tag';
-    if (via === 'fallback-tag') unindexed.push(m.descriptor);
-    attached.push({
-      artifactType: artifact.artifactType,
-      digest: m.descriptor.digest,
-      size: m.descriptor.size,
-      blobDigest: m.blob.digest,
-      blobSize: m.blob.size,
-      via,
-    });
-  }
+      const headers = await c.putManifest(m.descriptor.digest, m.bytes, MEDIA_TYPE_MANIFEST);
+      const stored = headers.get('docker-content-digest');
+      if (stored !== null && stored !== m.descriptor.digest) {
+        throw new UserError(
+          `Registry ${c.ref.registry} stored the ${artifact.artifactType} referrer of ${name} as ${JSON.stringify(stored.slice(0, 200))}, not ${m.descriptor.digest}`,
+          { fix: 'The registry rewrote the manifest; check the registry' },
+        );
+      }
+      const subject = headers.get('oci-subject');
+      if (subject !== null && subject !== o.subject.digest) {
+        throw new UserError(
+          `Registry ${c.ref.registry} answered OCI-Subject ${JSON.stringify(subject.slice(0, 200))} for the ${artifact.artifactType} referrer of ${name}`,
+          { fix: `The registry indexed it under another subject than ${o.subject.digest}; check the registry` },
+        );
+      }
+      return {
+        artifactType: artifact.artifactType,
+        digest: m.descriptor.digest,
+        size: m.descriptor.size,
+        blobDigest: m.blob.digest,
+        blobSize: m.blob.size,
+        via: subject !== null ? 'referrers-api' : 'fallback-tag',
+      };
+    }),
+  );
+  const unindexed = built.filter((_, i) => attached[i].via === 'fallback-tag').map(({ m }) => m.descriptor);
   if (unindexed.length) {
     const tag = referrersTag(o.subject.digest);
     const where = `The referrers tag ${c.ref.registry}/${c.ref.repository}:${tag}`;
     let existing: ReferrerDescriptor[] = [];
-    if (await c.hasManifest(tag)) {
-      const m = await c.manifest(tag);
-      existing = parseReferrersIndex(m.bytes, where, m.mediaType);
-    }
+    const m = await c.manifestIfAny(tag);
+    if (m) existing = parseReferrersIndex(m.bytes, where, m.mediaType);
     const merged = mergeReferrers(existing, unindexed);
     if (merged.added > 0) {
       await c.putManifest(tag, referrersIndexBytes(merged.manifests), MEDIA_TYPE_INDEX);
@@ -483,44 +484,45 @@ export async function readBackReferrers(
   checkDigest(subjectDigest, `the read-back of referrers in ${formatImageRef(c.ref)}`);
   const name = formatImageRef({ registry: c.ref.registry, repository: c.ref.repository }, { digest: subjectDigest });
   const listed = await listReferrers(c, subjectDigest);
-  const proofs: ReferrerProof[] = [];
-  for (const a of attached) {
-    const what = `The ${a.artifactType} referrer ${a.digest} of ${name}`;
-    const entry = listed.referrers.find((d) => d.digest === a.digest);
-    const where =
-      listed.via === 'referrers-api' ? 'its referrers API' : `its referrers tag ${referrersTag(subjectDigest)}`;
-    if (!entry) {
-      throw new UserError(`${what} is not listed by ${where} (${listed.referrers.length} listed)`, {
-        fix: 'Something rewrote the referrers list (a concurrent push, or a registry that drops it); attach the statements again',
-      });
-    }
-    if (entry.artifactType !== a.artifactType || entry.size !== a.size) {
-      throw new UserError(
-        `${what} is listed by ${where} as ${JSON.stringify(entry.artifactType ?? null)} of ${entry.size} bytes, expected ${JSON.stringify(a.artifactType)} of ${a.size}`,
-        { fix: 'The referrers list was edited; attach the statements again' },
+  // Each referrer's manifest and blob, all referrers at once.
+  return Promise.all(
+    attached.map(async (a): Promise<ReferrerProof> => {
+      const what = `The ${a.artifactType} referrer ${a.digest} of ${name}`;
+      const entry = listed.referrers.find((d) => d.digest === a.digest);
+      const where =
+        listed.via === 'referrers-api' ? 'its referrers API' : `its referrers tag ${referrersTag(subjectDigest)}`;
+      if (!entry) {
+        throw new UserError(`${what} is not listed by ${where} (${listed.referrers.length} listed)`, {
+          fix: 'Something rewrote the referrers list (a concurrent push, or a registry that drops it); attach the statements again',
+        });
+      }
+      if (entry.artifactType !== a.artifactType || entry.size !== a.size) {
+        throw new UserError(
+          `${what} is listed by ${where} as ${JSON.stringify(entry.artifactType ?? null)} of ${entry.size} bytes, expected ${JSON.stringify(a.artifactType)} of ${a.size}`,
+          { fix: 'The referrers list was edited; attach the statements again' },
+        );
+      }
+      const m = await c.manifest(a.digest, { size: a.size });
+      const r = checkReferrerManifest(
+        m.bytes,
+        {
+          digest: a.digest,
+          subject: subjectDigest,
+          artifactType: a.artifactType,
+          blobDigest: a.blobDigest,
+          blobSize: a.blobSize,
+        },
+        what,
       );
-    }
-    const m = await c.manifest(a.digest, { size: a.size });
-    const r = checkReferrerManifest(
-      m.bytes,
-      {
-        digest: a.digest,
-        subject: subjectDigest,
+      const bytes = await c.blob(r.layer.digest, r.layer.size);
+      return {
         artifactType: a.artifactType,
-        blobDigest: a.blobDigest,
-        blobSize: a.blobSize,
-      },
-      what,
-    );
-    const bytes = await c.blob(r.layer.digest, r.layer.size);
-    proofs.push({
-      artifactType: a.artifactType,
-      digest: a.digest,
-      subject: r.subject.digest,
-      blobDigest: r.layer.digest,
-      bytes,
-      annotations: r.annotations,
-    });
-  }
-  return proofs;
+        digest: a.digest,
+        subject: r.subject.digest,
+        blobDigest: r.layer.digest,
+        bytes,
+        annotations: r.annotations,
+      };
+    }),
+  );
 }

@@ -152,6 +152,14 @@ export function checkTokenRealm(registryUrl: string | URL, realm: string, regist
  * Source: OCI distribution-spec v1.1 spec.md ("Pulling manifests", "Pulling blobs", "Checking if content exists",
  * "Pushing Manifests"); Docker token auth (distribution docs/spec/auth/token.md).
  */
+/** A manifest as the registry served it: its bytes, their digest, the Docker-Content-Digest header, the media type. */
+export interface ServedManifest {
+  bytes: Buffer;
+  digest: string;
+  headerDigest?: string;
+  mediaType: string;
+}
+
 export class RegistryClient {
   private token?: string;
   private tokenScope?: string;
@@ -477,10 +485,24 @@ export class RegistryClient {
    * @throws UserError for an invalid reference, not found, an oversized, cut or mismatching manifest (naming the
    *   registry and the reference), and what every request may throw (unreachable, timeout, 401/403).
    */
-  async manifest(
+  async manifest(reference: string, expected: { size?: number } = {}): Promise<ServedManifest> {
+    // Never undefined: a 404 throws when `missingOk` is false.
+    return (await this.getManifest(reference, expected, false)) as ServedManifest;
+  }
+
+  /**
+   * `manifest`, but undefined when the registry answers 404 (one request where a HEAD first would take two).
+   * @throws UserError as `manifest` does, apart from not found.
+   */
+  async manifestIfAny(reference: string, expected: { size?: number } = {}): Promise<ServedManifest | undefined> {
+    return this.getManifest(reference, expected, true);
+  }
+
+  private async getManifest(
     reference: string,
-    expected: { size?: number } = {},
-  ): Promise<{ bytes: Buffer; digest: string; headerDigest?: string; mediaType: string }> {
+    expected: { size?: number },
+    missingOk: boolean,
+  ): Promise<ServedManifest | undefined> {
     const byDigest = isDigest(reference);
     if (!byDigest && !TAG.test(reference)) {
       throw new UserError(`Invalid tag or digest ${JSON.stringify(reference.slice(0, 200))} for ${this.name()}`, {
@@ -500,6 +522,7 @@ export class RegistryClient {
     return this.call(`/manifests/${reference}`, { accept: MANIFEST_ACCEPT }, async (res, dl) => {
       if (res.status === 404) {
         await discard(res);
+        if (missingOk) return undefined;
         throw new UserError(`Manifest ${name} not found in the registry`, {
           fix: 'Check the push succeeded and the reference is right',
         });

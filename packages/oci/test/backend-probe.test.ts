@@ -1,11 +1,15 @@
 // The backend probe runs each command at most once per probe, and an explicit backend runs none.
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exec } from '@wasm-build/kit';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { chooseBackend, findOnPath, machineProbe } from '../src/push.ts';
 import type { Buildx } from '../src/push-buildx.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.unstubAllEnvs();
 });
 
 /** A buildx that counts how often it is asked. */
@@ -26,7 +30,15 @@ function countingBuildx(version: string | undefined) {
 }
 
 describe('machineProbe', () => {
-  it('asks buildx once however often the run asks, and each tool once', async () => {
+  it('asks buildx once however often the run asks, and each tool on PATH once', async () => {
+    // oras and skopeo as files on PATH (the probe starts nothing that is not there); exec.run answers for them.
+    const bin = mkdtempSync(join(tmpdir(), 'probe-path-'));
+    for (const tool of ['oras', 'skopeo']) {
+      writeFileSync(join(bin, tool), '#!/bin/sh\nexit 0\n');
+      chmodSync(join(bin, tool), 0o755);
+    }
+    vi.stubEnv('PATH', `${bin}:${process.env.PATH}`);
+    onTestFinished(() => rmSync(bin, { recursive: true, force: true }));
     const { buildx, calls } = countingBuildx('0.29.1');
     const run = vi.spyOn(exec, 'run').mockResolvedValue({ exitCode: 0, stdout: 'ok', stderr: '' } as never);
     const probe = machineProbe(buildx);
@@ -40,6 +52,17 @@ describe('machineProbe', () => {
       'oras version',
       'skopeo --version',
     ]);
+  });
+
+  it('starts no command for a tool that is not on PATH', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'probe-empty-path-'));
+    onTestFinished(() => rmSync(empty, { recursive: true, force: true }));
+    vi.stubEnv('PATH', empty);
+    const run = vi.spyOn(exec, 'run');
+    const probe = machineProbe(countingBuildx(undefined).buildx);
+    expect(await probe.onPath('oras')).toBe(false);
+    expect(await probe.onPath('skopeo')).toBe(false);
+    expect(run).not.toHaveBeenCalled();
   });
 
   it('without a buildx, one probe is shared by the whole process', () => {

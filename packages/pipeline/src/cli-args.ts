@@ -7,7 +7,7 @@ import { UserError } from '@wasm-build/kit/errors';
 import { convertInput, type InputKind } from '@wasm-build/kit/inputs';
 import { type ImageRef, parseImageRef } from '@wasm-build/oci/reference';
 import type { BinaryenRelease } from '@wasm-build/toolchain/binaryen';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV_ONLY, envName, FLAG_ALIASES, ROOT_INPUTS, SHORT } from './cli-usage.ts';
 import {
   binaryenSchema,

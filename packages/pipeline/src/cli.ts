@@ -52,7 +52,7 @@ async function pipelineCommand(cmd: CliCommand): Promise<number> {
     import('./pipeline.ts'),
     import('./table.ts'),
   ]);
-  useProxyFromEnv();
+  await useProxyFromEnv();
   const log = terminalLog({ verbose: cmd.verbose });
   const options = cmd.options!;
   const registry = cmd.localRegistry ? await startLocalRegistry() : undefined;
@@ -100,7 +100,7 @@ async function promoteCommand(cmd: CliCommand): Promise<number> {
     import('@wasm-build/oci/reference'),
     import('@wasm-build/oci/push'),
   ]);
-  useProxyFromEnv();
+  await useProxyFromEnv();
   const p = cmd.promote!;
   const log = terminalLog({ verbose: cmd.verbose });
   const r = await tagImage(

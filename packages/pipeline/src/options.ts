@@ -12,7 +12,7 @@ import { ORAS_DEFAULT_VERSION } from '@wasm-build/toolchain/oras';
 import { WASI_TARGETS } from '@wasm-build/toolchain/targets';
 import { OPT_LEVELS, wasmOptArgsProblem } from '@wasm-build/toolchain/wasm-opt';
 import { FEATURES } from '@wasm-build/wasm/report';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parsePreopen } from './preopen.ts';
 import { Re2RegExp, re2Problem } from './re2-regexp.ts';
 

@@ -15,8 +15,9 @@ import { type BinaryenRelease, isThreadsTarget, type OptimizeResult, resolveMani
 import type { VerifyDocument } from '@wasm-build/wasm';
 import { keyValues, type PipelineOptions, smokeExpectations } from './options.ts';
 import { StageFailed, type StageRow, StageRunner } from './stages.ts';
-import { type AttachedStatement, attachStep, workspacePath } from './steps/attach.ts';
+import { type AttachedStatement, attachStep, readCrate, type StatementSources, workspacePath } from './steps/attach.ts';
 import { buildStep, copyModule, optimizeStep } from './steps/build.ts';
+import { askEarly, type EarlyAnswers } from './steps/early.ts';
 import {
   imageStep,
   type PushStepOptions,
@@ -91,17 +92,46 @@ export async function runPipeline(
     );
     await extra.afterSetup?.(setup, manifestPath);
     const { tc, target } = setup;
-    const built = await stages.run('build', () =>
-      buildStep(
+    const wasmOptPath = o.wasmOpt ?? setup.wasmOpt;
+    let early: EarlyAnswers | undefined;
+    const built = await stages.run('build', () => {
+      const building = buildStep(
         tc,
         { manifestPath, target, profile: o.profile, package: o.package, bin: o.bin, features: o.features },
         log,
-      ),
-    );
+      );
+      // What later stages ask of git, wasm-opt and the push backend, answered while cargo runs: asked once cargo has
+      // started (exec.run spawns before its first await), as each process start holds this thread for milliseconds;
+      // and after setup, whose rustc runs would share the CPU with them, and which installs binaryen.
+      early = askEarly({
+        manifestPath,
+        wasmOpt: o.optimize ? (wasmOptPath ?? 'wasm-opt') : undefined,
+        backend: ref ? o.backend : undefined,
+      });
+      return building;
+    });
+
+    // After a build every crate is on disk: cargo metadata runs --offline. Read now, while the later stages run, for
+    // the attach stage (which reports its failure).
+    const cargo: StatementSources['cargo'] = {
+      command: tc.cargo,
+      env: tc.env,
+      manifestPath,
+      packageId: built.packageId,
+      target,
+      offline: true,
+    };
+    const crate = ref && (o.provenance || o.sbom) ? readCrate(cargo) : undefined;
+    crate?.catch(() => {});
 
     const finalPath = join(workDir, `${built.name}.wasm`);
     if (o.optimize) {
-      const wasmOpt = { path: o.wasmOpt ?? setup.wasmOpt, level: o.optLevel, extraArgs: o.wasmOptArgs };
+      const wasmOpt = {
+        path: wasmOptPath,
+        level: o.optLevel,
+        extraArgs: o.wasmOptArgs,
+        info: early?.wasmOpt,
+      };
       result.optimize = await stages.run('optimize', () => optimizeStep(built.wasmPath, finalPath, wasmOpt, log));
     } else {
       copyModule(built.wasmPath, finalPath);
@@ -137,6 +167,7 @@ export async function runPipeline(
         layoutDir,
         tag,
         log,
+        facts: early?.source,
       }),
     );
     result.layoutDir = layoutDir;
@@ -152,7 +183,7 @@ export async function runPipeline(
       const { runnable: served, ...proof } = await stages.run('push', () => {
         // Inside the stage: a tag of another repository fails the push row, before any upload.
         push = pushOptions(o, { layoutDir, tag, ref, image, wasm, name: built.name });
-        return pushStep({ ...push, tags: [] }, log);
+        return pushStep({ ...push, tags: [], choice: early?.backend }, log);
       });
       result.pushed = proof;
       servedImage = served;
@@ -206,17 +237,10 @@ export async function runPipeline(
             insecure: made.insecure,
             username: made.username,
             password: made.password,
+            crate,
             sources: {
               source: image.source,
-              // After a build every crate is on disk: cargo metadata runs --offline.
-              cargo: {
-                command: tc.cargo,
-                env: tc.env,
-                manifestPath,
-                packageId: built.packageId,
-                target,
-                offline: true,
-              },
+              cargo,
               provenance: {
                 module: { name: built.name, sha256: image.wasmDigest },
                 build: {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Command, exec, formatCommand, isSecretEnv, lastLines, UserError } from '@wasm-build/kit';
 import { parse as parseToml } from 'smol-toml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson, rfc3339 } from './provenance.ts';
 
 /** `$schema` of the SBOM: CycloneDX 1.5 JSON. Source: cyclonedx.org/docs/1.5/json. */

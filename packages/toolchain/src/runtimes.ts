@@ -1,8 +1,6 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as cache from '@actions/cache';
-import * as tc from '@actions/tool-cache';
 import {
   type Command,
   download,
@@ -185,16 +183,24 @@ export function crunCacheKey(o: { version: string; wasmedgeVersion: string; plat
   };
 }
 
+// @actions/tool-cache and @actions/cache (with @azure/storage-blob, about 1 MB of JavaScript) are imported where they
+// are used: a CLI job that needs no crun build never loads them.
+const toolCache = () => import('@actions/tool-cache');
+
 /** The tool-cache directory of a crun built for this crun and WasmEdge version, if one is there. */
-export function findCachedCrun(o: { version: string; wasmedgeVersion: string; arch?: string }): string | undefined {
+export async function findCachedCrun(o: {
+  version: string;
+  wasmedgeVersion: string;
+  arch?: string;
+}): Promise<string | undefined> {
   const k = crunCacheKey(o);
-  return tc.find(k.tool, k.version, o.arch) || undefined;
+  return (await toolCache()).find(k.tool, k.version, o.arch) || undefined;
 }
 
 /** The `@actions/cache` calls `buildCrunWithWasmEdge` makes; replaced in tests. */
 export interface CrunActionsCache {
   /** False when the runner has no cache service (outside Actions, GHES without it). */
-  isAvailable(): boolean;
+  isAvailable(): boolean | Promise<boolean>;
   /** Restores `paths` saved under `key`; true on a hit. */
   restore(paths: string[], key: string): Promise<boolean>;
   save(paths: string[], key: string): Promise<void>;
@@ -202,10 +208,10 @@ export interface CrunActionsCache {
 
 /** `@actions/cache` (the service GitHub's runners provide). */
 export const actionsCache: CrunActionsCache = {
-  isAvailable: () => cache.isFeatureAvailable(),
-  restore: async (paths, key) => (await cache.restoreCache(paths, key)) !== undefined,
+  isAvailable: async () => (await import('@actions/cache')).isFeatureAvailable(),
+  restore: async (paths, key) => (await (await import('@actions/cache')).restoreCache(paths, key)) !== undefined,
   save: async (paths, key) => {
-    await cache.saveCache(paths, key);
+    await (await import('@actions/cache')).saveCache(paths, key);
   },
 };
 
@@ -241,10 +247,10 @@ export async function buildCrunWithWasmEdge(
   log: Log,
 ): Promise<{ crun: string; cached: boolean; from: 'tool-cache' | 'actions-cache' | 'build' }> {
   const key = crunCacheKey({ version: o.version, wasmedgeVersion: o.wasmedge.version });
-  const hit = findCachedCrun({ version: o.version, wasmedgeVersion: o.wasmedge.version });
+  const hit = await findCachedCrun({ version: o.version, wasmedgeVersion: o.wasmedge.version });
   if (hit) return { crun: join(hit, 'bin', 'crun'), cached: true, from: 'tool-cache' };
   const actions = o.cache ?? actionsCache;
-  const available = actions.isAvailable();
+  const available = await actions.isAvailable();
   // A fixed path: @actions/cache versions an entry by its paths, so restore must name the path save named.
   const staging = join(process.env.RUNNER_TEMP || tmpdir(), 'wasm-build-crun', key.cacheKey);
   if (!available) {
@@ -252,7 +258,7 @@ export async function buildCrunWithWasmEdge(
   } else {
     try {
       if (await actions.restore([staging], key.cacheKey)) {
-        const dir = await tc.cacheDir(staging, key.tool, key.version);
+        const dir = await (await toolCache()).cacheDir(staging, key.tool, key.version);
         rmSync(staging, { recursive: true, force: true });
         log.info(
           `crun ${o.version} with WasmEdge ${o.wasmedge.version} restored from the Actions cache (${key.cacheKey})`,
@@ -305,7 +311,7 @@ export async function buildCrunWithWasmEdge(
         }
       }
     });
-    const dir = await tc.cacheDir(prefix, key.tool, key.version);
+    const dir = await (await toolCache()).cacheDir(prefix, key.tool, key.version);
     log.info(`crun ${o.version} with WasmEdge ${o.wasmedge.version} built and cached in ${dir}`);
     if (available) {
       try {

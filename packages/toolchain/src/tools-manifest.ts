@@ -1,5 +1,5 @@
 import { UserError } from '@wasm-build/kit/errors';
-import { z } from 'zod';
+import * as z from 'zod';
 import shipped from './tools-manifest.json' with { type: 'json' };
 
 /** The tools the manifest pins. */

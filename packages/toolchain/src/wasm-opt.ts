@@ -65,6 +65,37 @@ export interface WasmOptOptions {
   path?: string;
   level?: OptLevel;
   extraArgs?: string[];
+  /** `wasmOptInfo(path)` of the same `path`, when it was asked earlier (the pipeline asks at its start); default asked here. */
+  info?: Promise<WasmOptInfo>;
+}
+
+/**
+ * What a wasm-opt says of itself: `--version` (e.g. "wasm-opt version 108"), and the `--enable-*` flags it knows
+ * (`parseSupportedFlags` of its `--help`), asked at the first call only: most modules need no feature flag.
+ */
+export interface WasmOptInfo {
+  version: string;
+  supported(): Promise<Set<string>>;
+}
+
+/**
+ * Asks a wasm-opt its version; `supported()` asks its `--help` once, when called. A failing `--help` gives no flags.
+ * @throws UserError when `bin` does not run (with how to install binaryen).
+ */
+export async function wasmOptInfo(bin = 'wasm-opt'): Promise<WasmOptInfo> {
+  const fix = 'Install binaryen (apt-get install binaryen, or the setup action) or pass its path (--wasm-opt)';
+  const ran = await runOk({ command: bin, args: ['--version'] }, 'wasm-opt --version', { fix });
+  let supported: Promise<Set<string>> | undefined;
+  return {
+    version: ran.stdout.trim(),
+    supported: () => {
+      supported ??= exec
+        .run({ command: bin, args: ['--help'] })
+        .then((help) => parseSupportedFlags(help.stdout))
+        .catch(() => new Set<string>());
+      return supported;
+    },
+  };
 }
 
 // wasm-opt options that name a file to write or read, run a command, or replace what is written, by every name they
@@ -164,15 +195,9 @@ export async function optimize(
   log: Log,
 ): Promise<OptimizeResult> {
   checkWasmOptArgs(o.extraArgs ?? []);
-  const bin = o.path ?? 'wasm-opt';
-  const fix = 'Install binaryen (apt-get install binaryen, or the setup action) or pass its path (--wasm-opt)';
-  // Both asked at once; a wasm-opt that cannot run fails in --version, with the fix.
-  const [ran, help] = await Promise.all([
-    runOk({ command: bin, args: ['--version'] }, 'wasm-opt --version', { fix }),
-    exec.run({ command: bin, args: ['--help'] }).catch(() => undefined),
-  ]);
-  const version = ran.stdout.trim();
-  const flags = featureFlags(report, parseSupportedFlags(help?.stdout ?? ''));
+  const info = await (o.info ?? wasmOptInfo(o.path));
+  const version = info.version;
+  const flags = featureFlags(report).length ? featureFlags(report, await info.supported()) : [];
   const command = wasmOptCommand(input, output, flags, o);
   log.debug(`WasmOpt.optimize: ${[command.command, ...command.args].join(' ')}`);
   const result = await exec.run(command);

@@ -97,9 +97,9 @@ describe('crun cache keys', () => {
     const first = await buildCrunWithWasmEdge({ version: crun, wasmedge: wasmedge('0.16.1'), sudo: false, cache }, log);
     expect(first.from).toBe('actions-cache');
     expect(first.crun.startsWith(process.env.RUNNER_TOOL_CACHE!)).toBe(true);
-    expect(findCachedCrun({ version: crun, wasmedgeVersion: '0.16.1' })).toBeDefined();
+    expect(await findCachedCrun({ version: crun, wasmedgeVersion: '0.16.1' })).toBeDefined();
     // The old key, `1.27.90+wasmedge.0.17.1`, is cleaned to 1.27.90 and so matched the 0.16 build.
-    expect(findCachedCrun({ version: crun, wasmedgeVersion: '0.17.1' })).toBeUndefined();
+    expect(await findCachedCrun({ version: crun, wasmedgeVersion: '0.17.1' })).toBeUndefined();
 
     const second = await buildCrunWithWasmEdge(
       { version: crun, wasmedge: wasmedge('0.17.1'), sudo: false, cache },

@@ -1,6 +1,6 @@
 // The verify report's JSON shape as a schema: the contract of `wasm-build verify --json`, the verify action's
 // `report` output and schemas/verify-report.v1.json (generated from this file by `npm run schema`).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CheckResult } from './checks.ts';
 import { FEATURES, REPORT_SCHEMA, type VerifyReport } from './report.ts';
 import { RUNTIMES, type RuntimeFit } from './runtime-fit.ts';

@@ -93,6 +93,8 @@ export interface AttachStepOptions {
   password?: string;
   /** Where GITHUB_* run details come from; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** `readCrate(sources.cargo)` when it was asked earlier (the pipeline asks once the build is done); default here. */
+  crate?: Promise<CrateFacts | undefined>;
 }
 
 /** What cargo says of the crate: `cargo metadata` (unvalidated JSON) and the workspace's Cargo.lock text. */
@@ -129,7 +131,7 @@ export async function readCrate(cargo: StatementSources['cargo']): Promise<Crate
 export async function attachStep(o: AttachStepOptions, log: Log): Promise<StepOutcome<AttachedStatement[]>> {
   const env = o.env ?? process.env;
   const cargo = o.sources.cargo;
-  const crate = await readCrate(cargo);
+  const crate = await (o.crate ?? readCrate(cargo));
   const metadata = crate?.metadata;
   const lockfile = crate?.lockfile ?? '';
   const name = `${o.ref.registry}/${o.ref.repository}`;

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { exec, type Log, UserError } from '@wasm-build/kit';
 import {
+  type BackendChoice,
   type BackendProbe,
   type BuiltImage,
   buildImage,
@@ -38,6 +39,8 @@ export interface ImageStepOptions {
   tag: string;
   /** Where annotations and labels left out (index-level ones) are reported; they are in `detail` too. */
   log?: Log;
+  /** `sourceFacts(manifestPath)` when it was asked earlier (the pipeline asks at its start); default asked here. */
+  facts?: Promise<SourceFacts>;
 }
 
 /**
@@ -58,13 +61,28 @@ export async function imageCreated(manifestPath?: string, env: NodeJS.ProcessEnv
   return /^\d{1,12}$/.test(out) ? Number(out) : 0;
 }
 
-/** The image as built, with what it was made from: the source facts (git or GITHUB_*) and the creation time. */
-export type ImageStepResult = BuiltImage & {
+/** What the image says it was made from: the crate's source facts and its creation time. */
+export interface SourceFacts {
   /** `sourceAnnotations` of the crate: org.opencontainers.image.source and .revision, as git or GITHUB_* tell them. */
   source: Record<string, string>;
   /** `imageCreated`: seconds since the epoch (SOURCE_DATE_EPOCH, else the commit time, else 0). */
   created: number;
-};
+}
+
+/**
+ * `sourceAnnotations` and `imageCreated` of the crate, asked at the same time; no source facts without a crate.
+ * @throws UserError for a malformed SOURCE_DATE_EPOCH.
+ */
+export async function sourceFacts(manifestPath?: string): Promise<SourceFacts> {
+  const [source, created] = await Promise.all([
+    manifestPath ? sourceAnnotations(manifestPath) : {},
+    imageCreated(manifestPath),
+  ]);
+  return { source, created };
+}
+
+/** The image as built, with what it was made from (`SourceFacts`). */
+export type ImageStepResult = BuiltImage & SourceFacts;
 
 /**
  * The image step: a FROM-scratch wasm image (wasi/wasm, compat-smart) written as an OCI layout. Bytes = all blobs.
@@ -74,10 +92,7 @@ export type ImageStepResult = BuiltImage & {
  * @throws UserError for a module name that cannot be an entrypoint, or a bad SOURCE_DATE_EPOCH.
  */
 export async function imageStep(o: ImageStepOptions): Promise<StepOutcome<ImageStepResult>> {
-  const [source, created] = await Promise.all([
-    o.manifestPath ? sourceAnnotations(o.manifestPath) : {},
-    imageCreated(o.manifestPath),
-  ]);
+  const { source, created } = await (o.facts ?? sourceFacts(o.manifestPath));
   const annotations = routeAnnotations(o.annotations);
   const labels = routeAnnotations(o.labels);
   const ignored = [...annotations.ignored, ...labels.ignored];
@@ -121,6 +136,8 @@ export interface PushStepOptions {
   orasVersion: string;
   /** What is on this machine; default `machineProbe()`. */
   probe?: BackendProbe;
+  /** `chooseBackend(backend, probe)` when it was asked earlier (the pipeline asks at its start); default asked here. */
+  choice?: Promise<BackendChoice>;
 }
 
 /**
@@ -189,7 +206,7 @@ export async function pushStep(
   }
   // An explicit backend runs no probe: chooseBackend returns it as asked, and oras is looked for on PATH by file.
   const probe = o.probe ?? machineProbe();
-  const choice = await chooseBackend(o.backend, probe);
+  const choice = await (o.choice ?? chooseBackend(o.backend, probe));
   log.info(`push backend: ${choice.backend} (${choice.reason})`);
   let tool: string | undefined;
   if (choice.backend === 'oras' && (choice.install || (o.backend !== 'auto' && !findOnPath('oras'))))
