@@ -226,6 +226,34 @@ describe.runIf(all)('wasm-build CLI', () => {
     expect(/^digest: (sha256:[0-9a-f]{64})/m.exec(second.stdout)?.[1]).toBe(digest![1]);
   });
 
+  // wasm-opt's version and the git facts are asked while cargo builds (steps/early.ts): a failing answer is still the
+  // failure of the stage that needs it, reported once, with the stages before it done.
+  it.each([
+    [
+      'a wasm-opt that is not there',
+      ['--wasm-opt', '/nonexistent/wasm-opt'],
+      {},
+      'optimize',
+      /Command not found: "\/nonexistent\/wasm-opt"/,
+    ],
+    ['a malformed SOURCE_DATE_EPOCH', [], { SOURCE_DATE_EPOCH: 'yesterday' }, 'image', /SOURCE_DATE_EPOCH/],
+  ] as const)('%s fails its own stage, not an earlier one', (_name, flags, env, stage, error) => {
+    const work = mkdtempSync(join(tmpdir(), 'cli-early-'));
+    const r = cli(
+      ['examples/hello', '--toolchain', 'debian', '--no-smoke', '--json', '--work-dir', work, ...flags],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout) as { rows: { stage: string; status: string; detail: string }[]; error: string };
+    const failed = doc.rows.filter((row) => row.status === 'failed');
+    expect(failed.map((row) => row.stage)).toEqual([stage]);
+    expect(failed[0].detail).toMatch(error);
+    const before = doc.rows.slice(0, doc.rows.indexOf(failed[0]));
+    expect(before.map((row) => row.stage)).toContain('build');
+    expect(before.filter((row) => row.status !== 'ok')).toEqual([]);
+    expect(r.all).not.toMatch(/Unhandled|UnhandledPromiseRejection/);
+  });
+
   it('--require threads on a non-threaded build fails naming shared memory, atomics and the fix', () => {
     const r = cli(['--require', 'threads', 'examples/hello', '--toolchain', 'debian', '--no-smoke']);
     expect(r.code).toBe(1);

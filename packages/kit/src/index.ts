@@ -9,4 +9,5 @@ export * from './lifecycle.ts';
 export * from './log.ts';
 export * from './proxy.ts';
 export * from './retry.ts';
+export * from './settle.ts';
 export * from './terminal.ts';

@@ -3,7 +3,7 @@
 // entry is what breaks pulls on wasm nodes (build-push-action#755). Registries with the referrers API index them
 // themselves (`OCI-Subject` on the manifest PUT); for the others (Debian's docker-registry 2.8) the client keeps the
 // referrers tag schema's `sha256-<hex>` index, as oras-go does (registry/remote/repository.go, updateReferrersIndex).
-import { type Log, type RetryPolicy, UserError } from '@wasm-build/kit';
+import { allInOrder, type Log, type RetryPolicy, UserError } from '@wasm-build/kit';
 import * as z from 'zod';
 import { algorithmOf, checkDigest, digestOf, isDigest } from './digest.ts';
 import type { Credentials } from './docker-config.ts';
@@ -413,11 +413,11 @@ export async function attachReferrers(o: AttachOptions, log: Log): Promise<Attac
   if (built.length === 0) return [];
   // Every blob at once (the empty config and the statements), then every manifest at once: a manifest is PUT only
   // once the blobs it names are there.
-  const [, ...uploads] = await Promise.all([
+  const [, ...uploads] = await allInOrder([
     c.pushBlob(EMPTY_DESCRIPTOR.digest, EMPTY_BYTES),
     ...built.map(({ artifact, m }) => c.pushBlob(m.blob.digest, artifact.bytes)),
   ]);
-  const attached = await Promise.all(
+  const attached = await allInOrder(
     built.map(async ({ artifact, m }, i): Promise<AttachedReferrer> => {
       log.debug(
         `Referrers.attachReferrers: ${m.blob.digest} (${m.blob.size} bytes) ${uploads[i].uploaded ? 'uploaded' : 'already present'}`,
@@ -485,7 +485,7 @@ export async function readBackReferrers(
   const name = formatImageRef({ registry: c.ref.registry, repository: c.ref.repository }, { digest: subjectDigest });
   const listed = await listReferrers(c, subjectDigest);
   // Each referrer's manifest and blob, all referrers at once.
-  return Promise.all(
+  return allInOrder(
     attached.map(async (a): Promise<ReferrerProof> => {
       const what = `The ${a.artifactType} referrer ${a.digest} of ${name}`;
       const entry = listed.referrers.find((d) => d.digest === a.digest);

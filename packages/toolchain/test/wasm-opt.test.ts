@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exec, memoryLog } from '@wasm-build/kit';
 import { buildReport, decodeModule } from '@wasm-build/wasm';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { corpusFile } from '../../../test/helpers/corpus.ts';
-import { featureFlags, parseSupportedFlags, wasmOptCommand } from '../src/wasm-opt.ts';
+import { featureFlags, optimize, parseSupportedFlags, wasmOptCommand, wasmOptInfo } from '../src/wasm-opt.ts';
 
 const report = (file: string) => buildReport(decodeModule(corpusFile(file)));
 
@@ -49,5 +53,56 @@ describe('wasmOptCommand', () => {
     });
     expect(cmd.args).toEqual(args);
     expect(cmd.command).toBe('path' in o ? o.path : 'wasm-opt');
+  });
+});
+
+describe('optimize asks wasm-opt what it needs, once', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** Fakes wasm-opt by command string; returns the commands run, as `command args…` lines. */
+  function fakeWasmOpt(help: string) {
+    const calls: string[] = [];
+    vi.spyOn(exec, 'run').mockImplementation(async (cmd) => {
+      const line = [cmd.command, ...cmd.args].join(' ');
+      calls.push(line);
+      const stdout = cmd.args[0] === '--version' ? 'wasm-opt version 116\n' : cmd.args[0] === '--help' ? help : '';
+      return { exitCode: 0, stdout, stderr: '', durationMs: 1 };
+    });
+    return calls;
+  }
+
+  function files() {
+    const dir = mkdtempSync(join(tmpdir(), 'wasm-opt-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const input = join(dir, 'in.wasm');
+    const output = join(dir, 'out.wasm');
+    writeFileSync(input, Buffer.alloc(16));
+    writeFileSync(output, Buffer.alloc(8));
+    return { input, output };
+  }
+
+  it('runs no --help for a module that needs no feature flag', async () => {
+    const calls = fakeWasmOpt('  --enable-threads\n');
+    const { input, output } = files();
+    const mvp = report('binaries/wasi-testsuite_as_proc_exit-success.wasm');
+    expect(featureFlags(mvp)).toEqual([]);
+    const r = await optimize(input, output, mvp, {}, memoryLog());
+    expect(r.version).toBe('wasm-opt version 116');
+    expect(calls).toEqual(['wasm-opt --version', `wasm-opt ${input} -o ${output} -Oz`]);
+  });
+
+  it('asks --help once for the flags a threaded module needs, and passes only those it lists', async () => {
+    const calls = fakeWasmOpt('  --enable-threads  ...\n  --enable-bulk-memory ...\n');
+    const { input, output } = files();
+    const info = wasmOptInfo('wasm-opt');
+    const threads = report('binaries/wasi-testsuite_thread_spawn-simple.wasm');
+    await optimize(input, output, threads, { info }, memoryLog());
+    await optimize(input, output, threads, { info }, memoryLog());
+    expect(calls).toEqual([
+      'wasm-opt --version',
+      'wasm-opt --help',
+      `wasm-opt ${input} -o ${output} -Oz --enable-bulk-memory --enable-threads`,
+      `wasm-opt ${input} -o ${output} -Oz --enable-bulk-memory --enable-threads`,
+    ]);
   });
 });
