@@ -18,8 +18,9 @@
 // Ours and V8 are best of RUNS after a JIT warm-up, in ROUNDS interleaved rounds (less exposed to load from other
 // processes). Ratios are peer time / our time (above 1: ours is faster). Then the corpus table (the binaries
 // wasm-validate accepts) and the peak RSS (GNU time's maximum resident set size, median of 3 runs) of a plain node
-// process doing verify (readModule and verifyModule, bundled by esbuild), of the CLI bundled by esbuild, and of
-// `wasm-build verify` as bin/wasm-build.js runs it (tsx), each against the file's size in MiB.
+// process doing verify (readModule and verifyModule, bundled by esbuild), of `wasm-build verify` from the npm
+// package (packages/cli, built here by scripts/build-cli.ts), and as bin/wasm-build.js runs it (tsx), each against
+// the file's size in MiB.
 // Run: npm run bench:verify (BENCH_MB=5 for a quick run)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -197,17 +198,16 @@ console.log(
 );
 
 // Peak RSS verifying the module, against the file's size: a plain node process doing verify (what verify itself
-// holds), the CLI bundled (start-up and all its modules), and the CLI as bin/wasm-build.js runs it (tsx, which
-// transpiles at start). GNU time's maximum resident set size, median of 3 runs.
+// holds), the CLI as the npm package ships it (start-up and the modules verify loads), and the CLI as
+// bin/wasm-build.js runs it in a checkout (tsx, which transpiles at start). GNU time's maximum resident set size,
+// median of 3 runs.
 const fileMiB = n / 1048576;
 let verifyRss = Number.NaN;
 if (existsSync('/usr/bin/time')) {
-  const bundle = (name: string, entry: { contents?: string; file?: string }) => {
+  const bundle = (name: string, contents: string) => {
     const outfile = join(dir, `${name}.mjs`);
     buildSync({
-      ...(entry.file
-        ? { entryPoints: [entry.file] }
-        : { stdin: { contents: entry.contents ?? '', resolveDir: ROOT, loader: 'ts' } }),
+      stdin: { contents, resolveDir: ROOT, loader: 'ts' },
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -217,15 +217,17 @@ if (existsSync('/usr/bin/time')) {
     });
     return outfile;
   };
-  const verifyEntry = bundle('verify-only', {
-    contents:
-      "import { verifyModule } from './packages/pipeline/src/steps/verify.ts';\n" +
+  const verifyEntry = bundle(
+    'verify-only',
+    "import { verifyModule } from './packages/pipeline/src/steps/verify.ts';\n" +
       "import { readModule } from './packages/pipeline/src/verify-bytes.ts';\n" +
       'const f = process.argv[2];\n' +
       'const doc = await verifyModule(readModule(f), f, {});\n' +
       "if (doc.validity.status !== 'valid') process.exit(3);\n",
-  });
-  const cliBundle = bundle('cli', { file: join(ROOT, 'packages', 'pipeline', 'src', 'cli.ts') });
+  );
+  // The CLI as the npm package ships it (scripts/build-cli.ts: one ESM bundle with lazy chunks), built here.
+  await import('../scripts/build-cli.ts');
+  const cliBundle = join(ROOT, 'packages', 'cli', 'bin', 'wasm-build.js');
   const rss = (...args: string[]) => {
     const kib = [0, 1, 2].map(() => {
       const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8' });
@@ -238,8 +240,8 @@ if (existsSync('/usr/bin/time')) {
   const rows: [string, number][] = [
     ['node -e 0 (for scale)', rss('-e', '0')],
     ['plain node: readModule + verifyModule', verifyRss],
-    ['wasm-build verify, bundled (esbuild)', rss(cliBundle, 'verify', large)],
-    ['wasm-build verify, bundled: --help alone', rss(cliBundle, '--help')],
+    ['wasm-build verify, the npm package (packages/cli)', rss(cliBundle, 'verify', large)],
+    ['wasm-build --help alone, the npm package', rss(cliBundle, '--help')],
     ['wasm-build verify (bin/wasm-build.js, tsx)', rss(join(ROOT, 'bin', 'wasm-build.js'), 'verify', large)],
   ];
   console.log(
@@ -247,7 +249,7 @@ if (existsSync('/usr/bin/time')) {
   );
   for (const [name, mib] of rows) {
     console.log(
-      `${name.padEnd(46)}${mib.toFixed(1).padStart(8)} MiB ${`${(mib / fileMiB).toFixed(2)}× file`.padStart(12)}`,
+      `${name.padEnd(52)}${mib.toFixed(1).padStart(8)} MiB ${`${(mib / fileMiB).toFixed(2)}× file`.padStart(12)}`,
     );
   }
 }
