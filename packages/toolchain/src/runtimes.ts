@@ -186,6 +186,7 @@ export function crunCacheKey(o: { version: string; wasmedgeVersion: string; plat
 // @actions/tool-cache and @actions/cache (with @azure/storage-blob, about 1 MB of JavaScript) are imported where they
 // are used: a CLI job that needs no crun build never loads them.
 const toolCache = () => import('@actions/tool-cache');
+const actionsCacheModule = () => import('@actions/cache');
 
 /** The tool-cache directory of a crun built for this crun and WasmEdge version, if one is there. */
 export async function findCachedCrun(o: {
@@ -208,10 +209,10 @@ export interface CrunActionsCache {
 
 /** `@actions/cache` (the service GitHub's runners provide). */
 export const actionsCache: CrunActionsCache = {
-  isAvailable: async () => (await import('@actions/cache')).isFeatureAvailable(),
-  restore: async (paths, key) => (await (await import('@actions/cache')).restoreCache(paths, key)) !== undefined,
+  isAvailable: async () => (await actionsCacheModule()).isFeatureAvailable(),
+  restore: async (paths, key) => (await (await actionsCacheModule()).restoreCache(paths, key)) !== undefined,
   save: async (paths, key) => {
-    await (await import('@actions/cache')).saveCache(paths, key);
+    await (await actionsCacheModule()).saveCache(paths, key);
   },
 };
 

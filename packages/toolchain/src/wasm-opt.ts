@@ -65,7 +65,7 @@ export interface WasmOptOptions {
   path?: string;
   level?: OptLevel;
   extraArgs?: string[];
-  /** `wasmOptInfo(path)` of the same `path`, when it was asked earlier (the pipeline asks at its start); default asked here. */
+  /** `wasmOptInfo(path)` of the same `path`, when it was asked earlier (the pipeline asks while cargo builds). */
   info?: Promise<WasmOptInfo>;
 }
 

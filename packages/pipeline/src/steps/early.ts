@@ -15,9 +15,10 @@ export interface EarlyAnswers {
 }
 
 /**
- * Starts the questions: the crate's source facts always; wasm-opt's version and flags when `wasmOpt` names the
- * binary the optimize stage will run; the push backend when there is an image to push. A question that fails is not reported here: the stage that awaits the answer
- * throws its error, as if it had asked itself, and an answer no stage awaits (an earlier stage failed) is dropped.
+ * Starts the questions: the crate's source facts always; wasm-opt's version when `wasmOpt` names the binary the
+ * optimize stage will run; the push backend when there is an image to push. A question that fails is not reported
+ * here: the stage that awaits the answer throws its error, as if it had asked itself, and an answer no stage awaits
+ * (an earlier stage failed) is dropped.
  */
 export function askEarly(o: { manifestPath: string; wasmOpt?: string; backend?: PushBackend | 'auto' }): EarlyAnswers {
   const answers: EarlyAnswers = {

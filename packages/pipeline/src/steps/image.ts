@@ -39,7 +39,7 @@ export interface ImageStepOptions {
   tag: string;
   /** Where annotations and labels left out (index-level ones) are reported; they are in `detail` too. */
   log?: Log;
-  /** `sourceFacts(manifestPath)` when it was asked earlier (the pipeline asks at its start); default asked here. */
+  /** `sourceFacts(manifestPath)` when it was asked earlier (the pipeline asks while cargo builds); default here. */
   facts?: Promise<SourceFacts>;
 }
 
@@ -136,7 +136,7 @@ export interface PushStepOptions {
   orasVersion: string;
   /** What is on this machine; default `machineProbe()`. */
   probe?: BackendProbe;
-  /** `chooseBackend(backend, probe)` when it was asked earlier (the pipeline asks at its start); default asked here. */
+  /** `chooseBackend(backend, probe)` when it was asked earlier (the pipeline asks while cargo builds); default here. */
   choice?: Promise<BackendChoice>;
 }
 
