@@ -9107,7 +9107,7 @@ var require_env_http_proxy_agent = __commonJS({
       "https:": 443
     };
     var experimentalWarned = false;
-    var EnvHttpProxyAgent2 = class extends DispatcherBase {
+    var EnvHttpProxyAgent = class extends DispatcherBase {
       #noProxyValue = null;
       #noProxyEntries = null;
       #opts = null;
@@ -9226,7 +9226,7 @@ var require_env_http_proxy_agent = __commonJS({
         return process.env.no_proxy ?? process.env.NO_PROXY ?? "";
       }
     };
-    module2.exports = EnvHttpProxyAgent2;
+    module2.exports = EnvHttpProxyAgent;
   }
 });
 
@@ -11599,9 +11599,9 @@ var require_global2 = __commonJS({
     var { InvalidArgumentError } = require_errors();
     var Agent3 = require_agent();
     if (getGlobalDispatcher() === void 0) {
-      setGlobalDispatcher2(new Agent3());
+      setGlobalDispatcher(new Agent3());
     }
-    function setGlobalDispatcher2(agent) {
+    function setGlobalDispatcher(agent) {
       if (!agent || typeof agent.dispatch !== "function") {
         throw new InvalidArgumentError("Argument agent must implement Agent");
       }
@@ -11616,7 +11616,7 @@ var require_global2 = __commonJS({
       return globalThis[globalDispatcher];
     }
     module2.exports = {
-      setGlobalDispatcher: setGlobalDispatcher2,
+      setGlobalDispatcher,
       getGlobalDispatcher
     };
   }
@@ -19191,7 +19191,7 @@ var require_undici = __commonJS({
     var BalancedPool = require_balanced_pool();
     var Agent3 = require_agent();
     var ProxyAgent2 = require_proxy_agent();
-    var EnvHttpProxyAgent2 = require_env_http_proxy_agent();
+    var EnvHttpProxyAgent = require_env_http_proxy_agent();
     var RetryAgent = require_retry_agent();
     var errors = require_errors();
     var util5 = require_util();
@@ -19203,7 +19203,7 @@ var require_undici = __commonJS({
     var MockPool = require_mock_pool();
     var mockErrors = require_mock_errors();
     var RetryHandler = require_retry_handler();
-    var { getGlobalDispatcher, setGlobalDispatcher: setGlobalDispatcher2 } = require_global2();
+    var { getGlobalDispatcher, setGlobalDispatcher } = require_global2();
     var DecoratorHandler = require_decorator_handler();
     var RedirectHandler = require_redirect_handler();
     var createRedirectInterceptor = require_redirect_interceptor();
@@ -19214,7 +19214,7 @@ var require_undici = __commonJS({
     module2.exports.BalancedPool = BalancedPool;
     module2.exports.Agent = Agent3;
     module2.exports.ProxyAgent = ProxyAgent2;
-    module2.exports.EnvHttpProxyAgent = EnvHttpProxyAgent2;
+    module2.exports.EnvHttpProxyAgent = EnvHttpProxyAgent;
     module2.exports.RetryAgent = RetryAgent;
     module2.exports.RetryHandler = RetryHandler;
     module2.exports.DecoratorHandler = DecoratorHandler;
@@ -19271,7 +19271,7 @@ var require_undici = __commonJS({
         }, handler);
       };
     }
-    module2.exports.setGlobalDispatcher = setGlobalDispatcher2;
+    module2.exports.setGlobalDispatcher = setGlobalDispatcher;
     module2.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
     module2.exports.fetch = async function fetch(init, options = void 0) {
@@ -71534,19 +71534,19 @@ function finish(signal) {
 }
 
 // packages/kit/src/proxy.ts
-var import_undici2 = __toESM(require_undici(), 1);
 var PROXY_VARS = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
-function useProxyFromEnv(env = process.env) {
+async function useProxyFromEnv(env = process.env) {
   if (!PROXY_VARS.some((v) => env[v])) return false;
-  (0, import_undici2.setGlobalDispatcher)(new import_undici2.EnvHttpProxyAgent());
+  const { EnvHttpProxyAgent, setGlobalDispatcher } = await Promise.resolve().then(() => __toESM(require_undici(), 1));
+  setGlobalDispatcher(new EnvHttpProxyAgent());
   return true;
 }
 
 // packages/kit/src/action.ts
 async function runAction(main) {
   handleInterrupts();
-  useProxyFromEnv();
   try {
+    await useProxyFromEnv();
     await main();
   } catch (e) {
     setFailed(errorLine(e));
