@@ -740,31 +740,6 @@ export class RegistryClient {
   }
 
   /**
-   * True when `reference` (a tag or digest) names a manifest here (HEAD /manifests/REF answers 2xx), false for 404.
-   * @throws UserError for an invalid reference or any other status, and what every request may throw.
-   */
-  async hasManifest(reference: string): Promise<boolean> {
-    if (!isDigest(reference) && !TAG.test(reference)) {
-      throw new UserError(`Invalid tag or digest ${JSON.stringify(reference.slice(0, 200))} for ${this.name()}`, {
-        fix: 'A tag is letters, digits, _ . - (at most 128); a digest is sha256:<64 hex>',
-      });
-    }
-    return this.call(`/manifests/${reference}`, { method: 'HEAD', accept: MANIFEST_ACCEPT }, async (res) => {
-      await discard(res);
-      if (res.status === 404) return false;
-      if (!res.ok) {
-        throw new UserError(
-          `Registry ${this.ref.registry} answered ${res.status} for HEAD of ${this.name(reference)}`,
-          {
-            fix: 'Check the reference and the registry',
-          },
-        );
-      }
-      return true;
-    });
-  }
-
-  /**
    * Uploads `bytes` as the blob `digest` unless the registry already holds it: POST /blobs/uploads/, then one PUT of
    * the whole body to the upload URL with `?digest=` (OCI distribution-spec v1.1 "Pushing a blob monolithically").
    * The upload URL must stay on the registry's origin and under this repository (the login is sent to it).
