@@ -94,7 +94,7 @@ const PUSH = {
   backend: I(
     'backend',
     'string',
-    'Push tool: auto, buildx, oras or skopeo. auto: docker buildx >= 0.12, else oras on PATH, else skopeo on PATH, else oras installed.',
+    'How to push: auto, buildx, oras, builtin or skopeo. auto: docker buildx >= 0.12, else oras on PATH, else builtin (our own registry client, no tool). oras asked for by name is installed when not on PATH.',
     { default: 'auto' },
   ),
   tags: I(
@@ -243,7 +243,7 @@ export const ACTIONS: ActionDef[] = [
       digest: 'Manifest digest of the image as the registry serves it (as built when not pushed).',
       'layout-dir': 'The OCI image layout written.',
       'smoke-results': 'Smoke-test results as JSON: runtime, status, exitCode, stdout, stderr, durationMs, reason.',
-      backend: 'The push tool used (buildx, oras or skopeo).',
+      backend: 'How the image was pushed (buildx, oras, builtin or skopeo).',
       ...STATEMENT_OUTPUTS,
     },
   },
@@ -307,8 +307,8 @@ export const ACTIONS: ActionDef[] = [
       ...MANIFEST,
     },
     outputs: {
-      backend: 'The push tool used (buildx, oras or skopeo; empty when not pushed).',
-      'bytes-uploaded': 'Bytes of blobs the registry did not have before the push (skopeo, oras).',
+      backend: 'How the image was pushed (buildx, oras, builtin or skopeo; empty when not pushed).',
+      'bytes-uploaded': 'Bytes of blobs the registry did not have before the push (builtin, skopeo, oras).',
       digest: 'Manifest digest.',
       'image-ref': 'The pushed reference pinned by digest (empty when not pushed).',
       'layout-dir': 'The OCI image layout written.',

@@ -62,13 +62,13 @@ describe.runIf(all)('actions as the runner runs them', () => {
 
     expect(r.stdout).toContain('::group::setup');
     expect(r.summary).toMatch(/<tr><td>push<\/td><td>ok<\/td>/);
-    expect(r.outputs.backend).toBe('skopeo');
+    expect(r.outputs.backend).toBe('builtin');
     // The bytes uploaded are the config's and the layer's as the registry serves them (the gzip of the layer varies
     // by a byte or so with its mtime, the commit time of the checkout).
     const m = JSON.parse(served.bytes.toString('utf8')) as { config: { size: number }; layers: { size: number }[] };
     const uploaded = m.config.size + m.layers[0].size;
     expect(r.summary).toContain(
-      `<tr><td>skopeo</td><td>no docker buildx, no oras; skopeo found on PATH</td><td>${uploaded} bytes in 2 blobs (0 already there)</td><td>1</td><td>v1</td></tr>`,
+      `<tr><td>builtin</td><td>no docker buildx, no oras on PATH; the built-in registry client</td><td>${uploaded} bytes in 2 blobs (0 already there)</td><td>1</td><td>v1</td></tr>`,
     );
     expect(r.summary).toMatch(/<h3>build: hello.wasm<\/h3>\n<table>.*<td>wasm-opt version \d+<\/td>/);
     expect(r.summary).toContain('<h3>verify: ');

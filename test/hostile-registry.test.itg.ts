@@ -14,6 +14,7 @@ import {
   type ImageRef,
   parseImageRef,
   pullImage,
+  pushImage,
   RegistryClient,
   type RegistryOptions,
   readBack,
@@ -633,6 +634,60 @@ describe('hostile registry: pullImage', () => {
       await pullImage(r, new RegistryClient(r, FAST), dir);
       expect((await readLayoutImage(dir)).digest).toBe(honest.manifest.digest);
     });
+  });
+});
+
+describe('hostile registry: the built-in push (backend builtin)', () => {
+  // What the image stage hands the push: the honest image, as built.
+  const push = async (s: HostileRegistry) =>
+    pushImage(
+      {
+        backend: 'builtin',
+        image: await buildImage({ wasm: WASM, name: 'app' }),
+        wasm: WASM,
+        name: 'app',
+        layoutDir: '/nonexistent-layout-unused-by-builtin',
+        layoutTag: 'v1',
+        ref: parseImageRef(`${s.address}/itg/app`),
+        tags: ['v1'],
+        retry: FAST.retry,
+      },
+      memoryLog(),
+    );
+
+  it('control: blobs the registry holds are not uploaded; the manifest goes by digest, then the tag', async () => {
+    const s = await hostile({}, honest, []);
+    const r = await push(s);
+    expect([r.bytesUploaded, r.blobsUploaded, r.blobsPresent, r.command]).toEqual([0, 0, 2, undefined]);
+    expect(s.log.filter((l) => l.method === 'POST')).toEqual([]);
+    expect(s.puts().map((l) => l.url)).toEqual([manifestPath(honest.manifest.digest), manifestPath('v1')]);
+  });
+
+  it('refuses a registry that stores the manifest under another digest, and writes no tag', async () => {
+    const s = await hostile({}, honest, []);
+    const other = `sha256:${'0'.repeat(64)}`;
+    s.fault = (r) =>
+      r.method === 'PUT' ? { status: 201, headers: { 'docker-content-digest': other }, body: '' } : undefined;
+    const e = await userError(push(s));
+    expect(e.message).toBe(
+      `Registry ${s.address} stored the manifest ${honest.manifest.digest} of itg/app as "${other}" (Docker-Content-Digest)`,
+    );
+    expect(e.fix).toMatch(/^The registry rewrote the manifest; no tag was written/);
+    expect(s.puts().map((l) => l.url)).toEqual([manifestPath(honest.manifest.digest)]);
+  });
+
+  it('sends no blob to an upload URL on another origin', async () => {
+    const s = await startHostileRegistry({});
+    servers.push(s);
+    s.fault = (r) =>
+      r.method === 'POST'
+        ? { status: 202, headers: { location: 'http://127.0.0.1:9/v2/itg/app/blobs/uploads/x' } }
+        : undefined;
+    const e = await userError(push(s));
+    expect(e.message).toBe(
+      `Registry ${s.address} sent an upload URL outside itg/app (http://127.0.0.1:9/v2/itg/app/blobs/uploads/x)`,
+    );
+    expect(s.log.filter((l) => l.method === 'PUT')).toEqual([]);
   });
 });
 

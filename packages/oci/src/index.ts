@@ -8,6 +8,7 @@ export * from './media-types.ts';
 export * from './pull.ts';
 export * from './push.ts';
 export * from './push-buildx.ts';
+export * from './push-builtin.ts';
 export * from './push-oras.ts';
 export * from './push-skopeo.ts';
 export * from './push-types.ts';

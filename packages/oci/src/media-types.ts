@@ -1,5 +1,7 @@
 // OCI image-spec media types (image-spec v1.1 media-types.md), their Docker v2 equivalents
 // (distribution/distribution docs/spec/manifest-v2-2.md), and the annotations we set.
+import type { Descriptor } from './layout.ts';
+
 export const MEDIA_TYPE_INDEX = 'application/vnd.oci.image.index.v1+json';
 export const MEDIA_TYPE_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const MEDIA_TYPE_CONFIG = 'application/vnd.oci.image.config.v1+json';
@@ -43,3 +45,12 @@ export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 
 /** The platform of every image we build: podman and CRI-O pick crun-wasm by it. */
 export const WASM_PLATFORM = { architecture: 'wasm', os: 'wasi' } as const;
+
+/** image-spec v1.1 manifest.md "Guidance for an Empty Descriptor": the config of an artifact with no config. */
+export const MEDIA_TYPE_EMPTY = 'application/vnd.oci.empty.v1+json';
+/** The empty config's descriptor: the two bytes `{}`. */
+export const EMPTY_DESCRIPTOR: Readonly<Descriptor> = Object.freeze({
+  mediaType: MEDIA_TYPE_EMPTY,
+  digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+  size: 2,
+});

@@ -1,7 +1,7 @@
 import type { ImageRef } from './reference.ts';
 
-/** The push tools wasm-build drives. */
-export const PUSH_BACKENDS = ['buildx', 'oras', 'skopeo'] as const;
+/** How wasm-build pushes: the tools it drives, and `builtin`, its own registry client (no tool). */
+export const PUSH_BACKENDS = ['buildx', 'oras', 'builtin', 'skopeo'] as const;
 export type PushBackend = (typeof PUSH_BACKENDS)[number];
 
 /** A copy of an OCI layout's image to a registry by digest (skopeo, oras). */

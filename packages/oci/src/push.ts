@@ -26,6 +26,7 @@ import {
   dockerToolkit,
   wasmDockerfile,
 } from './push-buildx.ts';
+import { type BlobsSent, pushBuiltImage } from './push-builtin.ts';
 import { orasCopyCommand } from './push-oras.ts';
 import { skopeoCopyCommand } from './push-skopeo.ts';
 import type { PushBackend } from './push-types.ts';
@@ -64,25 +65,24 @@ export function explainPushFailure(stderr: string, registry: string): { cause: s
   return { cause: lastLines(stderr, 2), fix: 'See the push tool’s message above' };
 }
 
-/** The backend a push uses and why; `install` when oras is to be installed first (nothing else was found). */
+/** The backend a push uses and why (the step summary's reason). */
 export interface BackendChoice {
   backend: PushBackend;
   reason: string;
-  install?: boolean;
 }
 
 /** What is on this machine, for `backend: auto`. */
 export interface BackendProbe {
   /** The buildx version when docker buildx (or standalone buildx) runs, else undefined. */
   buildxVersion(): Promise<string | undefined>;
-  /** True when the tool runs from PATH. */
-  onPath(tool: 'oras' | 'skopeo'): Promise<boolean>;
+  /** True when oras runs from PATH (`oras version` exits 0). */
+  onPath(tool: 'oras'): Promise<boolean>;
 }
 
 let sharedProbe: BackendProbe | undefined;
 
 /**
- * Probes with the toolkit's `Buildx` (isAvailable, version) and `oras version` / `skopeo --version`, each at most
+ * Probes with the toolkit's `Buildx` (isAvailable, version) and `oras version`, each at most
  * once: what a probe learned is kept for the rest of the run (the same promise is answered to every later caller).
  * Without `buildx` it returns one probe shared by the whole process, so every stage and front door that asks again
  * runs no second command. Nothing runs until a method is called (`chooseBackend` calls none for an explicit backend).
@@ -103,7 +103,7 @@ export function machineProbe(buildx?: Buildx): BackendProbe {
 
 /**
  * True when `command args` runs and exits 0 within 10 s. A command that is not on PATH is not started: each process
- * start costs the run milliseconds, and most machines lack two of the three tools.
+ * start costs the run milliseconds, and most machines lack one of the two tools.
  */
 const answers = async (command: string, args: string[]) =>
   findOnPath(command) !== undefined &&
@@ -126,7 +126,7 @@ function probeWith(getBuildx: () => Promise<Buildx | undefined>): BackendProbe {
     onPath: (tool) => {
       let p = found.get(tool);
       if (!p) {
-        p = answers(tool, [tool === 'oras' ? 'version' : '--version']);
+        p = answers(tool, ['version']);
         found.set(tool, p);
       }
       return p;
@@ -156,19 +156,19 @@ export function findOnPath(tool: string, path = process.env.PATH ?? ''): string 
 }
 
 /**
- * `backend: auto`: docker buildx when it is 0.12 or later, else oras when it is on PATH, else skopeo when it is on
- * PATH, else oras installed from its release. Returns the backend and the reason, for the step summary.
+ * `backend: auto`: docker buildx when it is 0.12 or later, else oras when it is on PATH, else the built-in registry
+ * client (`builtin`: no tool to find or install). skopeo is used only when asked for. Returns the backend and the
+ * reason, for the step summary.
  */
 export async function chooseBackend(requested: PushBackend | 'auto', probe: BackendProbe): Promise<BackendChoice> {
   if (requested !== 'auto') return { backend: requested, reason: `backend: ${requested} was asked for` };
-  // The three questions at once (each process start costs tens of ms); the answers are read in order of preference.
-  const [v, oras, skopeo] = await Promise.all([probe.buildxVersion(), probe.onPath('oras'), probe.onPath('skopeo')]);
+  // Both questions at once (each process start costs tens of ms); the answers are read in order of preference.
+  const [v, oras] = await Promise.all([probe.buildxVersion(), probe.onPath('oras')]);
   if (v && (await new (await dockerToolkit()).Buildx().versionSatisfies(`>=${BUILDX_MIN_VERSION}`, v)))
     return { backend: 'buildx', reason: `docker buildx ${v} found (≥ ${BUILDX_MIN_VERSION})` };
   const noBuildx = v ? `buildx ${v} is older than ${BUILDX_MIN_VERSION}` : 'no docker buildx';
   if (oras) return { backend: 'oras', reason: `${noBuildx}; oras found on PATH` };
-  if (skopeo) return { backend: 'skopeo', reason: `${noBuildx}, no oras; skopeo found on PATH` };
-  return { backend: 'oras', reason: `${noBuildx}, no oras or skopeo on PATH; oras installed`, install: true };
+  return { backend: 'builtin', reason: `${noBuildx}, no oras on PATH; the built-in registry client` };
 }
 
 export interface PushOptions {
@@ -199,6 +199,11 @@ export interface PushOptions {
   buildxVersion?: string;
   /** Retries of the push command and of each registry request; default 4 attempts, 500 ms doubling. */
   retry?: RetryPolicy;
+  /**
+   * A client for `ref`'s repository made with these options (`insecure`, `credentials`, `retry`), whose login and
+   * connection are reused (`RegistryClient.prepare` while earlier stages ran); default a new one.
+   */
+  client?: RegistryClient;
 }
 
 export interface PushResult {
@@ -209,20 +214,22 @@ export interface PushResult {
   ref: string;
   /** Tags that now point at `digest`. */
   tags: string[];
-  /** Attempts the push command took. */
+  /** Attempts the push command took (1 for builtin, whose requests retry one by one). */
   attempts: number;
-  /** Bytes of the blobs the registry lacked before the push (skopeo, oras; buildx reports none). */
+  /** Bytes of the blobs the registry lacked before the push (builtin, skopeo, oras; buildx reports none). */
   bytesUploaded?: number;
   blobsUploaded?: number;
   blobsPresent?: number;
-  command: Command;
+  /** The push tool's command; undefined for builtin, which starts none. */
+  command?: Command;
   proof: ReadBackProof;
 }
 
 /**
  * Pushes an image and proves it: the push tool copies it by digest (retrying 429, 5xx and reset connections with
- * backoff, a bounded number of times), the registry's copy is read back by digest (digest, `wasi/wasm`, the
- * compat-smart annotation, and the layer: for skopeo and oras, which copy our layout byte for byte, the manifest must
+ * backoff, a bounded number of times), or for `builtin` our registry client uploads the blobs and the manifest by
+ * digest (`pushBuiltImage`), the registry's copy is read back by digest (digest, `wasi/wasm`, the compat-smart
+ * annotation, and the layer: for builtin, skopeo and oras, which push our layout byte for byte, the manifest must
  * name the layer we built and a HEAD must answer its size and digest, so nothing but the manifest and config is
  * downloaded; for buildx, which builds its own layer, the layer is downloaded and the module's sha256 checked), and
  * only then is each tag PUT to that manifest. `proof.runnable()` fetches the layer for a smoke test, once. With `tags: []`
@@ -240,21 +247,24 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
   let auth: AuthConfig | undefined;
   let scratchDir: TempDir | undefined;
   try {
-    auth = o.credentials ? writeAuthConfig(o.ref.registry, o.credentials) : undefined;
-    const client = new RegistryClient(repo, { insecure: o.insecure, credentials: o.credentials, retry: o.retry });
-    scratchDir = tempDir('wasm-build-push-');
-    const scratch = scratchDir.path;
-    let command: Command;
+    // The tools read the login from a file; the built-in client holds it in memory only.
+    if (o.credentials && o.backend !== 'builtin') auth = writeAuthConfig(o.ref.registry, o.credentials);
+    const client =
+      o.client ?? new RegistryClient(repo, { insecure: o.insecure, credentials: o.credentials, retry: o.retry });
+    const target = formatImageRef(repo);
+    if (formatImageRef(client.ref) !== target)
+      throw new Error(`pushImage: the client is for ${formatImageRef(client.ref)}, not ${target}`);
+    let command: Command | undefined;
     let env: Record<string, string> | undefined;
     let build: Build | undefined;
-    let bytesUploaded: number | undefined;
-    let blobsUploaded: number | undefined;
-    let blobsPresent: number | undefined;
+    let sent: BlobsSent | undefined;
     if (o.backend === 'buildx') {
       const kit = await dockerToolkit();
       const buildx = o.buildx ?? new kit.Buildx();
       log.info(`docker buildx ${await checkBuildxVersion(buildx, o.buildxVersion)}`);
       build = new kit.Build({ buildx });
+      scratchDir = tempDir('wasm-build-push-');
+      const scratch = scratchDir.path;
       writeFileSync(join(scratch, `${o.name}.wasm`), o.wasm);
       writeFileSync(join(scratch, 'Dockerfile'), wasmDockerfile(o.name));
       command = await buildxCommand(buildx, {
@@ -268,12 +278,19 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
       });
       // buildx reads logins from DOCKER_CONFIG; its builders stay where they are (BUILDX_CONFIG).
       if (auth) env = { DOCKER_CONFIG: auth.dir, BUILDX_CONFIG: kit.Buildx.configDir };
+    } else if (o.backend === 'builtin') {
+      log.debug(`Push.pushImage: the built-in registry client pushes ${target}@${o.image.manifest.digest}`);
+      // The client's errors name the registry, the request and the cause, as the tools' blob checks below do.
+      sent = await pushBuiltImage(client, o.image);
     } else {
       const blobs = [o.image.config, o.image.layer];
       const present = await Promise.all(blobs.map((b) => client.blobExists(b.digest)));
-      blobsPresent = present.filter(Boolean).length;
-      blobsUploaded = blobs.length - blobsPresent;
-      bytesUploaded = blobs.filter((_, i) => !present[i]).reduce((n, b) => n + b.size, 0);
+      const missing = blobs.filter((_, i) => !present[i]);
+      sent = {
+        blobsPresent: blobs.length - missing.length,
+        blobsUploaded: missing.length,
+        bytesUploaded: missing.reduce((n, b) => n + b.size, 0),
+      };
       const push = {
         layoutDir: o.layoutDir,
         layoutTag: o.layoutTag,
@@ -285,37 +302,14 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
       };
       command = o.backend === 'oras' ? orasCopyCommand(push) : skopeoCopyCommand(push);
     }
-    log.debug(`Push.pushImage: ${formatCommand(command)}`);
-    const target = formatImageRef(repo);
-    const { attempts } = await retry(
-      async () => {
-        const r = await exec.run({ ...command, env });
-        if (r.exitCode === 0) return;
-        const { cause, fix } = explainPushFailure(r.stderr || r.stdout, o.ref.registry);
-        if (isTransientText(r.stderr)) throw new TransientError(cause);
-        throw new UserError(`Push of ${target} with ${o.backend} failed: ${cause}`, { fix });
-      },
-      {
-        attempts: o.retry?.attempts ?? 4,
-        minTimeoutMs: o.retry?.minTimeoutMs ?? 500,
-        onRetry: (n, e) => log.warn(`push attempt ${n} failed (${(e as Error).message}); retrying`),
-      },
-    ).catch((e: unknown) => {
-      if (!(e instanceof TransientError)) throw e;
-      throw new UserError(
-        `Push of ${target} with ${o.backend} failed (after ${o.retry?.attempts ?? 4} attempts): ${e.message}`,
-        {
-          fix: 'No tag was written. The registry is overloaded or down; retry later',
-        },
-      );
-    });
+    const attempts = command ? await runPushCommand(command, env, o, target, log) : 1;
     const digest = build ? build.resolveDigest() : o.image.manifest.digest;
     if (!digest) {
       throw new UserError(`docker buildx reported no digest for ${target} in ${build?.getMetadataFilePath()}`, {
-        fix: 'Use buildx 0.12 or later, or set backend: oras or skopeo',
+        fix: 'Use buildx 0.12 or later, or set backend: builtin, oras or skopeo',
       });
     }
-    // skopeo and oras copy the layout byte for byte: the layer is the one we built, proven by the manifest naming
+    // builtin, skopeo and oras push the layout byte for byte: the layer is the one we built, proven by the manifest naming
     // it and a HEAD, not downloaded. buildx builds its own layer, so its content is proven by downloading it.
     const built = build ? {} : { layerDigest: o.image.layer.digest, configDigest: o.image.config.digest };
     const proof = await readBack(
@@ -330,9 +324,7 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
       ref: proof.ref,
       tags: o.tags,
       attempts,
-      bytesUploaded,
-      blobsUploaded,
-      blobsPresent,
+      ...sent,
       command,
       proof,
     };
@@ -340,6 +332,45 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
     auth?.remove();
     scratchDir?.remove();
   }
+}
+
+/**
+ * Runs a push tool's command, retrying a transient failure (429, 5xx, reset connections, as its stderr tells) with
+ * backoff; returns the attempts it took.
+ * @throws UserError naming the target, the backend and the cause (explainPushFailure), after the last attempt for a
+ *   transient one.
+ */
+async function runPushCommand(
+  command: Command,
+  env: Record<string, string> | undefined,
+  o: PushOptions,
+  target: string,
+  log: Log,
+): Promise<number> {
+  log.debug(`Push.pushImage: ${formatCommand(command)}`);
+  const { attempts } = await retry(
+    async () => {
+      const r = await exec.run({ ...command, env });
+      if (r.exitCode === 0) return;
+      const { cause, fix } = explainPushFailure(r.stderr || r.stdout, o.ref.registry);
+      if (isTransientText(r.stderr)) throw new TransientError(cause);
+      throw new UserError(`Push of ${target} with ${o.backend} failed: ${cause}`, { fix });
+    },
+    {
+      attempts: o.retry?.attempts ?? 4,
+      minTimeoutMs: o.retry?.minTimeoutMs ?? 500,
+      onRetry: (n, e) => log.warn(`push attempt ${n} failed (${(e as Error).message}); retrying`),
+    },
+  ).catch((e: unknown) => {
+    if (!(e instanceof TransientError)) throw e;
+    throw new UserError(
+      `Push of ${target} with ${o.backend} failed (after ${o.retry?.attempts ?? 4} attempts): ${e.message}`,
+      {
+        fix: 'No tag was written. The registry is overloaded or down; retry later',
+      },
+    );
+  });
+  return attempts;
 }
 
 /** PUTs the proven manifest bytes under each tag; a signal between proof and tag stops before the next tag. */

@@ -9,18 +9,17 @@ import { algorithmOf, checkDigest, digestOf, isDigest } from './digest.ts';
 import type { Credentials } from './docker-config.ts';
 import type { Descriptor } from './layout.ts';
 import { LIMITS } from './limits.ts';
-import { IMAGE_MANIFEST_TYPES, INDEX_TYPES, MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST } from './media-types.ts';
+import {
+  EMPTY_DESCRIPTOR,
+  IMAGE_MANIFEST_TYPES,
+  INDEX_TYPES,
+  MEDIA_TYPE_EMPTY,
+  MEDIA_TYPE_INDEX,
+  MEDIA_TYPE_MANIFEST,
+} from './media-types.ts';
 import { formatImageRef, type ImageRef } from './reference.ts';
 import { RegistryClient } from './registry.ts';
 
-/** image-spec v1.1 manifest.md "Guidance for an Empty Descriptor": the config of an artifact with no config. */
-export const MEDIA_TYPE_EMPTY = 'application/vnd.oci.empty.v1+json';
-/** The empty config's descriptor: the two bytes `{}`. */
-export const EMPTY_DESCRIPTOR: Readonly<Descriptor> = Object.freeze({
-  mediaType: MEDIA_TYPE_EMPTY,
-  digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
-  size: 2,
-});
 const EMPTY_BYTES = Buffer.from('{}');
 /** An in-toto Statement (SLSA provenance), as an artifact type (in-toto attestation spec, "Media type"). */
 export const ARTIFACT_TYPE_IN_TOTO = 'application/vnd.in-toto+json';

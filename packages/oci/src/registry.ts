@@ -4,6 +4,7 @@ import { type Credentials, dockerConfigCredentials } from './docker-config.ts';
 import { LIMITS } from './limits.ts';
 import { parseManifest } from './manifest.ts';
 import {
+  EMPTY_DESCRIPTOR,
   MANIFEST_ACCEPT,
   MEDIA_TYPE_INDEX,
   WASM_PLATFORM,
@@ -47,7 +48,10 @@ class RequestFailure extends TransientError {
   }
 }
 
-/** Aborts a request when it runs past `totalMs`, or when nothing arrives for `idleMs` (reset by `touch`). */
+/**
+ * Aborts a request when it runs past `totalMs`, when nothing arrives for `idleMs` (reset by `touch`), or when `stop`
+ * aborts.
+ */
 interface Deadline {
   signal: AbortSignal;
   touch(): void;
@@ -55,13 +59,16 @@ interface Deadline {
   timedOut(): boolean;
 }
 
-function deadline(totalMs: number, idleMs: number): Deadline {
+function deadline(totalMs: number, idleMs: number, stop?: AbortSignal): Deadline {
   const ac = new AbortController();
   let fired = false;
   const fire = () => {
     fired = true;
     ac.abort(new Error('timed out'));
   };
+  const stopped = () => ac.abort(new Error('stopped'));
+  if (stop?.aborted) stopped();
+  stop?.addEventListener('abort', stopped, { once: true });
   // setTimeout overflows past 2^31-1 ms and fires at once: clamp (the limits keep us far below it anyway).
   const total = setTimeout(fire, Math.min(totalMs, 2 ** 31 - 1));
   let idle = setTimeout(fire, idleMs);
@@ -74,6 +81,7 @@ function deadline(totalMs: number, idleMs: number): Deadline {
     done: () => {
       clearTimeout(total);
       clearTimeout(idle);
+      stop?.removeEventListener('abort', stopped);
     },
     timedOut: () => fired,
   };
@@ -473,6 +481,29 @@ export class RegistryClient {
       if (dl.timedOut())
         throw new RequestFailure(`${where} did not answer within ${this.timeoutMs} ms`, UNREACHABLE_FIX, { cause: e });
       throw new RequestFailure(`${where} is unreachable (${causeText(e)})`, UNREACHABLE_FIX, { cause: e });
+    } finally {
+      dl.done();
+    }
+  }
+
+  /**
+   * Logs in ahead of a push, and opens the connection: HEADs a blob (the empty descriptor's, whether or not the
+   * registry holds it) and, when the registry challenges, fetches the login for pull and push at once (a Bearer
+   * token of scope `repository:NAME:pull,push`, or Basic). The push's own requests then start with it, without a
+   * round trip to the token service each. For the pipeline to call while earlier stages run. One attempt, no retry.
+   * Never throws: whatever fails here (unreachable, refused login) is met again by the request that needs it, which
+   * reports it. `signal` stops it (a job that ended before its push must not wait for a silent registry).
+   * Source: OCI distribution-spec v1.1 spec.md "Checking if content exists"; the token flow of distribution
+   * docs/spec/auth/token.md.
+   */
+  async prepare(signal?: AbortSignal): Promise<void> {
+    const dl = deadline(this.timeoutMs, this.timeoutMs, signal);
+    try {
+      const res = await this.send(`/blobs/${EMPTY_DESCRIPTOR.digest}`, { method: 'HEAD' }, dl);
+      await discard(res);
+      if (res.status === 401) await this.authenticate(res.headers.get('www-authenticate'), 'PUT');
+    } catch {
+      // Met again, and reported, by the push's own requests.
     } finally {
       dl.done();
     }

@@ -183,19 +183,19 @@ describe('chooseBackend', () => {
     onPath: async (t) => onPath.includes(t),
   });
   it.each([
-    ['auto', probe('0.29.1', ['oras', 'skopeo']), 'buildx', 'docker buildx 0.29.1 found (≥ 0.12.0)', undefined],
+    ['auto', probe('0.29.1', ['oras']), 'buildx', 'docker buildx 0.29.1 found (≥ 0.12.0)'],
+    ['auto', probe('0.11.2', ['oras']), 'oras', 'buildx 0.11.2 is older than 0.12.0; oras found on PATH'],
+    ['auto', probe(undefined, []), 'builtin', 'no docker buildx, no oras on PATH; the built-in registry client'],
     [
       'auto',
-      probe('0.11.2', ['oras', 'skopeo']),
-      'oras',
-      'buildx 0.11.2 is older than 0.12.0; oras found on PATH',
-      undefined,
+      probe('0.11.2', []),
+      'builtin',
+      'buildx 0.11.2 is older than 0.12.0, no oras on PATH; the built-in registry client',
     ],
-    ['auto', probe(undefined, ['skopeo']), 'skopeo', 'no docker buildx, no oras; skopeo found on PATH', undefined],
-    ['auto', probe(undefined, []), 'oras', 'no docker buildx, no oras or skopeo on PATH; oras installed', true],
-    ['skopeo', probe('0.29.1', ['oras']), 'skopeo', 'backend: skopeo was asked for', undefined],
-  ] as const)('%s with %#', async (requested, p, backend, reason, install) => {
-    expect(await chooseBackend(requested, p)).toEqual({ backend, reason, ...(install ? { install } : {}) });
+    ['skopeo', probe('0.29.1', ['oras']), 'skopeo', 'backend: skopeo was asked for'],
+    ['oras', probe(undefined, []), 'oras', 'backend: oras was asked for'],
+  ] as const)('%s with %#', async (requested, p, backend, reason) => {
+    expect(await chooseBackend(requested, p)).toEqual({ backend, reason });
   });
 });
 

@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { digestOf } from '../src/digest.ts';
 import type { Descriptor } from '../src/layout.ts';
 import { LIMITS } from '../src/limits.ts';
+import { EMPTY_DESCRIPTOR } from '../src/media-types.ts';
 import {
   ARTIFACT_TYPE_CYCLONEDX,
   ARTIFACT_TYPE_IN_TOTO,
   artifactManifest,
   checkReferrerManifest,
-  EMPTY_DESCRIPTOR,
   mergeReferrers,
   parseReferrersIndex,
   type ReferrerDescriptor,

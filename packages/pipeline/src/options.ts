@@ -15,11 +15,11 @@ import { FEATURES } from '@wasm-build/wasm/report';
 import * as z from 'zod';
 import { parsePreopen } from './preopen.ts';
 import { Re2RegExp, re2Problem } from './re2-regexp.ts';
+import { MAX_SIZE_LIMIT } from './verify-options.ts';
 
 /** Longest smoke-test timeout, ms: 6 hours, GitHub's job limit (Node's timers overflow past 2^31-1 ms, 24.8 days). */
 export const TIMEOUT_MAX_MS = 21_600_000;
-/** Largest max-size, bytes: 4 GiB, the most a Node Buffer (and so the module reader) holds. */
-export const MAX_SIZE_LIMIT = 2 ** 32;
+export { MAX_SIZE_LIMIT } from './verify-options.ts';
 /** Longest expect-stdout, characters. */
 export const EXPECT_STDOUT_MAX = 65_536;
 
@@ -110,7 +110,7 @@ export const pipelineSchema = z.object({
   annotations: z.array(keyValue).default([]),
   labels: z.array(keyValue).default([]),
   insecure: z.boolean().optional(),
-  /** Push tool: auto (buildx ≥ 0.12, else oras on PATH, else skopeo on PATH, else oras installed), or one by name. */
+  /** How to push: auto (buildx ≥ 0.12, else oras on PATH, else builtin, our registry client), or one by name. */
   backend: z.enum(['auto', ...PUSH_BACKENDS]).default('auto'),
   /**
    * More tags for the pushed image, written after the read-back proves it: tags, or full references of the image's
@@ -169,7 +169,10 @@ export const pipelineSchema = z.object({
 
 export type PipelineOptions = z.output<typeof pipelineSchema>;
 
-/** Options of `wasm-build verify` (and the verify action): the checks, on a module built elsewhere. */
+/**
+ * Options of `wasm-build verify` (and the verify action): the checks, on a module built elsewhere. The CLI checks
+ * them without zod (verify-options.ts `checkVerifyOptions`, the same checks and messages): keep the two alike.
+ */
 export const verifySchema = pipelineSchema.pick({ require: true, forbid: true, maxSize: true, target: true }).extend({
   /** Path the image runs the module as, checked against compat-smart's `.wasm`/`.wat` rule. */
   entrypoint: pathString()

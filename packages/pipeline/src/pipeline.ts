@@ -6,6 +6,7 @@ import {
   entrypointFor,
   type ImageRef,
   parseImageRef,
+  type RegistryClient,
   type RunnableImage,
   readLayoutImage,
   sha256,
@@ -22,6 +23,7 @@ import {
   imageStep,
   type PushStepOptions,
   type PushSummary,
+  prepareRegistry,
   pushOptions,
   pushStep,
   tagOptions,
@@ -77,6 +79,8 @@ export async function runPipeline(
   const stages = new StageRunner(log);
   const result: PipelineResult = { ok: false, rows: stages.rows, smoke: [] };
   const workDir = resolve(o.workDir);
+  // Stops what was started ahead for a later stage (the registry's login) when the job ends before it.
+  const ahead = new AbortController();
   try {
     // Parse the reference before any work, so a malformed one fails first.
     const ref: ImageRef | undefined = o.image ? parseImageRef(o.image) : undefined;
@@ -94,6 +98,7 @@ export async function runPipeline(
     const { tc, target } = setup;
     const wasmOptPath = o.wasmOpt ?? setup.wasmOpt;
     let early: EarlyAnswers | undefined;
+    let registry: Promise<RegistryClient> | undefined;
     const built = await stages.run('build', () => {
       const building = buildStep(
         tc,
@@ -132,7 +137,13 @@ export async function runPipeline(
         extraArgs: o.wasmOptArgs,
         info: early?.wasmOpt,
       };
-      result.optimize = await stages.run('optimize', () => optimizeStep(built.wasmPath, finalPath, wasmOpt, log));
+      result.optimize = await stages.run('optimize', () => {
+        const optimizing = optimizeStep(built.wasmPath, finalPath, wasmOpt, log);
+        // The registry's login, and Node's HTTP client loaded (tens of ms of this thread), while wasm-opt runs: after
+        // the spawn, which waits for wasm-opt's version only on a microtask when it is known.
+        if (ref) setImmediate(() => (registry = prepareRegistry({ ...o, ref }, ahead.signal)));
+        return optimizing;
+      });
     } else {
       copyModule(built.wasmPath, finalPath);
       stages.skip('optimize', 'optimize is off');
@@ -183,7 +194,7 @@ export async function runPipeline(
       const { runnable: served, ...proof } = await stages.run('push', () => {
         // Inside the stage: a tag of another repository fails the push row, before any upload.
         push = pushOptions(o, { layoutDir, tag, ref, image, wasm, name: built.name });
-        return pushStep({ ...push, tags: [], choice: early?.backend }, log);
+        return pushStep({ ...push, tags: [], choice: early?.backend, registry }, log);
       });
       result.pushed = proof;
       servedImage = served;
@@ -282,6 +293,8 @@ export async function runPipeline(
       return result;
     }
     result.error = stages.error;
+  } finally {
+    ahead.abort();
   }
   return result;
 }

@@ -37,7 +37,7 @@ export function orasAsset(r: OrasRelease): { url: string; checksumsUrl: string; 
   const arch = ARCH[r.arch ?? process.arch];
   if (!arch) {
     throw new UserError(`oras publishes no Linux build for ${r.arch ?? process.arch}`, {
-      fix: 'Use an x64 or arm64 runner, or set backend: skopeo',
+      fix: 'Use an x64 or arm64 runner, or set backend: builtin',
     });
   }
   const base = `${(r.baseUrl ?? ORAS_RELEASES).replace(/\/$/, '')}/v${v}`;

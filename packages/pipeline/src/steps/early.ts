@@ -10,7 +10,7 @@ export interface EarlyAnswers {
   source: Promise<SourceFacts>;
   /** For the optimize stage: `wasmOptInfo` of the wasm-opt it will run. */
   wasmOpt?: Promise<WasmOptInfo>;
-  /** For the push stage: `chooseBackend` (with `auto`, the machine's probe of docker buildx, oras and skopeo). */
+  /** For the push stage: `chooseBackend` (with `auto`, the machine's probe of docker buildx and oras). */
   backend?: Promise<BackendChoice>;
 }
 

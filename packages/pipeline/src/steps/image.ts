@@ -15,6 +15,7 @@ import {
   pushImage,
   type ReadBackExpectation,
   type ReadBackProof,
+  RegistryClient,
   type RunnableImage,
   routeAnnotations,
   sourceDateEpoch,
@@ -138,6 +139,24 @@ export interface PushStepOptions {
   probe?: BackendProbe;
   /** `chooseBackend(backend, probe)` when it was asked earlier (the pipeline asks while cargo builds); default here. */
   choice?: Promise<BackendChoice>;
+  /** `prepareRegistry(…)` of these options when it was started earlier (logged in while wasm-opt runs). */
+  registry?: Promise<RegistryClient>;
+}
+
+/**
+ * The registry client the push step uses for `o.ref`, made with its options (insecure, login) and logged in ahead
+ * (`RegistryClient.prepare`: the registry's challenge and a pull-and-push token, and the connection opened). For a
+ * front door to start while earlier stages run, and hand to `pushStep` as `registry`. Never rejects: a failed
+ * login is met again, and reported, by the push. `signal` stops the login (the job ended first).
+ */
+export async function prepareRegistry(
+  o: Pick<PushStepOptions, 'ref' | 'insecure' | 'username' | 'password'>,
+  signal?: AbortSignal,
+): Promise<RegistryClient> {
+  const repo = { registry: o.ref.registry, repository: o.ref.repository };
+  const client = new RegistryClient(repo, { insecure: o.insecure, credentials: credentials(o) });
+  await client.prepare(signal);
+  return client;
 }
 
 /**
@@ -183,7 +202,7 @@ export type PushSummary = Omit<PushResult, 'proof' | 'command'> &
   };
 
 /**
- * The push step: picks the backend (buildx, oras or skopeo; `auto` probes the machine once per process, an
+ * The push step: picks the backend (buildx, oras, builtin or skopeo; `auto` probes the machine once per process, an
  * explicit backend runs no probe), pushes by digest with retries, reads the image back and proves digest, platform,
  * annotation and layer (by a HEAD when it is the layer we built, else by downloading it), then tags it. Returns the
  * summary and `runnable`, which fetches the image as the registry serves it for the smoke test: the layer is
@@ -209,7 +228,8 @@ export async function pushStep(
   const choice = await (o.choice ?? chooseBackend(o.backend, probe));
   log.info(`push backend: ${choice.backend} (${choice.reason})`);
   let tool: string | undefined;
-  if (choice.backend === 'oras' && (choice.install || (o.backend !== 'auto' && !findOnPath('oras'))))
+  // `auto` picks oras only when it answers on PATH; asked for by name and not there, it is installed.
+  if (choice.backend === 'oras' && !findOnPath('oras'))
     tool = (await installOras({ version: o.orasVersion }, log)).oras;
   // What `auto` learned of buildx (memoized by the probe), so the push does not ask buildx its version again.
   const buildxVersion = o.backend === 'auto' && choice.backend === 'buildx' ? await probe.buildxVersion() : undefined;
@@ -229,6 +249,7 @@ export async function pushStep(
       credentials: credentials(o),
       tool,
       buildxVersion,
+      client: await o.registry,
     },
     log,
   );
