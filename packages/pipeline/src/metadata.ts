@@ -1,4 +1,5 @@
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { exec } from '@wasm-build/kit';
 
 /**
@@ -49,9 +50,24 @@ function httpsUrl(host: string, path: string): string | undefined {
 }
 
 /**
+ * True when git could find a repository for `dir`: `GIT_DIR` is set, or `dir` or one of its parents holds a `.git`
+ * (a directory, or the file a worktree or submodule has). Looked up on the file system only, so a crate outside
+ * any checkout starts no git process (each process start holds the run for milliseconds). Bare repositories, which
+ * have no `.git`, are not looked for: a crate is a work tree.
+ * Source: git(1) "GIT_DIR" and repository discovery; gitrepository-layout(5) (".git" as a file: "gitdir: <path>").
+ */
+export function inGitCheckout(dir: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.GIT_DIR) return true;
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return true;
+    if (dirname(d) === d) return false;
+  }
+}
+
+/**
  * `org.opencontainers.image.source` and `.revision` for the image: from GitHub Actions' environment
- * (GITHUB_SERVER_URL/GITHUB_REPOSITORY, GITHUB_SHA) when present, else from git in the crate's directory; absent
- * when neither knows. The source goes through `publicSourceUrl`, so a token in a remote URL never reaches the image.
+ * (GITHUB_SERVER_URL/GITHUB_REPOSITORY, GITHUB_SHA) when present, else from git in the crate's directory (when it is
+ * in a checkout: `inGitCheckout`); absent when neither knows. The source goes through `publicSourceUrl`, so a token in a remote URL never reaches the image.
  * Source: OCI image-spec annotations.md.
  */
 export async function sourceAnnotations(
@@ -65,6 +81,7 @@ export async function sourceAnnotations(
   }
   if (env.GITHUB_SHA) out['org.opencontainers.image.revision'] = env.GITHUB_SHA;
   const cwd = dirname(manifestPath);
+  if (!inGitCheckout(cwd, env)) return out;
   const git = async (args: string[]) => {
     const r = await exec.run({ command: 'git', args, cwd }).catch(() => undefined);
     return r?.exitCode === 0 ? r.stdout.trim() : undefined;

@@ -1,12 +1,22 @@
 // The image's `created` time: SOURCE_DATE_EPOCH, else the commit time of the crate's checkout, else 0.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, exec } from '@wasm-build/kit';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { imageCreated, imageStep } from '../src/steps/image.ts';
 
 const COMMIT = 1_733_011_200; // 2024-12-01T00:00:00Z
+
+// A crate in a git checkout (a `.git` two levels up), and one in no checkout: git is asked only for the first.
+const root = mkdtempSync(join(tmpdir(), 'created-checkout-'));
+mkdirSync(join(root, '.git'));
+mkdirSync(join(root, 'src', 'crate'), { recursive: true });
+const CRATE = join(root, 'src', 'crate', 'Cargo.toml');
+const outside = mkdtempSync(join(tmpdir(), 'created-outside-'));
+afterAll(() => {
+  for (const d of [root, outside]) rmSync(d, { recursive: true, force: true });
+});
 
 // Fakes git by command string; anything else is refused so the test cannot reach a real tool.
 function fakeGit(answer: { exitCode: number; stdout: string }) {
@@ -27,14 +37,22 @@ afterEach(() => {
 describe('imageCreated', () => {
   it('is the commit time in the crate directory when SOURCE_DATE_EPOCH is unset', async () => {
     const calls = fakeGit({ exitCode: 0, stdout: `${COMMIT}\n` });
-    expect(await imageCreated('/src/crate/Cargo.toml', {})).toBe(COMMIT);
-    expect(calls).toEqual([{ command: 'git', args: ['log', '-1', '--format=%ct'], cwd: '/src/crate' }]);
+    expect(await imageCreated(CRATE, {})).toBe(COMMIT);
+    expect(calls).toEqual([{ command: 'git', args: ['log', '-1', '--format=%ct'], cwd: join(root, 'src', 'crate') }]);
+  });
+
+  it('starts no git outside a checkout (no .git up the tree), unless GIT_DIR says where one is', async () => {
+    const calls = fakeGit({ exitCode: 0, stdout: `${COMMIT}\n` });
+    expect(await imageCreated(join(outside, 'Cargo.toml'), {})).toBe(0);
+    expect(calls).toEqual([]);
+    expect(await imageCreated(join(outside, 'Cargo.toml'), { GIT_DIR: '/elsewhere/.git' })).toBe(COMMIT);
+    expect(calls).toHaveLength(1);
   });
 
   it.each([
-    ['SOURCE_DATE_EPOCH wins', { SOURCE_DATE_EPOCH: '42' }, '/c/Cargo.toml', { exitCode: 0, stdout: `${COMMIT}` }, 42],
-    ['not a git checkout', {}, '/c/Cargo.toml', { exitCode: 128, stdout: '' }, 0],
-    ['garbage from git', {}, '/c/Cargo.toml', { exitCode: 0, stdout: 'fatal' }, 0],
+    ['SOURCE_DATE_EPOCH wins', { SOURCE_DATE_EPOCH: '42' }, CRATE, { exitCode: 0, stdout: `${COMMIT}` }, 42],
+    ['git refuses the checkout', {}, CRATE, { exitCode: 128, stdout: '' }, 0],
+    ['garbage from git', {}, CRATE, { exitCode: 0, stdout: 'fatal' }, 0],
     ['no crate', {}, undefined, { exitCode: 0, stdout: `${COMMIT}` }, 0],
   ])('%s', async (_name, env, manifestPath, answer, want) => {
     fakeGit(answer);
@@ -47,6 +65,7 @@ describe('imageCreated', () => {
     delete process.env.SOURCE_DATE_EPOCH;
     try {
       const dir = mkdtempSync(join(tmpdir(), 'created-'));
+      mkdirSync(join(dir, '.git'));
       writeFileSync(join(dir, 'Cargo.toml'), '[package]\nname = "m"\nversion = "0.1.0"\n');
       const wasm = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
       const step = (n: number) =>

@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exec } from '@wasm-build/kit';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { publicSourceUrl, sourceAnnotations } from '../src/metadata.ts';
 
 describe('publicSourceUrl', () => {
@@ -39,6 +42,14 @@ describe('publicSourceUrl', () => {
 
 describe('sourceAnnotations', () => {
   afterEach(() => vi.restoreAllMocks());
+  // A crate at the top of a git checkout (git itself is faked below).
+  const app = mkdtempSync(join(tmpdir(), 'source-checkout-'));
+  mkdirSync(join(app, '.git'));
+  const CRATE = join(app, 'Cargo.toml');
+  const outside = mkdtempSync(join(tmpdir(), 'source-outside-'));
+  afterAll(() => {
+    for (const d of [app, outside]) rmSync(d, { recursive: true, force: true });
+  });
 
   function fakeGit(remote: string) {
     return vi.spyOn(exec, 'run').mockImplementation(async (cmd) => {
@@ -55,7 +66,7 @@ describe('sourceAnnotations', () => {
 
   it("drops the token from git's remote URL", async () => {
     fakeGit('https://ci-bot:ghp_S3CRET@github.com/org/app.git');
-    const a = await sourceAnnotations('/src/app/Cargo.toml', {});
+    const a = await sourceAnnotations(CRATE, {});
     expect(a).toEqual({
       'org.opencontainers.image.source': 'https://github.com/org/app.git',
       'org.opencontainers.image.revision': 'a'.repeat(40),
@@ -65,13 +76,13 @@ describe('sourceAnnotations', () => {
 
   it('leaves the source out for a local-path remote', async () => {
     fakeGit('/home/me/mirror.git');
-    const a = await sourceAnnotations('/src/app/Cargo.toml', {});
+    const a = await sourceAnnotations(CRATE, {});
     expect(a['org.opencontainers.image.source']).toBeUndefined();
   });
 
   it("drops credentials from GitHub's server URL too", async () => {
     const run = fakeGit('unused');
-    const a = await sourceAnnotations('/src/app/Cargo.toml', {
+    const a = await sourceAnnotations(CRATE, {
       GITHUB_SERVER_URL: 'https://u:S3CRET@ghe.example.com',
       GITHUB_REPOSITORY: 'org/app',
       GITHUB_SHA: 'b'.repeat(40),
@@ -80,6 +91,12 @@ describe('sourceAnnotations', () => {
       'org.opencontainers.image.source': 'https://ghe.example.com/org/app',
       'org.opencontainers.image.revision': 'b'.repeat(40),
     });
+    expect(run).not.toHaveBeenCalled();
+  });
+
+  it('asks git nothing for a crate in no checkout', async () => {
+    const run = fakeGit('https://github.com/org/app.git');
+    expect(await sourceAnnotations(join(outside, 'Cargo.toml'), {})).toEqual({});
     expect(run).not.toHaveBeenCalled();
   });
 });

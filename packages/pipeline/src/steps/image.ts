@@ -23,7 +23,7 @@ import {
   writeLayout,
 } from '@wasm-build/oci';
 import { installOras } from '@wasm-build/toolchain';
-import { sourceAnnotations } from '../metadata.ts';
+import { inGitCheckout, sourceAnnotations } from '../metadata.ts';
 import { credentials, keyValues, type PipelineOptions, pushTags } from '../options.ts';
 import type { StepOutcome } from './outcome.ts';
 
@@ -47,14 +47,14 @@ export interface ImageStepOptions {
 /**
  * The image's creation time, seconds since the epoch: `SOURCE_DATE_EPOCH` when set; else the time of the commit
  * checked out in the crate's directory (`git log -1 --format=%ct`), which is as reproducible and gives a real date;
- * else (no crate, not a git checkout, no git) 0.
+ * else (no crate, not a git checkout (`inGitCheckout`), no git) 0.
  * @throws UserError for a malformed SOURCE_DATE_EPOCH.
  * Source: reproducible-builds.org SOURCE_DATE_EPOCH spec ("the last modification of the source", e.g. the commit
  * time); git-log(1) `%ct` (committer date, UNIX timestamp).
  */
 export async function imageCreated(manifestPath?: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (env.SOURCE_DATE_EPOCH !== undefined && env.SOURCE_DATE_EPOCH !== '') return sourceDateEpoch(env);
-  if (!manifestPath) return 0;
+  if (!manifestPath || !inGitCheckout(dirname(manifestPath), env)) return 0;
   const r = await exec
     .run({ command: 'git', args: ['log', '-1', '--format=%ct'], cwd: dirname(manifestPath) })
     .catch(() => undefined);
