@@ -2,13 +2,13 @@
 // same name and a WASM_BUILD_<NAME> environment variable, so the CLI cannot fall behind the action.
 import { homedir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UserError } from '@wasm-build/kit/errors';
-import { convertInput, type InputKind } from '@wasm-build/kit/inputs';
 import { type ImageRef, parseImageRef } from '@wasm-build/oci/reference';
 import type { BinaryenRelease } from '@wasm-build/toolchain/binaryen';
 import * as z from 'zod';
-import { ENV_ONLY, envName, FLAG_ALIASES, ROOT_INPUTS, SHORT } from './cli-usage.ts';
+import { convertFlag, givenInputs, keyed, optionError, parseFlags } from './cli-flags.ts';
+import { envName, ROOT_INPUTS } from './cli-usage.ts';
+import { parseCliLight } from './cli-verify-args.ts';
 import {
   binaryenSchema,
   checkOptionPairs,
@@ -16,154 +16,17 @@ import {
   pipelineSchema,
   runtimeToolsSchema,
   type VerifyOptions,
-  verifySchema,
 } from './options.ts';
 import type { ToolSources } from './steps/smoke.ts';
 
+export { cliFlagSpec, flagName, optionError } from './cli-flags.ts';
 export { ENV_ONLY, envName, FLAG_ALIASES, inputHelp, ROOT_INPUTS, USAGE } from './cli-usage.ts';
-
-/** Flags of the CLI alone (subcommands, output), not action inputs. */
-const CLI_FLAGS = {
-  'local-registry': { type: 'boolean' },
-  'no-tag': { type: 'boolean' },
-  entrypoint: { type: 'string' },
-  'module-sha256': { type: 'string' },
-  json: { type: 'boolean' },
-  verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'V' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 /** Where the CLI installs tools when it must and RUNNER_TOOL_CACHE is unset: `$XDG_CACHE_HOME/wasm-build/tool-cache`. */
 export function defaultToolCache(env: NodeJS.ProcessEnv = process.env): string {
   // The XDG Base Directory spec: a relative XDG_CACHE_HOME is invalid and ignored.
   const xdg = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
   return join(xdg, 'wasm-build', 'tool-cache');
-}
-
-type FlagSpec = { type: 'string' | 'boolean'; multiple?: boolean; short?: string };
-
-/**
- * parseArgs options for every root input: `--NAME VALUE` (string, number), `--NAME`/`--no-NAME` (boolean),
- * `--NAME VALUE` repeatable (list, lines), plus `FLAG_ALIASES` and the CLI's own flags.
- * @throws Error when a generated flag collides with another (a new input named like a CLI flag): a developer error.
- */
-export function cliFlagSpec(): Record<string, FlagSpec> {
-  const spec: Record<string, FlagSpec> = {};
-  const add = (flag: string, s: FlagSpec) => {
-    if (flag in spec || flag in CLI_FLAGS)
-      throw new Error(`CLI flag --${flag} is defined twice (actions/definitions.ts)`);
-    spec[flag] = s;
-  };
-  for (const [name, def] of Object.entries(ROOT_INPUTS)) {
-    if (name in ENV_ONLY) continue;
-    const s: FlagSpec =
-      def.kind === 'boolean'
-        ? { type: 'boolean' }
-        : def.kind === 'list' || def.kind === 'lines'
-          ? { type: 'string', multiple: true }
-          : { type: 'string' };
-    add(name, SHORT[name] ? { ...s, short: SHORT[name] } : s);
-    if (def.kind === 'boolean') add(`no-${name}`, { type: 'boolean' });
-  }
-  for (const [alias, name] of Object.entries(FLAG_ALIASES)) {
-    const target = spec[name];
-    if (!target) throw new Error(`CLI alias --${alias} names no input flag ${name}`);
-    add(alias, { type: target.type, ...(target.multiple && { multiple: true }) });
-  }
-  return { ...spec, ...CLI_FLAGS };
-}
-
-const FLAGS = cliFlagSpec();
-
-/** Names the flag behind a schema path, e.g. ["maxSize"] → "--max-size" (the input's name; a password its variable). */
-export function flagName(path: PropertyKey[]): string {
-  const key = String(path[0]);
-  if (key === 'manifestPath') return '<crate-dir>';
-  const name = Object.entries(ROOT_INPUTS).find(([, d]) => d.key === key)?.[0];
-  if (!name) return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  return name in ENV_ONLY ? envName(name) : `--${name}`;
-}
-
-/**
- * Turns the first zod issue into a UserError naming where the value came from (`sources[key]`: the flag as given,
- * or the environment variable; else `flagName`) and the value.
- */
-export function optionError(
-  error: z.ZodError,
-  raw: Record<string, unknown>,
-  sources: Record<string, string> = {},
-): UserError {
-  const issue = error.issues[0];
-  const key = String(issue.path[0]);
-  const value = raw[key];
-  const shown = Array.isArray(value) && typeof issue.path[1] === 'number' ? value[issue.path[1]] : value;
-  return new UserError(`Invalid ${sources[key] ?? flagName(issue.path)} ${JSON.stringify(shown)}: ${issue.message}`, {
-    fix: 'See wasm-build --help',
-  });
-}
-
-/** An input's value given as `source` (a flag or a variable) as its kind reads it (kit's `convertInput`). */
-function convert(source: string, kind: InputKind, raw: string): unknown {
-  return convertInput(kind, raw, (why) => {
-    const fix =
-      kind === 'boolean' && source.startsWith('WASM_BUILD_')
-        ? `Set ${source}=true or ${source}=false, or unset it`
-        : 'See wasm-build --help';
-    return new UserError(`Invalid ${source} ${JSON.stringify(raw)}: ${why}`, { fix });
-  });
-}
-
-const splitList = (v: string) => (convert('--tag', 'list', v) as string[] | undefined) ?? [];
-
-/** The inputs as given: each input's value from its flag, else its environment variable, and where it came from. */
-interface Given {
-  values: Record<string, unknown>;
-  /** Input name → `--flag` as typed, or the variable's name. */
-  sources: Record<string, string>;
-}
-
-type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
-
-/**
- * Reads every root input from the flags (in order: a later flag wins; list flags add up, each value split on
- * commas; lines flags one item each, as typed) and, where no flag gave it, from its `WASM_BUILD_*` variable.
- * @throws UserError for a number flag or a variable that cannot be read.
- */
-function givenInputs(tokens: Token[], env: NodeJS.ProcessEnv): Given {
-  const values: Record<string, unknown> = {};
-  const sources: Record<string, string> = {};
-  for (const t of tokens) {
-    if (t.kind !== 'option') continue;
-    let name = FLAG_ALIASES[t.name] ?? t.name;
-    let negated = false;
-    if (!(name in ROOT_INPUTS) && name.startsWith('no-') && ROOT_INPUTS[name.slice(3)]?.kind === 'boolean') {
-      name = name.slice(3);
-      negated = true;
-    }
-    const def = ROOT_INPUTS[name];
-    if (!def || name in ENV_ONLY) continue;
-    sources[name] = t.rawName.startsWith('--') ? `--${t.name}` : t.rawName;
-    const v = t.value ?? '';
-    if (def.kind === 'boolean') values[name] = !negated;
-    else if (def.kind === 'list')
-      values[name] = [
-        ...((values[name] as string[]) ?? []),
-        ...((convert(sources[name], 'list', v) as string[]) ?? []),
-      ];
-    else if (def.kind === 'lines') values[name] = [...((values[name] as string[]) ?? []), v];
-    else if (def.kind === 'number') values[name] = convert(sources[name], 'number', v);
-    else values[name] = v;
-  }
-  for (const [name, def] of Object.entries(ROOT_INPUTS)) {
-    if (name in values || name in ENV_ONLY) continue;
-    const variable = envName(name);
-    const v = convert(variable, def.kind, env[variable] ?? '');
-    if (v === undefined) continue;
-    values[name] = v;
-    sources[name] = variable;
-  }
-  return { values, sources };
 }
 
 /** The root action's schema as the CLI parses it: the pipeline's options, binaryen's, the runtimes' and `cache`. */
@@ -219,35 +82,15 @@ const RUNTIME_INSTALL_INPUTS = ['wasmedge-version', 'wasmedge-sha256', 'crun-ver
  * @throws UserError naming the flag (or variable) and the bad value, before any work.
  */
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliCommand {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    throw new UserError((e as Error).message, { fix: 'See wasm-build --help' });
-  }
-  const { values: v, positionals, tokens } = parsed;
+  const light = parseCliLight(argv, env);
+  if (light) return light;
+  const { values: v, positionals, tokens } = parseFlags(argv);
   const json = !!v.json;
   const verbose = !!v.verbose;
-  if (v.help) return { kind: 'help', json, verbose };
-  if (v.version) return { kind: 'version', json, verbose };
   if (positionals[0] === 'promote')
     return { kind: 'promote', promote: promoteCommand(v, positionals, env), json, verbose };
   const given = givenInputs(tokens, env);
   const inputValue = (name: string) => given.values[name];
-  if (positionals[0] === 'verify') {
-    if (positionals.length !== 2)
-      throw new UserError('wasm-build verify takes one module path', { fix: 'wasm-build verify path/to/module.wasm' });
-    const raw = {
-      require: inputValue('require') ?? [],
-      forbid: inputValue('forbid') ?? [],
-      maxSize: inputValue('max-size'),
-      entrypoint: v.entrypoint,
-      target: inputValue('target'),
-    };
-    const r = verifySchema.safeParse(raw);
-    if (!r.success) throw optionError(r.error, raw, keyed(given.sources));
-    return { kind: 'verify', file: positionals[1], verify: r.data, json, verbose };
-  }
   if (positionals.length > 1)
     throw new UserError(`Expected one crate, got ${positionals.length}: ${positionals.join(' ')}`, {
       fix: 'wasm-build [options] path/to/crate',
@@ -296,16 +139,13 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   };
 }
 
-/** Input name → source, re-keyed by schema key. */
-function keyed(sources: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(sources).map(([name, s]) => [ROOT_INPUTS[name].key, s]));
-}
+const splitList = (v: string) => (convertFlag('--tag', 'list', v) as string[] | undefined) ?? [];
 
 const SHA256_HEX = /^(?:sha256:)?([0-9a-f]{64})$/;
 
 /** `wasm-build promote`'s flags, checked before any request. @throws UserError naming the flag and the value. */
 function promoteCommand(
-  v: ReturnType<typeof parse>['values'],
+  v: ReturnType<typeof parseFlags>['values'],
   positionals: string[],
   env: NodeJS.ProcessEnv,
 ): PromoteCommand {
@@ -346,8 +186,4 @@ function promoteCommand(
     username,
     password: username ? env[envName('password')] : undefined,
   };
-}
-
-function parse(argv: string[]) {
-  return parseArgs({ args: argv, allowPositionals: true, strict: true, tokens: true, options: FLAGS });
 }

@@ -136,8 +136,10 @@ export async function main(argv: string[]): Promise<number> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return printVersion().then(() => 0);
   let cmd: CliCommand;
   try {
-    const { parseCli } = await import('./cli-args.ts');
-    cmd = parseCli(argv);
+    // verify (and help, version) is parsed without the pipeline's option schemas: zod, RE2 and the toolchain's
+    // modules cost `wasm-build verify` about 7 MiB of peak RSS (cli-verify-args.ts); the rest loads cli-args.ts.
+    const { parseCliLight } = await import('./cli-verify-args.ts');
+    cmd = parseCliLight(argv) ?? (await import('./cli-args.ts')).parseCli(argv);
     verbose = !!cmd.verbose;
   } catch (e) {
     console.error(`wasm-build: ${errorLine(e)}`);
