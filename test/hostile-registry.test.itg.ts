@@ -676,6 +676,51 @@ describe('hostile registry: the built-in push (backend builtin)', () => {
     expect(s.puts().map((l) => l.url)).toEqual([manifestPath(honest.manifest.digest)]);
   });
 
+  it('a client prepared ahead logs in once, for pull and push, and the push reuses its token', async () => {
+    const s = await hostile({ auth: { bearer: { credentials: USER } } }, honest, []);
+    const client = new RegistryClient({ registry: s.address, repository: 'itg/app' }, { ...FAST, credentials: USER });
+    await client.prepare();
+    const tokens = () => s.log.filter((l) => l.url.startsWith('/token'));
+    expect(tokens().map((l) => new URL(l.url, s.url).searchParams.get('scope'))).toEqual([
+      'repository:itg/app:pull,push',
+    ]);
+    const before = s.log.length;
+    await pushImage(
+      {
+        backend: 'builtin',
+        image: await buildImage({ wasm: WASM, name: 'app' }),
+        wasm: WASM,
+        name: 'app',
+        layoutDir: '/nonexistent-layout-unused-by-builtin',
+        layoutTag: 'v1',
+        ref: parseImageRef(`${s.address}/itg/app`),
+        tags: ['v1'],
+        credentials: USER,
+        client,
+      },
+      memoryLog(),
+    );
+    // No second login and no 401 round trip: every request of the push carried the prepared token.
+    expect(tokens()).toHaveLength(1);
+    expect(s.log.slice(before).filter((l) => l.answer === 401)).toEqual([]);
+  });
+
+  it('prepare never throws: an unreachable registry, and a silent one stopped by its signal', async () => {
+    const gone = new RegistryClient({ registry: '127.0.0.1:1', repository: 'itg/app' }, FAST);
+    await expect(gone.prepare()).resolves.toBeUndefined();
+    const s = await hostile();
+    s.fault = () => ({ hang: true });
+    const ac = new AbortController();
+    const t = performance.now();
+    const p = new RegistryClient({ registry: s.address, repository: 'itg/app' }, { timeoutMs: 60_000 }).prepare(
+      ac.signal,
+    );
+    setTimeout(() => ac.abort(), 50);
+    await expect(p).resolves.toBeUndefined();
+    // Stopped by the signal, not by the 60 s timeout.
+    expect(performance.now() - t).toBeLessThan(30_000);
+  });
+
   it('sends no blob to an upload URL on another origin', async () => {
     const s = await startHostileRegistry({});
     servers.push(s);

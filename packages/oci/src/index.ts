@@ -1,3 +1,4 @@
+export * from './buildx-plugin.ts';
 export * from './digest.ts';
 export * from './docker-config.ts';
 export * from './layout.ts';

@@ -15,6 +15,7 @@ import {
   tempDir,
   UserError,
 } from '@wasm-build/kit';
+import { buildxPluginMayRun } from './buildx-plugin.ts';
 import { type AuthConfig, type Credentials, writeAuthConfig } from './docker-config.ts';
 import type { BuiltImage } from './layout.ts';
 import {
@@ -90,9 +91,11 @@ let sharedProbe: BackendProbe | undefined;
 export function machineProbe(buildx?: Buildx): BackendProbe {
   if (!buildx) {
     // The toolkit loads only when a buildx answers (`docker buildx version` or a standalone `buildx version`): it
-    // then decides as before; where neither answers there is no buildx, and nothing loads.
+    // then decides as before; where neither answers there is no buildx, and nothing loads. docker is not asked when
+    // no buildx plugin file is there to run (buildxPluginMayRun).
     sharedProbe ??= probeWith(async () =>
-      (await answers('docker', ['buildx', 'version'])) || (await answers('buildx', ['version']))
+      (buildxPluginMayRun() && (await answers('docker', ['buildx', 'version']))) ||
+      (await answers('buildx', ['version']))
         ? new (await dockerToolkit()).Buildx()
         : undefined,
     );

@@ -1,9 +1,10 @@
 // The backend probe runs each command at most once per probe, and an explicit backend runs none.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '@wasm-build/kit';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { buildxPluginMayRun } from '../src/buildx-plugin.ts';
 import { chooseBackend, findOnPath, machineProbe } from '../src/push.ts';
 import type { Buildx } from '../src/push-buildx.ts';
 
@@ -80,5 +81,62 @@ describe('findOnPath', () => {
     expect(findOnPath('no-such-tool-wasm-build', '/bin:/usr/bin')).toBeUndefined();
     expect(findOnPath('sh', 'relative/dir:')).toBeUndefined();
     expect(run).not.toHaveBeenCalled();
+  });
+});
+
+describe('buildxPluginMayRun', () => {
+  const dirs = () => {
+    const root = mkdtempSync(join(tmpdir(), 'buildx-plugin-'));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+    const config = join(root, 'config');
+    const system = join(root, 'system');
+    mkdirSync(join(config, 'cli-plugins'), { recursive: true });
+    mkdirSync(system);
+    return { root, config, system, env: { DOCKER_CONFIG: config, HOME: root } };
+  };
+
+  it('is false with no docker-buildx in the config dir or the system dirs', () => {
+    const d = dirs();
+    expect(buildxPluginMayRun(d.env, 'linux', [d.system])).toBe(false);
+  });
+
+  it.each([
+    ['the config dir', (d: ReturnType<typeof dirs>) => join(d.config, 'cli-plugins', 'docker-buildx')],
+    ['a system dir', (d: ReturnType<typeof dirs>) => join(d.system, 'docker-buildx')],
+  ])('is true with docker-buildx in %s', (_where, file) => {
+    const d = dirs();
+    writeFileSync(file(d), '#!/bin/sh\n');
+    expect(buildxPluginMayRun(d.env, 'linux', [d.system])).toBe(true);
+  });
+
+  it.each([
+    ['names extra plugin dirs', JSON.stringify({ cliPluginsExtraDirs: ['/opt/docker/plugins'] })],
+    ['cannot be read', '{not json'],
+  ])('asks docker itself when the docker config %s', (_what, config) => {
+    const d = dirs();
+    writeFileSync(join(d.config, 'config.json'), config);
+    expect(buildxPluginMayRun(d.env, 'linux', [d.system])).toBe(true);
+  });
+
+  it('asks docker itself on Windows', () => {
+    const d = dirs();
+    expect(buildxPluginMayRun(d.env, 'win32', [d.system])).toBe(true);
+  });
+
+  it('the shared probe starts no `docker buildx version` when no plugin can run, only a standalone buildx', async () => {
+    const d = dirs();
+    const bin = join(d.root, 'bin');
+    mkdirSync(bin);
+    for (const tool of ['docker', 'buildx']) {
+      writeFileSync(join(bin, tool), '#!/bin/sh\nexit 1\n');
+      chmodSync(join(bin, tool), 0o755);
+    }
+    vi.stubEnv('PATH', bin);
+    vi.stubEnv('DOCKER_CONFIG', d.config);
+    vi.stubEnv('HOME', d.root);
+    const run = vi.spyOn(exec, 'run').mockResolvedValue({ exitCode: 1, stdout: '', stderr: 'no' } as never);
+    const probe = machineProbe();
+    expect(await probe.buildxVersion()).toBeUndefined();
+    expect(run.mock.calls.map(([c]) => `${c.command} ${c.args?.join(' ')}`)).toEqual(['buildx version']);
   });
 });

@@ -6,7 +6,6 @@ import {
   entrypointFor,
   type ImageRef,
   parseImageRef,
-  type RegistryClient,
   type RunnableImage,
   readLayoutImage,
   sha256,
@@ -23,7 +22,6 @@ import {
   imageStep,
   type PushStepOptions,
   type PushSummary,
-  prepareRegistry,
   pushOptions,
   pushStep,
   tagOptions,
@@ -98,26 +96,40 @@ export async function runPipeline(
     const { tc, target } = setup;
     const wasmOptPath = o.wasmOpt ?? setup.wasmOpt;
     let early: EarlyAnswers | undefined;
-    let registry: Promise<RegistryClient> | undefined;
     const built = await stages.run('build', () => {
       const building = buildStep(
         tc,
         { manifestPath, target, profile: o.profile, package: o.package, bin: o.bin, features: o.features },
         log,
       );
-      // What later stages ask of git, wasm-opt and the push backend, answered while cargo runs: asked once cargo has
+      // What later stages ask of git, wasm-opt, the push backend and the registry, answered while cargo runs: asked once cargo has
       // started (exec.run spawns before its first await), as each process start holds this thread for milliseconds;
       // and after setup, whose rustc runs would share the CPU with them, and which installs binaryen.
       early = askEarly({
         manifestPath,
         wasmOpt: o.optimize ? (wasmOptPath ?? 'wasm-opt') : undefined,
-        backend: ref ? o.backend : undefined,
+        push: ref && { ...o, ref },
+        signal: ahead.signal,
       });
       return building;
     });
 
+    const finalPath = join(workDir, `${built.name}.wasm`);
+    if (o.optimize) {
+      const wasmOpt = {
+        path: wasmOptPath,
+        level: o.optLevel,
+        extraArgs: o.wasmOptArgs,
+        info: early?.wasmOpt,
+      };
+      result.optimize = await stages.run('optimize', () => optimizeStep(built.wasmPath, finalPath, wasmOpt, log));
+    } else {
+      copyModule(built.wasmPath, finalPath);
+      stages.skip('optimize', 'optimize is off');
+    }
+
     // After a build every crate is on disk: cargo metadata runs --offline. Read now, while the later stages run, for
-    // the attach stage (which reports its failure).
+    // the attach stage (which reports its failure): after wasm-opt, whose threads it would otherwise share the CPU with.
     const cargo: StatementSources['cargo'] = {
       command: tc.cargo,
       env: tc.env,
@@ -128,26 +140,6 @@ export async function runPipeline(
     };
     const crate = ref && (o.provenance || o.sbom) ? readCrate(cargo) : undefined;
     crate?.catch(() => {});
-
-    const finalPath = join(workDir, `${built.name}.wasm`);
-    if (o.optimize) {
-      const wasmOpt = {
-        path: wasmOptPath,
-        level: o.optLevel,
-        extraArgs: o.wasmOptArgs,
-        info: early?.wasmOpt,
-      };
-      result.optimize = await stages.run('optimize', () => {
-        const optimizing = optimizeStep(built.wasmPath, finalPath, wasmOpt, log);
-        // The registry's login, and Node's HTTP client loaded (tens of ms of this thread), while wasm-opt runs: after
-        // the spawn, which waits for wasm-opt's version only on a microtask when it is known.
-        if (ref) setImmediate(() => (registry = prepareRegistry({ ...o, ref }, ahead.signal)));
-        return optimizing;
-      });
-    } else {
-      copyModule(built.wasmPath, finalPath);
-      stages.skip('optimize', 'optimize is off');
-    }
 
     // Read once into the buffer the fast decoder scans in place (readModule); the image and push reuse it.
     const wasm = readModule(finalPath);
@@ -194,7 +186,7 @@ export async function runPipeline(
       const { runnable: served, ...proof } = await stages.run('push', () => {
         // Inside the stage: a tag of another repository fails the push row, before any upload.
         push = pushOptions(o, { layoutDir, tag, ref, image, wasm, name: built.name });
-        return pushStep({ ...push, tags: [], choice: early?.backend, registry }, log);
+        return pushStep({ ...push, tags: [], choice: early?.backend, registry: early?.registry }, log);
       });
       result.pushed = proof;
       servedImage = served;
