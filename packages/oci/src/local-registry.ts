@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { killGroup, OutputTail, spawnChild, tempDir, UserError } from '@wasm-build/kit';
+import { httpRequest } from './transport.ts';
 
 export interface LocalRegistry {
   /** `127.0.0.1:PORT`, usable as the registry part of an image reference. */
@@ -81,8 +82,15 @@ export async function startLocalRegistry(o: { binary?: string; htpasswd?: string
         fix: 'Install it (apt-get install docker-registry) or pass its path',
       });
     }
-    const ok = await fetch(`http://127.0.0.1:${port}/v2/`, { signal: AbortSignal.timeout(2000) }).then(
-      (r) => r.status === 200 || r.status === 401,
+    const ok = await httpRequest(new URL(`http://127.0.0.1:${port}/v2/`), {
+      method: 'GET',
+      headers: {},
+      signal: AbortSignal.timeout(2000),
+    }).then(
+      async (r) => {
+        await r.cancel();
+        return r.status === 200 || r.status === 401;
+      },
       () => false,
     );
     if (ok) return { address: `127.0.0.1:${port}`, port, dir, stop };

@@ -14,6 +14,7 @@ import {
 import { type RunnableImage, readImageHead, registrySource, runnableFromHead } from './pull.ts';
 import { formatImageRef, type ImageRef, isLoopbackRegistry } from './reference.ts';
 import { forEachTarEntry, layerTarStream } from './tar.ts';
+import { type AnswerHeaders, type HttpAnswer, httpRequest } from './transport.ts';
 
 export interface RegistryOptions {
   /** Plain HTTP; defaults to true for loopback registries only. */
@@ -92,8 +93,8 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const TAG = /^[\w][\w.-]{0,127}$/;
 const UNREACHABLE_FIX = 'Check the registry address, that it is running and reachable from here, and retry later';
 
-async function discard(res: Response): Promise<void> {
-  await res.body?.cancel().catch(() => {});
+async function discard(res: HttpAnswer): Promise<void> {
+  await res.cancel().catch(() => {});
 }
 
 function causeText(e: unknown): string {
@@ -202,7 +203,7 @@ export class RegistryClient {
   }
 
   /** One request, following up to `LIMITS.redirects` redirects; the login goes to the registry's origin only. */
-  private async send(path: string, r: Req, dl: Deadline): Promise<Response> {
+  private async send(path: string, r: Req, dl: Deadline): Promise<HttpAnswer> {
     let url = new URL(`${this.base}${path}`);
     let method = r.method ?? 'GET';
     let body = r.body;
@@ -212,13 +213,7 @@ export class RegistryClient {
       if (r.accept) headers.Accept = r.accept;
       if (r.contentType && body) headers['Content-Type'] = r.contentType;
       if (this.token && url.origin === this.origin) headers.Authorization = this.token;
-      const res = await fetch(url, {
-        method,
-        headers,
-        body: body ? Buffer.from(body) : undefined,
-        signal: dl.signal,
-        redirect: 'manual',
-      });
+      const res = await httpRequest(url, { method, headers, body, signal: dl.signal });
       if (!REDIRECTS.has(res.status)) return res;
       const location = res.headers.get('location');
       await discard(res);
@@ -264,7 +259,7 @@ export class RegistryClient {
   private async call<T>(
     path: string,
     r: Req,
-    handle: (res: Response, dl: Deadline) => Promise<T>,
+    handle: (res: HttpAnswer, dl: Deadline) => Promise<T>,
     o: { totalMs?: number } = {},
   ): Promise<T> {
     const what = `${r.method ?? 'GET'} ${path}`;
@@ -330,7 +325,7 @@ export class RegistryClient {
    * otherwise, and while streaming as soon as more arrives. A body cut short or too slow is a retryable failure.
    */
   private async readBody(
-    res: Response,
+    res: HttpAnswer,
     dl: Deadline,
     o: { what: string; max: number; expected?: number },
   ): Promise<Buffer> {
@@ -359,19 +354,18 @@ export class RegistryClient {
       }
     }
     const limit = o.expected ?? o.max;
-    const reader = res.body?.getReader();
-    if (!reader) return Buffer.alloc(0);
+    const reader = res.body[Symbol.asyncIterator]();
     const parts: Uint8Array[] = [];
     const whole = o.expected !== undefined ? Buffer.allocUnsafe(o.expected) : undefined;
     let got = 0;
     const started = Date.now();
     try {
       for (;;) {
-        const { done, value } = await reader.read();
+        const { done, value } = await reader.next();
         if (done) break;
         dl.touch();
         if (got + value.length > limit) {
-          await reader.cancel().catch(() => {});
+          await discard(res);
           throw new UserError(
             `Registry ${registry} sent more than ${limit} bytes for ${o.what}${o.expected !== undefined ? ', its descriptor size' : ', the most allowed'}`,
             { fix: o.expected !== undefined ? fix : 'Check the reference; what it names is not a wasm image' },
@@ -383,7 +377,7 @@ export class RegistryClient {
       }
     } catch (e) {
       if (e instanceof UserError) throw e;
-      await reader.cancel().catch(() => {});
+      await discard(res);
       if (dl.timedOut()) {
         throw new RequestFailure(
           `Registry ${registry} was too slow sending ${o.what} (${got} bytes in ${Date.now() - started} ms)`,
@@ -405,7 +399,7 @@ export class RegistryClient {
     return whole ?? Buffer.concat(parts, got);
   }
 
-  private async readJson(res: Response, dl: Deadline, what: string, max: number): Promise<unknown> {
+  private async readJson(res: HttpAnswer, dl: Deadline, what: string, max: number): Promise<unknown> {
     const bytes = await this.readBody(res, dl, { what, max });
     try {
       return JSON.parse(bytes.toString('utf8'));
@@ -439,10 +433,10 @@ export class RegistryClient {
     const where = `Token service ${url.origin} of registry ${this.ref.registry}`;
     const dl = deadline(this.timeoutMs, this.timeoutMs);
     try {
-      const res = await fetch(url, {
+      const res = await httpRequest(url, {
+        method: 'GET',
         headers: { 'Accept-Encoding': 'identity', ...(basic ? { Authorization: basic } : {}) },
         signal: dl.signal,
-        redirect: 'manual',
       });
       if (REDIRECTS.has(res.status)) {
         await discard(res);
@@ -721,7 +715,7 @@ export class RegistryClient {
    * @throws UserError for an invalid tag, a manifest over `LIMITS.manifestBytes`, and the registry's status when it
    *   refuses.
    */
-  async putManifest(reference: string, bytes: Uint8Array, mediaType: string): Promise<Headers> {
+  async putManifest(reference: string, bytes: Uint8Array, mediaType: string): Promise<AnswerHeaders> {
     if (!isDigest(reference) && !TAG.test(reference)) {
       throw new UserError(`Invalid tag ${JSON.stringify(reference.slice(0, 200))} for ${this.name()}`, {
         fix: 'A tag is letters, digits, _ . - (at most 128), not starting with . or -',
