@@ -639,7 +639,7 @@ describe('hostile registry: pullImage', () => {
 
 describe('hostile registry: the built-in push (backend builtin)', () => {
   // What the image stage hands the push: the honest image, as built.
-  const push = async (s: HostileRegistry) =>
+  const push = async (s: HostileRegistry, extra: Partial<Parameters<typeof pushImage>[0]> = {}) =>
     pushImage(
       {
         backend: 'builtin',
@@ -651,6 +651,7 @@ describe('hostile registry: the built-in push (backend builtin)', () => {
         ref: parseImageRef(`${s.address}/itg/app`),
         tags: ['v1'],
         retry: FAST.retry,
+        ...extra,
       },
       memoryLog(),
     );
@@ -685,21 +686,7 @@ describe('hostile registry: the built-in push (backend builtin)', () => {
       'repository:itg/app:pull,push',
     ]);
     const before = s.log.length;
-    await pushImage(
-      {
-        backend: 'builtin',
-        image: await buildImage({ wasm: WASM, name: 'app' }),
-        wasm: WASM,
-        name: 'app',
-        layoutDir: '/nonexistent-layout-unused-by-builtin',
-        layoutTag: 'v1',
-        ref: parseImageRef(`${s.address}/itg/app`),
-        tags: ['v1'],
-        credentials: USER,
-        client,
-      },
-      memoryLog(),
-    );
+    await push(s, { credentials: USER, client, retry: undefined });
     // No second login and no 401 round trip: every request of the push carried the prepared token.
     expect(tokens()).toHaveLength(1);
     expect(s.log.slice(before).filter((l) => l.answer === 401)).toEqual([]);
