@@ -31370,7 +31370,7 @@ function parseImageRef(input) {
 }
 
 // packages/oci/src/push-types.ts
-var PUSH_BACKENDS = ["buildx", "oras", "skopeo"];
+var PUSH_BACKENDS = ["buildx", "oras", "builtin", "skopeo"];
 
 // actions/definitions.ts
 var I = (key, kind, description, extra = {}) => ({
@@ -31445,7 +31445,7 @@ var PUSH = {
   backend: I(
     "backend",
     "string",
-    "Push tool: auto, buildx, oras or skopeo. auto: docker buildx >= 0.12, else oras on PATH, else skopeo on PATH, else oras installed.",
+    "How to push: auto, buildx, oras, builtin or skopeo. auto: docker buildx >= 0.12, else oras on PATH, else builtin (our own registry client, no tool). oras asked for by name is installed when not on PATH.",
     { default: "auto" }
   ),
   tags: I(
@@ -31592,7 +31592,7 @@ var ACTIONS = [
       digest: "Manifest digest of the image as the registry serves it (as built when not pushed).",
       "layout-dir": "The OCI image layout written.",
       "smoke-results": "Smoke-test results as JSON: runtime, status, exitCode, stdout, stderr, durationMs, reason.",
-      backend: "The push tool used (buildx, oras or skopeo).",
+      backend: "How the image was pushed (buildx, oras, builtin or skopeo).",
       ...STATEMENT_OUTPUTS
     }
   },
@@ -31656,8 +31656,8 @@ var ACTIONS = [
       ...MANIFEST
     },
     outputs: {
-      backend: "The push tool used (buildx, oras or skopeo; empty when not pushed).",
-      "bytes-uploaded": "Bytes of blobs the registry did not have before the push (skopeo, oras).",
+      backend: "How the image was pushed (buildx, oras, builtin or skopeo; empty when not pushed).",
+      "bytes-uploaded": "Bytes of blobs the registry did not have before the push (builtin, skopeo, oras).",
       digest: "Manifest digest.",
       "image-ref": "The pushed reference pinned by digest (empty when not pushed).",
       "layout-dir": "The OCI image layout written.",
@@ -31690,157 +31690,6 @@ function inputSpec(dir) {
   if (!def) throw new Error(`No action ${dir}`);
   return Object.fromEntries(Object.entries(def.inputs).map(([name, i]) => [name, [i.key, i.kind]]));
 }
-
-// packages/pipeline/src/options.ts
-var import_node_fs4 = require("node:fs");
-var import_node_os5 = require("node:os");
-var import_node_path4 = require("node:path");
-
-// packages/wasm/src/runtime-fit.ts
-var RUNTIMES2 = ["wasmedge", "crun-wasmedge", "wasmtime", "node"];
-
-// packages/toolchain/src/binaryen.ts
-var import_node_path3 = require("node:path");
-
-// packages/toolchain/src/tools-manifest.json
-var tools_manifest_default = {
-  $comment: "Default tool versions and the sha256 of their release assets (setup-oras's releases.json pattern). Refreshed by `npx tsx scripts/refresh-tools.ts` from each release's API digests; a null digest is one not yet verified, and the installer then checks the release's own checksum file or API digest. Never edit a digest by hand.",
-  tools: {
-    binaryen: {
-      repo: "WebAssembly/binaryen",
-      version: "132",
-      tag: "version_132",
-      assets: {
-        "binaryen-version_132-x86_64-linux.tar.gz": null,
-        "binaryen-version_132-aarch64-linux.tar.gz": null
-      }
-    },
-    oras: {
-      repo: "oras-project/oras",
-      version: "1.3.0",
-      tag: "v1.3.0",
-      assets: {
-        "oras_1.3.0_linux_amd64.tar.gz": null,
-        "oras_1.3.0_linux_arm64.tar.gz": null
-      }
-    },
-    wasmedge: {
-      repo: "WasmEdge/WasmEdge",
-      version: "0.17.1",
-      tag: "0.17.1",
-      assets: {
-        "WasmEdge-0.17.1-manylinux_2_28_x86_64.tar.gz": null,
-        "WasmEdge-0.17.1-manylinux_2_28_aarch64.tar.gz": null
-      }
-    },
-    wasmtime: {
-      repo: "bytecodealliance/wasmtime",
-      version: "36.0.0",
-      tag: "v36.0.0",
-      assets: {
-        "wasmtime-v36.0.0-x86_64-linux.tar.xz": null,
-        "wasmtime-v36.0.0-aarch64-linux.tar.xz": null
-      }
-    },
-    crun: {
-      repo: "containers/crun",
-      version: "1.27.1",
-      tag: "1.27.1",
-      assets: {
-        "crun-1.27.1.tar.gz": null
-      }
-    }
-  }
-};
-
-// packages/toolchain/src/tools-manifest.ts
-var MANIFEST_TOOLS = ["binaryen", "oras", "wasmedge", "wasmtime", "crun"];
-var SHA256_HEX = /^[a-f0-9]{64}$/;
-var toolEntry = object({
-  /** GitHub `owner/name` the release is published in. */
-  repo: string2().regex(/^[\w.-]+\/[\w.-]+$/),
-  /** The version our installers take (binaryen: N of `version_N`; others without a `v`). */
-  version: string2().min(1),
-  /** The release tag. */
-  tag: string2().min(1),
-  /** Asset file name → sha256 hex, or null when not verified yet. */
-  assets: record(string2().min(1), string2().regex(SHA256_HEX, "expected 64 lowercase hex digits").nullable())
-});
-var toolsManifestSchema = object({
-  $comment: string2().optional(),
-  tools: object(
-    Object.fromEntries(MANIFEST_TOOLS.map((t) => [t, toolEntry]))
-  )
-});
-function loadToolsManifest(data = tools_manifest_default) {
-  const r = toolsManifestSchema.safeParse(data);
-  if (!r.success) {
-    const issue3 = r.error.issues[0];
-    throw new UserError(`Invalid tools manifest at ${issue3.path.join(".") || "(root)"}: ${issue3.message}`, {
-      fix: "Regenerate it with npx tsx scripts/refresh-tools.ts"
-    });
-  }
-  return r.data;
-}
-var cached2;
-function shippedToolsManifest() {
-  if (!cached2) cached2 = loadToolsManifest();
-  return cached2;
-}
-function manifestSha256(tool, version2, asset, manifest = shippedToolsManifest()) {
-  const entry = manifest.tools[tool];
-  if (entry.version !== version2.replace(/^version_/, "").replace(/^v/, "")) return void 0;
-  return entry.assets[asset] ?? void 0;
-}
-
-// packages/toolchain/src/binaryen.ts
-var BINARYEN_DEFAULT_VERSION = shippedToolsManifest().tools.binaryen.version;
-var BINARYEN_RELEASES = "https://github.com/WebAssembly/binaryen/releases/download";
-var ARCH = { x64: "x86_64", arm64: "aarch64" };
-function binaryenAsset(r) {
-  const n = r.version.replace(/^version_/, "");
-  if (!/^\d{1,6}$/.test(n)) {
-    throw new UserError(`Invalid binaryen version "${r.version}": expected a release number such as 132`, {
-      fix: "Use the N of a binaryen release tag version_N"
-    });
-  }
-  const arch3 = ARCH[r.arch ?? process.arch];
-  if (!arch3)
-    throw new UserError(`binaryen publishes no Linux build for ${r.arch ?? process.arch}`, {
-      fix: "Use an x64 or arm64 runner, or pass wasm-opt"
-    });
-  const fileName2 = `binaryen-version_${n}-${arch3}-linux.tar.gz`;
-  const url2 = `${(r.baseUrl ?? BINARYEN_RELEASES).replace(/\/$/, "")}/version_${n}/${fileName2}`;
-  return { url: url2, sha256Url: `${url2}.sha256`, fileName: fileName2, semver: `${n}.0.0`, root: `binaryen-version_${n}` };
-}
-async function installBinaryen(r, log) {
-  const a = binaryenAsset(r);
-  const pinned = manifestSha256("binaryen", a.semver.replace(/\.0\.0$/, ""), a.fileName, r.manifest);
-  if (pinned) log.debug(`Binaryen.install: sha256 of ${a.fileName} from tools-manifest.json`);
-  const installed2 = await installTool(
-    {
-      tool: "binaryen",
-      version: a.semver,
-      url: a.url,
-      sha256: pinned ?? (async () => parseChecksums(
-        await downloadText(
-          a.sha256Url,
-          `the binaryen ${a.root.replace("binaryen-", "")} checksum file`,
-          "Check that the binaryen release exists and that binaryen-base-url serves its .sha256 next to the archive"
-        ),
-        a.fileName,
-        a.sha256Url
-      )),
-      root: a.root,
-      arch: r.arch
-    },
-    log
-  );
-  return { ...installed2, wasmOpt: (0, import_node_path3.join)(installed2.dir, "bin", "wasm-opt") };
-}
-
-// packages/toolchain/src/oras.ts
-var ORAS_DEFAULT_VERSION = shippedToolsManifest().tools.oras.version;
 
 // packages/toolchain/src/targets.ts
 var WASI_TARGETS = [
@@ -31888,133 +31737,6 @@ function resolveTarget(version2, options = {}) {
     });
   }
   return atLeast(version2, 78) ? "wasm32-wasip1" : "wasm32-wasi";
-}
-
-// packages/toolchain/src/wasm-opt.ts
-var import_node_fs3 = require("node:fs");
-var BINARYEN_FLAGS = {
-  threads: ["threads"],
-  "shared-memory": ["threads"],
-  atomics: ["threads"],
-  simd: ["simd"],
-  "relaxed-simd": ["relaxed-simd"],
-  "bulk-memory": ["bulk-memory", "bulk-memory-opt"],
-  "sign-ext": ["sign-ext"],
-  "nontrapping-float-to-int": ["nontrapping-float-to-int"],
-  "reference-types": ["reference-types"],
-  multivalue: ["multivalue"],
-  "mutable-globals": ["mutable-globals"],
-  "tail-call": ["tail-call"],
-  "exception-handling": ["exception-handling"],
-  gc: ["gc", "reference-types"],
-  multimemory: ["multimemory"],
-  memory64: ["memory64"]
-};
-var FROM_TARGET_FEATURE = {
-  atomics: "threads",
-  simd128: "simd",
-  "nontrapping-fptoint": "nontrapping-float-to-int",
-  "extended-const": "extended-const"
-};
-function featureFlags(report, supported) {
-  const names = /* @__PURE__ */ new Set();
-  for (const [f, use2] of Object.entries(report.features)) {
-    if (use2.used === true) for (const n of BINARYEN_FLAGS[f]) names.add(n);
-  }
-  for (const t of report.targetFeatures ?? []) {
-    if (t.startsWith("+")) names.add(FROM_TARGET_FEATURE[t.slice(1)] ?? t.slice(1));
-  }
-  return [...names].sort().map((n) => `--enable-${n}`).filter((flag) => !supported || supported.has(flag));
-}
-function parseSupportedFlags(help) {
-  return new Set(help.match(/--enable-[a-z0-9-]+/g) ?? []);
-}
-var OPT_LEVELS = ["0", "1", "2", "3", "4", "s", "z"];
-async function wasmOptInfo(bin = "wasm-opt") {
-  const fix = "Install binaryen (apt-get install binaryen, or the setup action) or pass its path (--wasm-opt)";
-  const ran = await runOk({ command: bin, args: ["--version"] }, "wasm-opt --version", { fix });
-  let supported;
-  return {
-    version: ran.stdout.trim(),
-    supported: () => {
-      supported ??= exec2.run({ command: bin, args: ["--help"] }).then((help) => parseSupportedFlags(help.stdout)).catch(() => /* @__PURE__ */ new Set());
-      return supported;
-    }
-  };
-}
-var REFUSED_OPTIONS = [
-  [["--output", "-o"], "sets the output file, which wasm-build chooses in the work dir"],
-  [["--emit-text", "-S"], "writes text instead of the binary module verify reads"],
-  [["--output-source-map", "-osm"], "writes a source map file"],
-  [["--input-source-map", "-ism"], "reads a file"],
-  [["--emit-js-wrapper", "-ejw"], "writes a file"],
-  [["--emit-spec-wrapper", "-esw"], "writes a file"],
-  [["--emit-wasm2c-wrapper"], "writes a file"],
-  [["--extra-fuzz-command", "-efc"], "runs a shell command"],
-  [["--translate-to-fuzz", "-ttf"], "replaces the module with generated code"],
-  [["--initial-fuzz", "-if"], "reads a file"]
-];
-var REFUSED = new Map(REFUSED_OPTIONS.flatMap(([names, why]) => names.map((n) => [n, why])));
-var FILE_PASSES = /* @__PURE__ */ new Set(["--symbolmap", "--print-function-map"]);
-var FILE_PASS_ARGS = /* @__PURE__ */ new Set(["symbolmap", "print-function-map"]);
-function wasmOptArgsProblem(args) {
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index];
-    const eq = arg.indexOf("=");
-    const name = eq < 0 ? arg : arg.slice(0, eq);
-    const value = eq < 0 ? void 0 : arg.slice(eq + 1);
-    const refused = REFUSED.get(name);
-    if (refused) return { index, why: `${name} ${refused}` };
-    if (FILE_PASSES.has(name) && value) return { index, why: `${name} with a value writes that file` };
-    if (name === "--pass-arg" || name === "-pa") {
-      const pa = value ?? args[index + 1] ?? "";
-      const key = pa.includes("@") ? pa.slice(0, pa.indexOf("@")) : pa;
-      if (FILE_PASS_ARGS.has(key)) return { index, why: `the ${key} pass argument is a file it writes` };
-      if (pa.slice(key.length + 1).startsWith("@")) return { index, why: "a pass argument of @FILE is read from FILE" };
-    }
-    if (value?.startsWith("@")) return { index, why: "a value of @FILE is read from FILE" };
-    if (arg.includes("/")) return { index, why: 'an argument holding "/" names a file' };
-  }
-  return void 0;
-}
-function checkWasmOptArgs(args) {
-  const problem = wasmOptArgsProblem(args);
-  if (problem) {
-    throw new UserError(`Refused wasm-opt argument ${JSON.stringify(args[problem.index])}: ${problem.why}`, {
-      fix: "Pass only passes, levels, feature flags and pass arguments in wasm-opt-args: wasm-build chooses the input and output files"
-    });
-  }
-}
-function wasmOptCommand(input, output, flags, o = {}) {
-  return {
-    command: o.path ?? "wasm-opt",
-    args: [input, "-o", output, `-O${o.level ?? "z"}`, ...flags, ...o.extraArgs ?? []]
-  };
-}
-async function optimize(input, output, report, o, log) {
-  checkWasmOptArgs(o.extraArgs ?? []);
-  const info2 = await (o.info ?? wasmOptInfo(o.path));
-  const version2 = info2.version;
-  const flags = featureFlags(report).length ? featureFlags(report, await info2.supported()) : [];
-  const command = wasmOptCommand(input, output, flags, o);
-  log.debug(`WasmOpt.optimize: ${[command.command, ...command.args].join(" ")}`);
-  const result = await exec2.run(command);
-  if (result.exitCode !== 0) {
-    throw new UserError(
-      `wasm-opt rejected ${input} (exit code ${result.exitCode}): ${result.stderr.trim().split("\n").slice(-3).join(" | ")}`,
-      {
-        fix: `Check the feature flags (${flags.join(" ") || "none"}); pass more with wasm-opt-args`
-      }
-    );
-  }
-  return {
-    outputPath: output,
-    bytesBefore: (0, import_node_fs3.statSync)(input).size,
-    bytesAfter: (0, import_node_fs3.statSync)(output).size,
-    version: version2,
-    command,
-    durationMs: result.durationMs
-  };
 }
 
 // packages/wasm/src/types.ts
@@ -32224,6 +31946,287 @@ function buildReport(info2) {
     },
     undeclared,
     ...info2.targetFeaturesError ? { targetFeaturesError: info2.targetFeaturesError } : {}
+  };
+}
+
+// packages/pipeline/src/verify-options.ts
+var MAX_SIZE_LIMIT = 2 ** 32;
+
+// packages/pipeline/src/options.ts
+var import_node_fs4 = require("node:fs");
+var import_node_os5 = require("node:os");
+var import_node_path4 = require("node:path");
+
+// packages/wasm/src/runtime-fit.ts
+var RUNTIMES2 = ["wasmedge", "crun-wasmedge", "wasmtime", "node"];
+
+// packages/toolchain/src/binaryen.ts
+var import_node_path3 = require("node:path");
+
+// packages/toolchain/src/tools-manifest.json
+var tools_manifest_default = {
+  $comment: "Default tool versions and the sha256 of their release assets (setup-oras's releases.json pattern). Refreshed by `npx tsx scripts/refresh-tools.ts` from each release's API digests; a null digest is one not yet verified, and the installer then checks the release's own checksum file or API digest. Never edit a digest by hand.",
+  tools: {
+    binaryen: {
+      repo: "WebAssembly/binaryen",
+      version: "132",
+      tag: "version_132",
+      assets: {
+        "binaryen-version_132-x86_64-linux.tar.gz": null,
+        "binaryen-version_132-aarch64-linux.tar.gz": null
+      }
+    },
+    oras: {
+      repo: "oras-project/oras",
+      version: "1.3.0",
+      tag: "v1.3.0",
+      assets: {
+        "oras_1.3.0_linux_amd64.tar.gz": null,
+        "oras_1.3.0_linux_arm64.tar.gz": null
+      }
+    },
+    wasmedge: {
+      repo: "WasmEdge/WasmEdge",
+      version: "0.17.1",
+      tag: "0.17.1",
+      assets: {
+        "WasmEdge-0.17.1-manylinux_2_28_x86_64.tar.gz": null,
+        "WasmEdge-0.17.1-manylinux_2_28_aarch64.tar.gz": null
+      }
+    },
+    wasmtime: {
+      repo: "bytecodealliance/wasmtime",
+      version: "36.0.0",
+      tag: "v36.0.0",
+      assets: {
+        "wasmtime-v36.0.0-x86_64-linux.tar.xz": null,
+        "wasmtime-v36.0.0-aarch64-linux.tar.xz": null
+      }
+    },
+    crun: {
+      repo: "containers/crun",
+      version: "1.27.1",
+      tag: "1.27.1",
+      assets: {
+        "crun-1.27.1.tar.gz": null
+      }
+    }
+  }
+};
+
+// packages/toolchain/src/tools-manifest.ts
+var MANIFEST_TOOLS = ["binaryen", "oras", "wasmedge", "wasmtime", "crun"];
+var SHA256_HEX = /^[a-f0-9]{64}$/;
+var toolEntry = object({
+  /** GitHub `owner/name` the release is published in. */
+  repo: string2().regex(/^[\w.-]+\/[\w.-]+$/),
+  /** The version our installers take (binaryen: N of `version_N`; others without a `v`). */
+  version: string2().min(1),
+  /** The release tag. */
+  tag: string2().min(1),
+  /** Asset file name → sha256 hex, or null when not verified yet. */
+  assets: record(string2().min(1), string2().regex(SHA256_HEX, "expected 64 lowercase hex digits").nullable())
+});
+var toolsManifestSchema = object({
+  $comment: string2().optional(),
+  tools: object(
+    Object.fromEntries(MANIFEST_TOOLS.map((t) => [t, toolEntry]))
+  )
+});
+function loadToolsManifest(data = tools_manifest_default) {
+  const r = toolsManifestSchema.safeParse(data);
+  if (!r.success) {
+    const issue3 = r.error.issues[0];
+    throw new UserError(`Invalid tools manifest at ${issue3.path.join(".") || "(root)"}: ${issue3.message}`, {
+      fix: "Regenerate it with npx tsx scripts/refresh-tools.ts"
+    });
+  }
+  return r.data;
+}
+var cached2;
+function shippedToolsManifest() {
+  if (!cached2) cached2 = loadToolsManifest();
+  return cached2;
+}
+function manifestSha256(tool, version2, asset, manifest = shippedToolsManifest()) {
+  const entry = manifest.tools[tool];
+  if (entry.version !== version2.replace(/^version_/, "").replace(/^v/, "")) return void 0;
+  return entry.assets[asset] ?? void 0;
+}
+
+// packages/toolchain/src/binaryen.ts
+var BINARYEN_DEFAULT_VERSION = shippedToolsManifest().tools.binaryen.version;
+var BINARYEN_RELEASES = "https://github.com/WebAssembly/binaryen/releases/download";
+var ARCH = { x64: "x86_64", arm64: "aarch64" };
+function binaryenAsset(r) {
+  const n = r.version.replace(/^version_/, "");
+  if (!/^\d{1,6}$/.test(n)) {
+    throw new UserError(`Invalid binaryen version "${r.version}": expected a release number such as 132`, {
+      fix: "Use the N of a binaryen release tag version_N"
+    });
+  }
+  const arch3 = ARCH[r.arch ?? process.arch];
+  if (!arch3)
+    throw new UserError(`binaryen publishes no Linux build for ${r.arch ?? process.arch}`, {
+      fix: "Use an x64 or arm64 runner, or pass wasm-opt"
+    });
+  const fileName2 = `binaryen-version_${n}-${arch3}-linux.tar.gz`;
+  const url2 = `${(r.baseUrl ?? BINARYEN_RELEASES).replace(/\/$/, "")}/version_${n}/${fileName2}`;
+  return { url: url2, sha256Url: `${url2}.sha256`, fileName: fileName2, semver: `${n}.0.0`, root: `binaryen-version_${n}` };
+}
+async function installBinaryen(r, log) {
+  const a = binaryenAsset(r);
+  const pinned = manifestSha256("binaryen", a.semver.replace(/\.0\.0$/, ""), a.fileName, r.manifest);
+  if (pinned) log.debug(`Binaryen.install: sha256 of ${a.fileName} from tools-manifest.json`);
+  const installed2 = await installTool(
+    {
+      tool: "binaryen",
+      version: a.semver,
+      url: a.url,
+      sha256: pinned ?? (async () => parseChecksums(
+        await downloadText(
+          a.sha256Url,
+          `the binaryen ${a.root.replace("binaryen-", "")} checksum file`,
+          "Check that the binaryen release exists and that binaryen-base-url serves its .sha256 next to the archive"
+        ),
+        a.fileName,
+        a.sha256Url
+      )),
+      root: a.root,
+      arch: r.arch
+    },
+    log
+  );
+  return { ...installed2, wasmOpt: (0, import_node_path3.join)(installed2.dir, "bin", "wasm-opt") };
+}
+
+// packages/toolchain/src/oras.ts
+var ORAS_DEFAULT_VERSION = shippedToolsManifest().tools.oras.version;
+
+// packages/toolchain/src/wasm-opt.ts
+var import_node_fs3 = require("node:fs");
+var BINARYEN_FLAGS = {
+  threads: ["threads"],
+  "shared-memory": ["threads"],
+  atomics: ["threads"],
+  simd: ["simd"],
+  "relaxed-simd": ["relaxed-simd"],
+  "bulk-memory": ["bulk-memory", "bulk-memory-opt"],
+  "sign-ext": ["sign-ext"],
+  "nontrapping-float-to-int": ["nontrapping-float-to-int"],
+  "reference-types": ["reference-types"],
+  multivalue: ["multivalue"],
+  "mutable-globals": ["mutable-globals"],
+  "tail-call": ["tail-call"],
+  "exception-handling": ["exception-handling"],
+  gc: ["gc", "reference-types"],
+  multimemory: ["multimemory"],
+  memory64: ["memory64"]
+};
+var FROM_TARGET_FEATURE = {
+  atomics: "threads",
+  simd128: "simd",
+  "nontrapping-fptoint": "nontrapping-float-to-int",
+  "extended-const": "extended-const"
+};
+function featureFlags(report, supported) {
+  const names = /* @__PURE__ */ new Set();
+  for (const [f, use2] of Object.entries(report.features)) {
+    if (use2.used === true) for (const n of BINARYEN_FLAGS[f]) names.add(n);
+  }
+  for (const t of report.targetFeatures ?? []) {
+    if (t.startsWith("+")) names.add(FROM_TARGET_FEATURE[t.slice(1)] ?? t.slice(1));
+  }
+  return [...names].sort().map((n) => `--enable-${n}`).filter((flag) => !supported || supported.has(flag));
+}
+function parseSupportedFlags(help) {
+  return new Set(help.match(/--enable-[a-z0-9-]+/g) ?? []);
+}
+var OPT_LEVELS = ["0", "1", "2", "3", "4", "s", "z"];
+async function wasmOptInfo(bin = "wasm-opt") {
+  const fix = "Install binaryen (apt-get install binaryen, or the setup action) or pass its path (--wasm-opt)";
+  const ran = await runOk({ command: bin, args: ["--version"] }, "wasm-opt --version", { fix });
+  let supported;
+  return {
+    version: ran.stdout.trim(),
+    supported: () => {
+      supported ??= exec2.run({ command: bin, args: ["--help"] }).then((help) => parseSupportedFlags(help.stdout)).catch(() => /* @__PURE__ */ new Set());
+      return supported;
+    }
+  };
+}
+var REFUSED_OPTIONS = [
+  [["--output", "-o"], "sets the output file, which wasm-build chooses in the work dir"],
+  [["--emit-text", "-S"], "writes text instead of the binary module verify reads"],
+  [["--output-source-map", "-osm"], "writes a source map file"],
+  [["--input-source-map", "-ism"], "reads a file"],
+  [["--emit-js-wrapper", "-ejw"], "writes a file"],
+  [["--emit-spec-wrapper", "-esw"], "writes a file"],
+  [["--emit-wasm2c-wrapper"], "writes a file"],
+  [["--extra-fuzz-command", "-efc"], "runs a shell command"],
+  [["--translate-to-fuzz", "-ttf"], "replaces the module with generated code"],
+  [["--initial-fuzz", "-if"], "reads a file"]
+];
+var REFUSED = new Map(REFUSED_OPTIONS.flatMap(([names, why]) => names.map((n) => [n, why])));
+var FILE_PASSES = /* @__PURE__ */ new Set(["--symbolmap", "--print-function-map"]);
+var FILE_PASS_ARGS = /* @__PURE__ */ new Set(["symbolmap", "print-function-map"]);
+function wasmOptArgsProblem(args) {
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    const eq = arg.indexOf("=");
+    const name = eq < 0 ? arg : arg.slice(0, eq);
+    const value = eq < 0 ? void 0 : arg.slice(eq + 1);
+    const refused = REFUSED.get(name);
+    if (refused) return { index, why: `${name} ${refused}` };
+    if (FILE_PASSES.has(name) && value) return { index, why: `${name} with a value writes that file` };
+    if (name === "--pass-arg" || name === "-pa") {
+      const pa = value ?? args[index + 1] ?? "";
+      const key = pa.includes("@") ? pa.slice(0, pa.indexOf("@")) : pa;
+      if (FILE_PASS_ARGS.has(key)) return { index, why: `the ${key} pass argument is a file it writes` };
+      if (pa.slice(key.length + 1).startsWith("@")) return { index, why: "a pass argument of @FILE is read from FILE" };
+    }
+    if (value?.startsWith("@")) return { index, why: "a value of @FILE is read from FILE" };
+    if (arg.includes("/")) return { index, why: 'an argument holding "/" names a file' };
+  }
+  return void 0;
+}
+function checkWasmOptArgs(args) {
+  const problem = wasmOptArgsProblem(args);
+  if (problem) {
+    throw new UserError(`Refused wasm-opt argument ${JSON.stringify(args[problem.index])}: ${problem.why}`, {
+      fix: "Pass only passes, levels, feature flags and pass arguments in wasm-opt-args: wasm-build chooses the input and output files"
+    });
+  }
+}
+function wasmOptCommand(input, output, flags, o = {}) {
+  return {
+    command: o.path ?? "wasm-opt",
+    args: [input, "-o", output, `-O${o.level ?? "z"}`, ...flags, ...o.extraArgs ?? []]
+  };
+}
+async function optimize(input, output, report, o, log) {
+  checkWasmOptArgs(o.extraArgs ?? []);
+  const info2 = await (o.info ?? wasmOptInfo(o.path));
+  const version2 = info2.version;
+  const flags = featureFlags(report).length ? featureFlags(report, await info2.supported()) : [];
+  const command = wasmOptCommand(input, output, flags, o);
+  log.debug(`WasmOpt.optimize: ${[command.command, ...command.args].join(" ")}`);
+  const result = await exec2.run(command);
+  if (result.exitCode !== 0) {
+    throw new UserError(
+      `wasm-opt rejected ${input} (exit code ${result.exitCode}): ${result.stderr.trim().split("\n").slice(-3).join(" | ")}`,
+      {
+        fix: `Check the feature flags (${flags.join(" ") || "none"}); pass more with wasm-opt-args`
+      }
+    );
+  }
+  return {
+    outputPath: output,
+    bytesBefore: (0, import_node_fs3.statSync)(input).size,
+    bytesAfter: (0, import_node_fs3.statSync)(output).size,
+    version: version2,
+    command,
+    durationMs: result.durationMs
   };
 }
 
@@ -38910,7 +38913,6 @@ function re2Problem(source) {
 
 // packages/pipeline/src/options.ts
 var TIMEOUT_MAX_MS = 216e5;
-var MAX_SIZE_LIMIT = 2 ** 32;
 var EXPECT_STDOUT_MAX = 65536;
 var pathString = () => string2().min(1).superRefine((v, ctx) => {
   const problem = pathProblem(v);
@@ -38964,7 +38966,7 @@ var pipelineSchema = object({
   annotations: array(keyValue).default([]),
   labels: array(keyValue).default([]),
   insecure: boolean2().optional(),
-  /** Push tool: auto (buildx ≥ 0.12, else oras on PATH, else skopeo on PATH, else oras installed), or one by name. */
+  /** How to push: auto (buildx ≥ 0.12, else oras on PATH, else builtin, our registry client), or one by name. */
   backend: _enum(["auto", ...PUSH_BACKENDS]).default("auto"),
   /**
    * More tags for the pushed image, written after the read-back proves it: tags, or full references of the image's

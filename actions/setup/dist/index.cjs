@@ -31386,7 +31386,7 @@ var PUSH = {
   backend: I(
     "backend",
     "string",
-    "Push tool: auto, buildx, oras or skopeo. auto: docker buildx >= 0.12, else oras on PATH, else skopeo on PATH, else oras installed.",
+    "How to push: auto, buildx, oras, builtin or skopeo. auto: docker buildx >= 0.12, else oras on PATH, else builtin (our own registry client, no tool). oras asked for by name is installed when not on PATH.",
     { default: "auto" }
   ),
   tags: I(
@@ -31533,7 +31533,7 @@ var ACTIONS = [
       digest: "Manifest digest of the image as the registry serves it (as built when not pushed).",
       "layout-dir": "The OCI image layout written.",
       "smoke-results": "Smoke-test results as JSON: runtime, status, exitCode, stdout, stderr, durationMs, reason.",
-      backend: "The push tool used (buildx, oras or skopeo).",
+      backend: "How the image was pushed (buildx, oras, builtin or skopeo).",
       ...STATEMENT_OUTPUTS
     }
   },
@@ -31597,8 +31597,8 @@ var ACTIONS = [
       ...MANIFEST
     },
     outputs: {
-      backend: "The push tool used (buildx, oras or skopeo; empty when not pushed).",
-      "bytes-uploaded": "Bytes of blobs the registry did not have before the push (skopeo, oras).",
+      backend: "How the image was pushed (buildx, oras, builtin or skopeo; empty when not pushed).",
+      "bytes-uploaded": "Bytes of blobs the registry did not have before the push (builtin, skopeo, oras).",
       digest: "Manifest digest.",
       "image-ref": "The pushed reference pinned by digest (empty when not pushed).",
       "layout-dir": "The OCI image layout written.",
@@ -31632,13 +31632,84 @@ function inputSpec(dir) {
   return Object.fromEntries(Object.entries(def.inputs).map(([name, i]) => [name, [i.key, i.kind]]));
 }
 
+// packages/toolchain/src/targets.ts
+var WASI_TARGETS = [
+  "wasm32-wasip1",
+  "wasm32-wasip1-threads",
+  "wasm32-wasi",
+  "wasm32-wasi-preview1-threads",
+  "wasm32-wasip2",
+  "wasm32-unknown-unknown"
+];
+function isThreadsTarget(target) {
+  return target === "wasm32-wasip1-threads" || target === "wasm32-wasi-preview1-threads";
+}
+function atLeast(v, minor) {
+  return v.major > 1 || v.major === 1 && v.minor >= minor;
+}
+function resolveTarget(version2, options = {}) {
+  const v = `${version2.major}.${version2.minor}.${version2.patch}`;
+  if (options.target) {
+    const t = options.target;
+    if (!WASI_TARGETS.includes(t)) {
+      throw new UserError(`Unknown target "${options.target}"`, { fix: `Use one of ${WASI_TARGETS.join(", ")}` });
+    }
+    if (t === "wasm32-wasi" && atLeast(version2, 84)) {
+      throw new UserError(`Target "wasm32-wasi" was removed in Rust 1.84 (rustc ${v})`, { fix: "Use wasm32-wasip1" });
+    }
+    if ((t === "wasm32-wasip1" || t === "wasm32-wasip1-threads") && !atLeast(version2, 78)) {
+      const old = t === "wasm32-wasip1" ? "wasm32-wasi" : "wasm32-wasi-preview1-threads";
+      throw new UserError(`Target "${t}" needs Rust 1.78 or later (rustc ${v})`, {
+        fix: `Use ${old}, or a newer toolchain`
+      });
+    }
+    if (options.threads && !isThreadsTarget(t)) {
+      throw new UserError(`threads is set but target "${t}" has no threads`, {
+        fix: "Use wasm32-wasip1-threads, or unset threads"
+      });
+    }
+    return t;
+  }
+  if (options.threads) {
+    if (atLeast(version2, 78)) return "wasm32-wasip1-threads";
+    if (atLeast(version2, 71)) return "wasm32-wasi-preview1-threads";
+    throw new UserError(`Rust ${v} has no WASI threads target (added in 1.71)`, {
+      fix: "Use a toolchain of 1.78 or later (toolchain: stable)"
+    });
+  }
+  return atLeast(version2, 78) ? "wasm32-wasip1" : "wasm32-wasi";
+}
+
+// packages/wasm/src/report.ts
+var FEATURES = [
+  "threads",
+  "shared-memory",
+  "atomics",
+  "simd",
+  "relaxed-simd",
+  "bulk-memory",
+  "sign-ext",
+  "nontrapping-float-to-int",
+  "reference-types",
+  "multivalue",
+  "mutable-globals",
+  "tail-call",
+  "exception-handling",
+  "gc",
+  "multimemory",
+  "memory64"
+];
+
+// packages/pipeline/src/verify-options.ts
+var MAX_SIZE_LIMIT = 2 ** 32;
+
 // packages/pipeline/src/options.ts
 var import_node_fs3 = require("node:fs");
 var import_node_os5 = require("node:os");
 var import_node_path4 = require("node:path");
 
 // packages/oci/src/push-types.ts
-var PUSH_BACKENDS = ["buildx", "oras", "skopeo"];
+var PUSH_BACKENDS = ["buildx", "oras", "builtin", "skopeo"];
 
 // packages/wasm/src/runtime-fit.ts
 var RUNTIMES2 = ["wasmedge", "crun-wasmedge", "wasmtime", "node"];
@@ -31786,54 +31857,6 @@ async function installBinaryen(r, log) {
 // packages/toolchain/src/oras.ts
 var ORAS_DEFAULT_VERSION = shippedToolsManifest().tools.oras.version;
 
-// packages/toolchain/src/targets.ts
-var WASI_TARGETS = [
-  "wasm32-wasip1",
-  "wasm32-wasip1-threads",
-  "wasm32-wasi",
-  "wasm32-wasi-preview1-threads",
-  "wasm32-wasip2",
-  "wasm32-unknown-unknown"
-];
-function isThreadsTarget(target) {
-  return target === "wasm32-wasip1-threads" || target === "wasm32-wasi-preview1-threads";
-}
-function atLeast(v, minor) {
-  return v.major > 1 || v.major === 1 && v.minor >= minor;
-}
-function resolveTarget(version2, options = {}) {
-  const v = `${version2.major}.${version2.minor}.${version2.patch}`;
-  if (options.target) {
-    const t = options.target;
-    if (!WASI_TARGETS.includes(t)) {
-      throw new UserError(`Unknown target "${options.target}"`, { fix: `Use one of ${WASI_TARGETS.join(", ")}` });
-    }
-    if (t === "wasm32-wasi" && atLeast(version2, 84)) {
-      throw new UserError(`Target "wasm32-wasi" was removed in Rust 1.84 (rustc ${v})`, { fix: "Use wasm32-wasip1" });
-    }
-    if ((t === "wasm32-wasip1" || t === "wasm32-wasip1-threads") && !atLeast(version2, 78)) {
-      const old = t === "wasm32-wasip1" ? "wasm32-wasi" : "wasm32-wasi-preview1-threads";
-      throw new UserError(`Target "${t}" needs Rust 1.78 or later (rustc ${v})`, {
-        fix: `Use ${old}, or a newer toolchain`
-      });
-    }
-    if (options.threads && !isThreadsTarget(t)) {
-      throw new UserError(`threads is set but target "${t}" has no threads`, {
-        fix: "Use wasm32-wasip1-threads, or unset threads"
-      });
-    }
-    return t;
-  }
-  if (options.threads) {
-    if (atLeast(version2, 78)) return "wasm32-wasip1-threads";
-    if (atLeast(version2, 71)) return "wasm32-wasi-preview1-threads";
-    throw new UserError(`Rust ${v} has no WASI threads target (added in 1.71)`, {
-      fix: "Use a toolchain of 1.78 or later (toolchain: stable)"
-    });
-  }
-  return atLeast(version2, 78) ? "wasm32-wasip1" : "wasm32-wasi";
-}
-
 // packages/toolchain/src/wasm-opt.ts
 var OPT_LEVELS = ["0", "1", "2", "3", "4", "s", "z"];
 var REFUSED_OPTIONS = [
@@ -31871,26 +31894,6 @@ function wasmOptArgsProblem(args) {
   }
   return void 0;
 }
-
-// packages/wasm/src/report.ts
-var FEATURES = [
-  "threads",
-  "shared-memory",
-  "atomics",
-  "simd",
-  "relaxed-simd",
-  "bulk-memory",
-  "sign-ext",
-  "nontrapping-float-to-int",
-  "reference-types",
-  "multivalue",
-  "mutable-globals",
-  "tail-call",
-  "exception-handling",
-  "gc",
-  "multimemory",
-  "memory64"
-];
 
 // packages/pipeline/src/preopen.ts
 function parsePreopen(spec) {
@@ -38575,7 +38578,6 @@ function re2Problem(source) {
 
 // packages/pipeline/src/options.ts
 var TIMEOUT_MAX_MS = 216e5;
-var MAX_SIZE_LIMIT = 2 ** 32;
 var EXPECT_STDOUT_MAX = 65536;
 var pathString = () => string2().min(1).superRefine((v, ctx) => {
   const problem = pathProblem(v);
@@ -38629,7 +38631,7 @@ var pipelineSchema = object({
   annotations: array(keyValue).default([]),
   labels: array(keyValue).default([]),
   insecure: boolean2().optional(),
-  /** Push tool: auto (buildx ≥ 0.12, else oras on PATH, else skopeo on PATH, else oras installed), or one by name. */
+  /** How to push: auto (buildx ≥ 0.12, else oras on PATH, else builtin, our registry client), or one by name. */
   backend: _enum(["auto", ...PUSH_BACKENDS]).default("auto"),
   /**
    * More tags for the pushed image, written after the read-back proves it: tags, or full references of the image's

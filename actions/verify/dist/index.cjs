@@ -28070,7 +28070,7 @@ var PUSH = {
   backend: I(
     "backend",
     "string",
-    "Push tool: auto, buildx, oras or skopeo. auto: docker buildx >= 0.12, else oras on PATH, else skopeo on PATH, else oras installed.",
+    "How to push: auto, buildx, oras, builtin or skopeo. auto: docker buildx >= 0.12, else oras on PATH, else builtin (our own registry client, no tool). oras asked for by name is installed when not on PATH.",
     { default: "auto" }
   ),
   tags: I(
@@ -28217,7 +28217,7 @@ var ACTIONS = [
       digest: "Manifest digest of the image as the registry serves it (as built when not pushed).",
       "layout-dir": "The OCI image layout written.",
       "smoke-results": "Smoke-test results as JSON: runtime, status, exitCode, stdout, stderr, durationMs, reason.",
-      backend: "The push tool used (buildx, oras or skopeo).",
+      backend: "How the image was pushed (buildx, oras, builtin or skopeo).",
       ...STATEMENT_OUTPUTS
     }
   },
@@ -28281,8 +28281,8 @@ var ACTIONS = [
       ...MANIFEST
     },
     outputs: {
-      backend: "The push tool used (buildx, oras or skopeo; empty when not pushed).",
-      "bytes-uploaded": "Bytes of blobs the registry did not have before the push (skopeo, oras).",
+      backend: "How the image was pushed (buildx, oras, builtin or skopeo; empty when not pushed).",
+      "bytes-uploaded": "Bytes of blobs the registry did not have before the push (builtin, skopeo, oras).",
       digest: "Manifest digest.",
       "image-ref": "The pushed reference pinned by digest (empty when not pushed).",
       "layout-dir": "The OCI image layout written.",
@@ -28316,13 +28316,239 @@ function inputSpec(dir) {
   return Object.fromEntries(Object.entries(def.inputs).map(([name, i]) => [name, [i.key, i.kind]]));
 }
 
+// packages/toolchain/src/targets.ts
+var WASI_TARGETS = [
+  "wasm32-wasip1",
+  "wasm32-wasip1-threads",
+  "wasm32-wasi",
+  "wasm32-wasi-preview1-threads",
+  "wasm32-wasip2",
+  "wasm32-unknown-unknown"
+];
+function isThreadsTarget(target) {
+  return target === "wasm32-wasip1-threads" || target === "wasm32-wasi-preview1-threads";
+}
+
+// packages/wasm/src/types.ts
+function emptyCounts() {
+  return {
+    total: 0,
+    atomic: { load: 0, store: 0, rmw: 0, cmpxchg: 0, waitNotify: 0, fence: 0 },
+    simd: 0,
+    relaxedSimd: 0,
+    bulkMemory: 0,
+    nontrappingFloatToInt: 0,
+    signExt: 0,
+    referenceTypes: 0,
+    tailCall: 0,
+    exceptionsLegacy: 0,
+    exceptions: 0,
+    gc: 0,
+    multiMemory: 0
+  };
+}
+function atomicTotal(c) {
+  return c.load + c.store + c.rmw + c.cmpxchg + c.waitNotify + c.fence;
+}
+
+// packages/wasm/src/report.ts
+var FEATURES = [
+  "threads",
+  "shared-memory",
+  "atomics",
+  "simd",
+  "relaxed-simd",
+  "bulk-memory",
+  "sign-ext",
+  "nontrapping-float-to-int",
+  "reference-types",
+  "multivalue",
+  "mutable-globals",
+  "tail-call",
+  "exception-handling",
+  "gc",
+  "multimemory",
+  "memory64"
+];
+var REPORT_SCHEMA = "https://wasm-build.dev/schemas/verify-report/v1";
+var TARGET_FEATURE_NAMES = {
+  atomics: ["atomics"],
+  "shared-memory": ["atomics", "shared-mem"],
+  simd: ["simd128"],
+  "relaxed-simd": ["relaxed-simd"],
+  "bulk-memory": ["bulk-memory", "bulk-memory-opt"],
+  "sign-ext": ["sign-ext"],
+  "nontrapping-float-to-int": ["nontrapping-fptoint"],
+  "reference-types": ["reference-types"],
+  multivalue: ["multivalue"],
+  "mutable-globals": ["mutable-globals"],
+  "tail-call": ["tail-call"],
+  "exception-handling": ["exception-handling"],
+  gc: ["gc"],
+  multimemory: ["multimemory"],
+  memory64: ["memory64"]
+};
+function describeMemory(m) {
+  const where = m.import ? `imported memory ${m.import.module}.${m.import.name}` : `memory ${m.index}`;
+  const max = m.limits.max === void 0 ? "no max" : `max ${m.limits.max}`;
+  return `${where} (min ${m.limits.min}, ${max} pages${m.limits.shared ? ", shared" : ""})`;
+}
+function use(used, yes, no) {
+  return { used, evidence: used ? yes : no };
+}
+function moduleFeatures(m) {
+  const c = m.instructions;
+  const atomics = atomicTotal(c.atomic);
+  const shared = m.memories.filter((x) => x.limits.shared);
+  const atomicKinds = Object.entries(c.atomic).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
+  const multiResult = m.funcTypes.filter((t) => t && t.results > 1).length;
+  const gcTypeDefs = m.funcTypes.filter((t) => t === void 0).length;
+  const mutableGlobalsIo = m.globals.filter((g) => g.mutable && g.imported).length + m.exports.filter((e) => e.kind === "global" && m.globals[e.index]?.mutable).length;
+  const sharedMemory = use(
+    shared.length > 0,
+    shared.map(describeMemory).join("; "),
+    m.memories.length === 0 ? "the module has no memory" : `${m.memories.map(describeMemory).join("; ")}: not shared`
+  );
+  return {
+    threads: use(
+      shared.length > 0 && atomics > 0,
+      `shared memory and ${atomics} atomic instructions`,
+      [!sharedMemory.used && "no shared memory", atomics === 0 && "no atomic instruction"].filter(Boolean).join(" and ")
+    ),
+    "shared-memory": sharedMemory,
+    atomics: use(
+      atomics > 0,
+      `${atomics} atomic instructions (${atomicKinds})`,
+      "no atomic (0xFE) instruction in any function body"
+    ),
+    simd: use(c.simd > 0, `${c.simd} SIMD (0xFD) instructions`, "no SIMD instruction"),
+    "relaxed-simd": use(c.relaxedSimd > 0, `${c.relaxedSimd} relaxed SIMD instructions`, "no relaxed SIMD instruction"),
+    "bulk-memory": use(c.bulkMemory > 0, `${c.bulkMemory} bulk memory instructions`, "no bulk memory instruction"),
+    "sign-ext": use(c.signExt > 0, `${c.signExt} sign-extension instructions`, "no sign-extension instruction"),
+    "nontrapping-float-to-int": use(
+      c.nontrappingFloatToInt > 0,
+      `${c.nontrappingFloatToInt} saturating float-to-int instructions`,
+      "no saturating float-to-int instruction"
+    ),
+    "reference-types": use(
+      c.referenceTypes > 0,
+      `${c.referenceTypes} reference-type instructions`,
+      "no reference-type instruction"
+    ),
+    multivalue: use(
+      multiResult > 0 || m.usesTypedBlocks,
+      [
+        multiResult > 0 && `${multiResult} function types with several results`,
+        m.usesTypedBlocks && "blocks typed by type index"
+      ].filter(Boolean).join("; "),
+      "no function type with several results, no typed block"
+    ),
+    "mutable-globals": use(
+      mutableGlobalsIo > 0,
+      `${mutableGlobalsIo} mutable globals imported or exported`,
+      "no mutable global imported or exported"
+    ),
+    "tail-call": use(c.tailCall > 0, `${c.tailCall} tail calls`, "no tail call"),
+    "exception-handling": use(
+      c.exceptions + c.exceptionsLegacy > 0 || m.tags > 0,
+      `${c.exceptions} exception instructions, ${c.exceptionsLegacy} legacy, ${m.tags} tags`,
+      "no exception instruction or tag"
+    ),
+    gc: use(
+      c.gc > 0 || m.gcTypes > 0 || gcTypeDefs > 0,
+      [
+        c.gc > 0 && `${c.gc} GC / typed function reference instructions`,
+        m.gcTypes > 0 && `${m.gcTypes} GC / typed reference types`,
+        gcTypeDefs > 0 && `${gcTypeDefs} struct or array types`
+      ].filter(Boolean).join("; "),
+      "no GC instruction, reference type or struct/array type"
+    ),
+    multimemory: use(
+      m.memories.length > 1 || c.multiMemory > 0,
+      `${m.memories.length} memories, ${c.multiMemory} instructions on a memory other than 0`,
+      "at most one memory"
+    ),
+    memory64: use(
+      m.memories.some((x) => x.limits.index64),
+      "a 64-bit memory",
+      "no 64-bit memory"
+    )
+  };
+}
+function buildReport(info2) {
+  if (info2.kind === "component") {
+    const none = Object.fromEntries(
+      FEATURES.map((f) => [
+        f,
+        { used: "unknown", evidence: "a component: its core modules are not decoded, so this cannot be proven" }
+      ])
+    );
+    return {
+      $schema: REPORT_SCHEMA,
+      kind: "component",
+      size: info2.size,
+      sections: [],
+      memories: [],
+      imports: [],
+      exports: [],
+      targetFeatures: null,
+      features: none,
+      atomics: { load: 0, store: 0, rmw: 0, cmpxchg: 0, waitNotify: 0, fence: 0, total: 0 },
+      instructions: 0,
+      wasi: {
+        preview1Imports: 0,
+        unstableImports: 0,
+        threadSpawnImport: false,
+        threadStartExport: false,
+        version: "component"
+      },
+      undeclared: []
+    };
+  }
+  const features = moduleFeatures(info2);
+  const p1 = info2.imports.filter((i) => i.module === "wasi_snapshot_preview1").length;
+  const unstable = info2.imports.filter((i) => i.module === "wasi_unstable").length;
+  const declared = info2.targetFeatures?.filter((t) => t.prefix !== "-").map((t) => t.name);
+  const undeclared = declared ? FEATURES.filter((f) => {
+    const names = TARGET_FEATURE_NAMES[f];
+    return features[f].used && names && !names.some((n) => declared.includes(n));
+  }) : [];
+  return {
+    $schema: REPORT_SCHEMA,
+    kind: "module",
+    size: info2.size,
+    sections: info2.sections.map((s) => ({ name: s.name, size: s.size })),
+    memories: info2.memories,
+    imports: info2.imports,
+    exports: info2.exports,
+    targetFeatures: info2.targetFeatures ? info2.targetFeatures.map((t) => `${t.prefix}${t.name}`) : null,
+    features,
+    atomics: { ...info2.instructions.atomic, total: atomicTotal(info2.instructions.atomic) },
+    instructions: info2.instructions.total,
+    wasi: {
+      preview1Imports: p1,
+      unstableImports: unstable,
+      threadSpawnImport: info2.imports.some(
+        (i) => i.module === "wasi" && i.name === "thread-spawn" && i.kind === "func"
+      ),
+      threadStartExport: info2.exports.some((e) => e.name === "wasi_thread_start" && e.kind === "func"),
+      version: p1 > 0 ? "preview1" : unstable > 0 ? "unstable" : "none"
+    },
+    undeclared,
+    ...info2.targetFeaturesError ? { targetFeaturesError: info2.targetFeaturesError } : {}
+  };
+}
+
+// packages/pipeline/src/verify-options.ts
+var MAX_SIZE_LIMIT = 2 ** 32;
+
 // packages/pipeline/src/options.ts
 var import_node_fs = require("node:fs");
 var import_node_os2 = require("node:os");
 var import_node_path = require("node:path");
 
 // packages/oci/src/push-types.ts
-var PUSH_BACKENDS = ["buildx", "oras", "skopeo"];
+var PUSH_BACKENDS = ["buildx", "oras", "builtin", "skopeo"];
 
 // packages/wasm/src/profiles.ts
 var TSV = "shared/corpus/RUNTIME-OUTCOMES.tsv";
@@ -28736,19 +28962,6 @@ var BINARYEN_RELEASES = "https://github.com/WebAssembly/binaryen/releases/downlo
 // packages/toolchain/src/oras.ts
 var ORAS_DEFAULT_VERSION = shippedToolsManifest().tools.oras.version;
 
-// packages/toolchain/src/targets.ts
-var WASI_TARGETS = [
-  "wasm32-wasip1",
-  "wasm32-wasip1-threads",
-  "wasm32-wasi",
-  "wasm32-wasi-preview1-threads",
-  "wasm32-wasip2",
-  "wasm32-unknown-unknown"
-];
-function isThreadsTarget(target) {
-  return target === "wasm32-wasip1-threads" || target === "wasm32-wasi-preview1-threads";
-}
-
 // packages/toolchain/src/wasm-opt.ts
 var OPT_LEVELS = ["0", "1", "2", "3", "4", "s", "z"];
 var REFUSED_OPTIONS = [
@@ -28785,216 +28998,6 @@ function wasmOptArgsProblem(args) {
     if (arg.includes("/")) return { index, why: 'an argument holding "/" names a file' };
   }
   return void 0;
-}
-
-// packages/wasm/src/types.ts
-function emptyCounts() {
-  return {
-    total: 0,
-    atomic: { load: 0, store: 0, rmw: 0, cmpxchg: 0, waitNotify: 0, fence: 0 },
-    simd: 0,
-    relaxedSimd: 0,
-    bulkMemory: 0,
-    nontrappingFloatToInt: 0,
-    signExt: 0,
-    referenceTypes: 0,
-    tailCall: 0,
-    exceptionsLegacy: 0,
-    exceptions: 0,
-    gc: 0,
-    multiMemory: 0
-  };
-}
-function atomicTotal(c) {
-  return c.load + c.store + c.rmw + c.cmpxchg + c.waitNotify + c.fence;
-}
-
-// packages/wasm/src/report.ts
-var FEATURES = [
-  "threads",
-  "shared-memory",
-  "atomics",
-  "simd",
-  "relaxed-simd",
-  "bulk-memory",
-  "sign-ext",
-  "nontrapping-float-to-int",
-  "reference-types",
-  "multivalue",
-  "mutable-globals",
-  "tail-call",
-  "exception-handling",
-  "gc",
-  "multimemory",
-  "memory64"
-];
-var REPORT_SCHEMA = "https://wasm-build.dev/schemas/verify-report/v1";
-var TARGET_FEATURE_NAMES = {
-  atomics: ["atomics"],
-  "shared-memory": ["atomics", "shared-mem"],
-  simd: ["simd128"],
-  "relaxed-simd": ["relaxed-simd"],
-  "bulk-memory": ["bulk-memory", "bulk-memory-opt"],
-  "sign-ext": ["sign-ext"],
-  "nontrapping-float-to-int": ["nontrapping-fptoint"],
-  "reference-types": ["reference-types"],
-  multivalue: ["multivalue"],
-  "mutable-globals": ["mutable-globals"],
-  "tail-call": ["tail-call"],
-  "exception-handling": ["exception-handling"],
-  gc: ["gc"],
-  multimemory: ["multimemory"],
-  memory64: ["memory64"]
-};
-function describeMemory(m) {
-  const where = m.import ? `imported memory ${m.import.module}.${m.import.name}` : `memory ${m.index}`;
-  const max = m.limits.max === void 0 ? "no max" : `max ${m.limits.max}`;
-  return `${where} (min ${m.limits.min}, ${max} pages${m.limits.shared ? ", shared" : ""})`;
-}
-function use(used, yes, no) {
-  return { used, evidence: used ? yes : no };
-}
-function moduleFeatures(m) {
-  const c = m.instructions;
-  const atomics = atomicTotal(c.atomic);
-  const shared = m.memories.filter((x) => x.limits.shared);
-  const atomicKinds = Object.entries(c.atomic).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
-  const multiResult = m.funcTypes.filter((t) => t && t.results > 1).length;
-  const gcTypeDefs = m.funcTypes.filter((t) => t === void 0).length;
-  const mutableGlobalsIo = m.globals.filter((g) => g.mutable && g.imported).length + m.exports.filter((e) => e.kind === "global" && m.globals[e.index]?.mutable).length;
-  const sharedMemory = use(
-    shared.length > 0,
-    shared.map(describeMemory).join("; "),
-    m.memories.length === 0 ? "the module has no memory" : `${m.memories.map(describeMemory).join("; ")}: not shared`
-  );
-  return {
-    threads: use(
-      shared.length > 0 && atomics > 0,
-      `shared memory and ${atomics} atomic instructions`,
-      [!sharedMemory.used && "no shared memory", atomics === 0 && "no atomic instruction"].filter(Boolean).join(" and ")
-    ),
-    "shared-memory": sharedMemory,
-    atomics: use(
-      atomics > 0,
-      `${atomics} atomic instructions (${atomicKinds})`,
-      "no atomic (0xFE) instruction in any function body"
-    ),
-    simd: use(c.simd > 0, `${c.simd} SIMD (0xFD) instructions`, "no SIMD instruction"),
-    "relaxed-simd": use(c.relaxedSimd > 0, `${c.relaxedSimd} relaxed SIMD instructions`, "no relaxed SIMD instruction"),
-    "bulk-memory": use(c.bulkMemory > 0, `${c.bulkMemory} bulk memory instructions`, "no bulk memory instruction"),
-    "sign-ext": use(c.signExt > 0, `${c.signExt} sign-extension instructions`, "no sign-extension instruction"),
-    "nontrapping-float-to-int": use(
-      c.nontrappingFloatToInt > 0,
-      `${c.nontrappingFloatToInt} saturating float-to-int instructions`,
-      "no saturating float-to-int instruction"
-    ),
-    "reference-types": use(
-      c.referenceTypes > 0,
-      `${c.referenceTypes} reference-type instructions`,
-      "no reference-type instruction"
-    ),
-    multivalue: use(
-      multiResult > 0 || m.usesTypedBlocks,
-      [
-        multiResult > 0 && `${multiResult} function types with several results`,
-        m.usesTypedBlocks && "blocks typed by type index"
-      ].filter(Boolean).join("; "),
-      "no function type with several results, no typed block"
-    ),
-    "mutable-globals": use(
-      mutableGlobalsIo > 0,
-      `${mutableGlobalsIo} mutable globals imported or exported`,
-      "no mutable global imported or exported"
-    ),
-    "tail-call": use(c.tailCall > 0, `${c.tailCall} tail calls`, "no tail call"),
-    "exception-handling": use(
-      c.exceptions + c.exceptionsLegacy > 0 || m.tags > 0,
-      `${c.exceptions} exception instructions, ${c.exceptionsLegacy} legacy, ${m.tags} tags`,
-      "no exception instruction or tag"
-    ),
-    gc: use(
-      c.gc > 0 || m.gcTypes > 0 || gcTypeDefs > 0,
-      [
-        c.gc > 0 && `${c.gc} GC / typed function reference instructions`,
-        m.gcTypes > 0 && `${m.gcTypes} GC / typed reference types`,
-        gcTypeDefs > 0 && `${gcTypeDefs} struct or array types`
-      ].filter(Boolean).join("; "),
-      "no GC instruction, reference type or struct/array type"
-    ),
-    multimemory: use(
-      m.memories.length > 1 || c.multiMemory > 0,
-      `${m.memories.length} memories, ${c.multiMemory} instructions on a memory other than 0`,
-      "at most one memory"
-    ),
-    memory64: use(
-      m.memories.some((x) => x.limits.index64),
-      "a 64-bit memory",
-      "no 64-bit memory"
-    )
-  };
-}
-function buildReport(info2) {
-  if (info2.kind === "component") {
-    const none = Object.fromEntries(
-      FEATURES.map((f) => [
-        f,
-        { used: "unknown", evidence: "a component: its core modules are not decoded, so this cannot be proven" }
-      ])
-    );
-    return {
-      $schema: REPORT_SCHEMA,
-      kind: "component",
-      size: info2.size,
-      sections: [],
-      memories: [],
-      imports: [],
-      exports: [],
-      targetFeatures: null,
-      features: none,
-      atomics: { load: 0, store: 0, rmw: 0, cmpxchg: 0, waitNotify: 0, fence: 0, total: 0 },
-      instructions: 0,
-      wasi: {
-        preview1Imports: 0,
-        unstableImports: 0,
-        threadSpawnImport: false,
-        threadStartExport: false,
-        version: "component"
-      },
-      undeclared: []
-    };
-  }
-  const features = moduleFeatures(info2);
-  const p1 = info2.imports.filter((i) => i.module === "wasi_snapshot_preview1").length;
-  const unstable = info2.imports.filter((i) => i.module === "wasi_unstable").length;
-  const declared = info2.targetFeatures?.filter((t) => t.prefix !== "-").map((t) => t.name);
-  const undeclared = declared ? FEATURES.filter((f) => {
-    const names = TARGET_FEATURE_NAMES[f];
-    return features[f].used && names && !names.some((n) => declared.includes(n));
-  }) : [];
-  return {
-    $schema: REPORT_SCHEMA,
-    kind: "module",
-    size: info2.size,
-    sections: info2.sections.map((s) => ({ name: s.name, size: s.size })),
-    memories: info2.memories,
-    imports: info2.imports,
-    exports: info2.exports,
-    targetFeatures: info2.targetFeatures ? info2.targetFeatures.map((t) => `${t.prefix}${t.name}`) : null,
-    features,
-    atomics: { ...info2.instructions.atomic, total: atomicTotal(info2.instructions.atomic) },
-    instructions: info2.instructions.total,
-    wasi: {
-      preview1Imports: p1,
-      unstableImports: unstable,
-      threadSpawnImport: info2.imports.some(
-        (i) => i.module === "wasi" && i.name === "thread-spawn" && i.kind === "func"
-      ),
-      threadStartExport: info2.exports.some((e) => e.name === "wasi_thread_start" && e.kind === "func"),
-      version: p1 > 0 ? "preview1" : unstable > 0 ? "unstable" : "none"
-    },
-    undeclared,
-    ...info2.targetFeaturesError ? { targetFeaturesError: info2.targetFeaturesError } : {}
-  };
 }
 
 // packages/pipeline/src/preopen.ts
@@ -35680,7 +35683,6 @@ function re2Problem(source) {
 
 // packages/pipeline/src/options.ts
 var TIMEOUT_MAX_MS = 216e5;
-var MAX_SIZE_LIMIT = 2 ** 32;
 var EXPECT_STDOUT_MAX = 65536;
 var pathString = () => string2().min(1).superRefine((v, ctx) => {
   const problem = pathProblem(v);
@@ -35734,7 +35736,7 @@ var pipelineSchema = object({
   annotations: array(keyValue).default([]),
   labels: array(keyValue).default([]),
   insecure: boolean2().optional(),
-  /** Push tool: auto (buildx ≥ 0.12, else oras on PATH, else skopeo on PATH, else oras installed), or one by name. */
+  /** How to push: auto (buildx ≥ 0.12, else oras on PATH, else builtin, our registry client), or one by name. */
   backend: _enum(["auto", ...PUSH_BACKENDS]).default("auto"),
   /**
    * More tags for the pushed image, written after the read-back proves it: tags, or full references of the image's
