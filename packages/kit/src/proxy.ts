@@ -3,6 +3,11 @@
 
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
+/** True when `env` names a proxy (`HTTPS_PROXY`/`HTTP_PROXY`, either case): requests must then go through fetch. */
+export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return PROXY_VARS.some((v) => env[v]);
+}
+
 /**
  * Routes every `fetch` of this process through the proxy the environment names (`HTTPS_PROXY`/`HTTP_PROXY`, either
  * case; hosts in `NO_PROXY` go direct), as `@actions/tool-cache` and the runner itself do. A no-op without proxy
@@ -10,7 +15,7 @@ const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
  * (nodejs/undici docs/api/EnvHttpProxyAgent.md); Node's fetch uses undici's global dispatcher.
  */
 export async function useProxyFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
-  if (!PROXY_VARS.some((v) => env[v])) return false;
+  if (!proxyConfigured(env)) return false;
   const { EnvHttpProxyAgent, setGlobalDispatcher } = await import('undici');
   setGlobalDispatcher(new EnvHttpProxyAgent());
   return true;

@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate, constants as zlib } from 'node:zlib';
+import { proxyConfigured } from '@wasm-build/kit/proxy';
 
 /** One request: never follows redirects (the client follows them itself, checking each hop). */
 export interface HttpRequest {
@@ -31,7 +32,6 @@ export interface HttpAnswer {
   cancel(): Promise<void>;
 }
 
-const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 /** A body this short (bytes, declared by Content-Length) is read to its end on `cancel`, keeping the connection. */
 const DRAIN_MAX = 64 * 1024;
 
@@ -45,7 +45,7 @@ const DRAIN_MAX = 64 * 1024;
  * WHATWG Fetch "HTTP-network fetch" (content codings decoded, in the order applied).
  */
 export async function httpRequest(url: URL, r: HttpRequest, env: NodeJS.ProcessEnv = process.env): Promise<HttpAnswer> {
-  if (PROXY_VARS.some((v) => env[v])) return viaFetch(url, r);
+  if (proxyConfigured(env)) return viaFetch(url, r);
   const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve, reject) => {
     const headers = { ...r.headers, ...(r.body ? { 'content-length': String(r.body.length) } : {}) };
