@@ -71535,8 +71535,11 @@ function finish(signal) {
 
 // packages/kit/src/proxy.ts
 var PROXY_VARS = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
+function proxyConfigured(env = process.env) {
+  return PROXY_VARS.some((v) => env[v]);
+}
 async function useProxyFromEnv(env = process.env) {
-  if (!PROXY_VARS.some((v) => env[v])) return false;
+  if (!proxyConfigured(env)) return false;
   const { EnvHttpProxyAgent, setGlobalDispatcher } = await Promise.resolve().then(() => __toESM(require_undici(), 1));
   setGlobalDispatcher(new EnvHttpProxyAgent());
   return true;
