@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { dockerConfigFile } from './docker-config.ts';
+import { dockerConfigDir, readDockerConfig } from './docker-config.ts';
 
 /** docker/cli cli-plugins/manager/manager_unix.go `defaultSystemPluginDirs`. */
 const SYSTEM_PLUGIN_DIRS = [
@@ -27,15 +26,8 @@ export function buildxPluginMayRun(
   systemDirs: readonly string[] = SYSTEM_PLUGIN_DIRS,
 ): boolean {
   if (platform === 'win32') return true;
-  const config = dockerConfigFile(env);
-  if (existsSync(config)) {
-    try {
-      const parsed = JSON.parse(readFileSync(config, 'utf8')) as { cliPluginsExtraDirs?: unknown } | null;
-      if (parsed?.cliPluginsExtraDirs !== undefined) return true;
-    } catch {
-      return true;
-    }
-  }
-  const own = join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'cli-plugins');
+  const config = readDockerConfig(env);
+  if (config === null || config?.cliPluginsExtraDirs !== undefined) return true;
+  const own = join(dockerConfigDir(env), 'cli-plugins');
   return [own, ...systemDirs].some((d) => existsSync(join(d, 'docker-buildx')));
 }

@@ -9,9 +9,29 @@ export interface Credentials {
   password: string;
 }
 
+/** `$DOCKER_CONFIG`, else `~/.docker`: the docker CLI's config directory (config.json, cli-plugins/). */
+export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_CONFIG || join(homedir(), '.docker');
+}
+
 /** `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json` (docker CLI's lookup; docker/login-action writes it). */
 export function dockerConfigFile(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'config.json');
+  return join(dockerConfigDir(env), 'config.json');
+}
+
+/**
+ * The docker config as parsed JSON: undefined when there is no config file, null when it cannot be read or is not
+ * JSON (each caller decides what that means for it).
+ */
+export function readDockerConfig(env: NodeJS.ProcessEnv = process.env): Record<string, unknown> | null | undefined {
+  const file = dockerConfigFile(env);
+  if (!existsSync(file)) return undefined;
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The keys docker's config may use for a registry: the host, with a scheme, and Docker Hub's index URL. */
@@ -30,14 +50,11 @@ export function dockerConfigCredentials(
   registry: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Credentials | undefined {
-  const file = dockerConfigFile(env);
-  if (!existsSync(file)) return undefined;
-  let auths: Record<string, { auth?: string; username?: string; password?: string }>;
-  try {
-    auths = (JSON.parse(readFileSync(file, 'utf8')) as { auths?: typeof auths }).auths ?? {};
-  } catch {
-    return undefined; // a config we cannot read gives no credentials; the registry's 401 will say so
-  }
+  // A config that is missing or that we cannot read gives no credentials; the registry's 401 will say so.
+  const auths = (readDockerConfig(env)?.auths ?? {}) as Record<
+    string,
+    { auth?: string; username?: string; password?: string } | undefined
+  >;
   for (const key of authKeys(registry)) {
     const a = auths[key];
     if (a?.auth) {

@@ -117,7 +117,7 @@ const answers = async (command: string, args: string[]) =>
 
 function probeWith(getBuildx: () => Promise<Buildx | undefined>): BackendProbe {
   let version: Promise<string | undefined> | undefined;
-  const found = new Map<string, Promise<boolean>>();
+  let oras: Promise<boolean> | undefined;
   return {
     buildxVersion: () => {
       version ??= (async () => {
@@ -126,13 +126,9 @@ function probeWith(getBuildx: () => Promise<Buildx | undefined>): BackendProbe {
       })();
       return version;
     },
-    onPath: (tool) => {
-      let p = found.get(tool);
-      if (!p) {
-        p = answers(tool, ['version']);
-        found.set(tool, p);
-      }
-      return p;
+    onPath: () => {
+      oras ??= answers('oras', ['version']);
+      return oras;
     },
   };
 }
