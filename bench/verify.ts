@@ -8,9 +8,11 @@
 // - V8's WebAssembly.validate as Node runs it by default (in this process; verifyBinary itself runs it so).
 // - wabt's `wasm-objdump -d` (decodes and disassembles every body) and `wasm-validate --enable-all` (validates
 //   every body), each one whole process (start included), once on the large module: they take seconds.
-// Method: ours is the headline on the bytes as `wasm-build verify` holds them: read by readModule into a module buffer
-// (a WebAssembly memory, where our WebAssembly scanner reads the bodies in place and V8 validates the same bytes, no
-// copy). Ours runs V8's validation as Node does by default (on its worker threads), after our decode, not beside it:
+// Method: ours is the headline on bytes in memory, as verifyBinary gets them from the pipeline: read by readModule into
+// a module buffer (a WebAssembly memory, where our WebAssembly scanner reads the bodies in place and V8 validates the
+// same bytes, no copy). `wasm-build verify FILE` on a file this large reads it a window of its code section at a time
+// instead (verifyModuleFile, packages/wasm/src/windowed.ts): that row, file read included, is printed beside the same
+// verify reading the file whole first (readModule, whose fresh pages cost a page fault each). Ours runs V8's validation as Node does by default (on its worker threads), after our decode, not beside it:
 // nothing of ours runs while V8 validates. The same verify on a plain Buffer (JavaScript scanner) is printed too.
 // So ours reaches V8's single-threaded throughput in wall time only: its CPU time (cpu/wall column × ms) includes
 // V8's whole validation, spread over two cores. MB/s are 10^6 bytes a second; the file's size is its bytes (BENCH_MB
@@ -18,7 +20,7 @@
 // Ours and V8 are best of RUNS after a JIT warm-up, in ROUNDS interleaved rounds (less exposed to load from other
 // processes). Ratios are peer time / our time (above 1: ours is faster). Then the corpus table (the binaries
 // wasm-validate accepts) and the peak RSS (GNU time's maximum resident set size, median of 3 runs) of a plain node
-// process doing verify (readModule and verifyModule, bundled by esbuild), of `wasm-build verify` from the npm
+// process doing verify (bundled by esbuild: verifyModuleFile, as the CLI does, and readModule with verifyModule), of `wasm-build verify` from the npm
 // package (packages/cli, built here by scripts/build-cli.ts), and as bin/wasm-build.js runs it (tsx), each against
 // the file's size in MiB.
 // Run: npm run bench:verify (BENCH_MB=5 for a quick run)
@@ -28,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildReport, decodeModule, verifyBinary } from '@wasm-build/wasm';
 import { buildSync } from 'esbuild';
+import { verifyModule, verifyModuleFile } from '../packages/pipeline/src/steps/verify.ts';
 import { readModule } from '../packages/pipeline/src/verify-bytes.ts';
 import { wasmScanner } from '../packages/wasm/src/code-wasm.ts';
 import { makeLargeModule } from './make-module.ts';
@@ -105,6 +108,9 @@ let oursPlain = INF;
 let decodePlain = INF;
 let v8Single = INF;
 let v8Default = INF;
+let fileWindowed = INF;
+let fileWhole = INF;
+const FIX = 'bench';
 await best(2, () => verifyBinary(bytes)); // JIT warm-up (and the engine's one-off feature detection)
 await best(2, () => verifyBinary(plain));
 for (let round = 0; round < ROUNDS; round++) {
@@ -114,6 +120,8 @@ for (let round = 0; round < ROUNDS; round++) {
   v8Single = better(v8Single, v8SingleThreaded());
   oursPlain = better(oursPlain, await best(RUNS, () => verifyBinary(plain)));
   decodePlain = better(decodePlain, await best(RUNS, () => buildReport(decodeModule(plain))));
+  fileWindowed = better(fileWindowed, await best(RUNS, () => verifyModuleFile(large, {}, FIX)));
+  fileWhole = better(fileWhole, await best(RUNS, () => verifyModule(readModule(large), large, {})));
 }
 
 /** One whole run of a wabt tool, ms; exits when it rejects the module. */
@@ -149,6 +157,12 @@ console.log(
   `${'verifyBinary on a plain Buffer (ours)'.padEnd(40)}${fmt(oursPlain.ms)}${rate(oursPlain.ms)}${`${(oursPlain.ms / ours.ms).toFixed(2)}×`.padStart(12)}  ${par(oursPlain)} (JavaScript scanner)`,
 );
 console.log(`${'  of which decode + report (ours)'.padEnd(40)}${fmt(decodePlain.ms)}${rate(decodePlain.ms)}`);
+console.log(
+  `${'from the file, by windows (CLI verify)'.padEnd(40)}${fmt(fileWindowed.ms)}${rate(fileWindowed.ms)}${`${(fileWindowed.ms / ours.ms).toFixed(2)}×`.padStart(12)}  ${par(fileWindowed)} (verifyModuleFile: read, decode, validate a window at a time)`,
+);
+console.log(
+  `${'from the file, read whole'.padEnd(40)}${fmt(fileWhole.ms)}${rate(fileWhole.ms)}${`${(fileWhole.ms / ours.ms).toFixed(2)}×`.padStart(12)}  ${par(fileWhole)} (readModule into a fresh module buffer, then verifyModule)`,
+);
 console.log(
   `${'V8 validate, single-threaded'.padEnd(40)}${fmt(v8Single.ms)}${rate(v8Single.ms)}${ratio(v8Single.ms)}  ${par(v8Single)} (node --single-threaded)`,
 );
@@ -219,6 +233,13 @@ if (existsSync('/usr/bin/time')) {
   };
   const verifyEntry = bundle(
     'verify-only',
+    "import { verifyModuleFile } from './packages/pipeline/src/steps/verify.ts';\n" +
+      'const f = process.argv[2];\n' +
+      "const doc = await verifyModuleFile(f, {}, 'bench');\n" +
+      "if (doc.validity.status !== 'valid') process.exit(3);\n",
+  );
+  const wholeEntry = bundle(
+    'verify-whole',
     "import { verifyModule } from './packages/pipeline/src/steps/verify.ts';\n" +
       "import { readModule } from './packages/pipeline/src/verify-bytes.ts';\n" +
       'const f = process.argv[2];\n' +
@@ -239,7 +260,8 @@ if (existsSync('/usr/bin/time')) {
   verifyRss = rss(verifyEntry, large);
   const rows: [string, number][] = [
     ['node -e 0 (for scale)', rss('-e', '0')],
-    ['plain node: readModule + verifyModule', verifyRss],
+    ['plain node: verifyModuleFile (by windows)', verifyRss],
+    ['plain node: readModule + verifyModule (whole)', rss(wholeEntry, large)],
     ['wasm-build verify, the npm package (packages/cli)', rss(cliBundle, 'verify', large)],
     ['wasm-build --help alone, the npm package', rss(cliBundle, '--help')],
     ['wasm-build verify (bin/wasm-build.js, tsx)', rss(join(ROOT, 'bin', 'wasm-build.js'), 'verify', large)],
@@ -261,9 +283,14 @@ console.log(
     `wasm-objdump -d/ours ${(objdump / ours.ms).toFixed(1)}× (target at least 3×); ` +
     `on a plain Buffer ${mb(n, oursPlain.ms).toFixed(1)} MB/s, ratio ${(v8Single.ms / oursPlain.ms).toFixed(2)}`,
 );
+const rf = v8Single.ms / fileWindowed.ms;
+console.log(
+  `from the file as \`wasm-build verify\` reads it (by windows, read included) ${mb(n, fileWindowed.ms).toFixed(1)} MB/s: ` +
+    `ratio to V8 single-threaded ${rf.toFixed(2)}; read whole first ${mb(n, fileWhole.ms).toFixed(1)} MB/s, ratio ${(v8Single.ms / fileWhole.ms).toFixed(2)}`,
+);
 if (Number.isFinite(verifyRss)) {
   console.log(
-    `peak RSS of a plain node verify ${verifyRss.toFixed(1)} MiB = ${(verifyRss / fileMiB).toFixed(2)}× the file's ` +
+    `peak RSS of a plain node verify (by windows) ${verifyRss.toFixed(1)} MiB = ${(verifyRss / fileMiB).toFixed(2)}× the file's ` +
       `${fileMiB.toFixed(2)} MiB (target at most 2×: ${verifyRss <= 2 * fileMiB ? 'reached' : 'not reached'})`,
   );
 }

@@ -11,25 +11,17 @@ const printUsage = async () => console.log((await import('./cli-usage.ts')).USAG
 const printVersion = async () => console.log(await (await import('./version.ts')).versionReport());
 
 async function verifyCommand(cmd: CliCommand): Promise<number> {
-  const [
-    { terminalLog },
-    { isThreadsTarget },
-    { enforceChecks, verifyModule },
-    { renderVerify, stdoutStyle },
-    { readModule },
-  ] = await Promise.all([
-    import('@wasm-build/kit/log'),
-    import('@wasm-build/toolchain/targets'),
-    import('./steps/verify.ts'),
-    import('./table.ts'),
-    import('./verify-bytes.ts'),
-  ]);
+  const [{ terminalLog }, { isThreadsTarget }, { enforceChecks, verifyModuleFile }, { renderVerify, stdoutStyle }] =
+    await Promise.all([
+      import('@wasm-build/kit/log'),
+      import('@wasm-build/toolchain/targets'),
+      import('./steps/verify.ts'),
+      import('./table.ts'),
+    ]);
   const file = cmd.file!;
   const { target, ...o } = cmd.verify!;
-  const doc = await verifyModule(readModule(file, 'Pass the path of a .wasm file'), file, {
-    ...o,
-    threadsTarget: target && isThreadsTarget(target) ? target : undefined,
-  });
+  const checks = { ...o, threadsTarget: target && isThreadsTarget(target) ? target : undefined };
+  const doc = await verifyModuleFile(file, checks, 'Pass the path of a .wasm file');
   if (cmd.json) console.log(JSON.stringify(doc, null, 2));
   else console.log(renderVerify(doc, stdoutStyle()));
   enforceChecks(doc.checks, terminalLog({ verbose: cmd.verbose }));

@@ -45,6 +45,15 @@ export function asUserError<T>(path: string, f: () => T): T {
  *   module file` (or another kind of file) when it is not a regular file.
  */
 export function readModule(path: string, fix = 'Pass the wasm-path output of the build action'): Buffer {
+  const size = moduleFileSize(path, fix);
+  return readInto(path, size) ?? readFileSync(path);
+}
+
+/**
+ * The size of a module file, bytes, once it is known to be one.
+ * @throws UserError as `readModule` does: no such file, or not a regular file
+ */
+export function moduleFileSize(path: string, fix: string): number {
   const st = statSync(path, { throwIfNoEntry: false });
   if (!st) throw new UserError(`Module not found: "${path}"`, { fix });
   if (!st.isFile()) {
@@ -53,7 +62,7 @@ export function readModule(path: string, fix = 'Pass the wasm-path output of the
       fix: `${fix} (the .wasm file itself, e.g. target/wasm32-wasip1/release/NAME.wasm)`,
     });
   }
-  return readInto(path, st.size) ?? readFileSync(path);
+  return st.size;
 }
 
 /**

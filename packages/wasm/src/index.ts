@@ -9,3 +9,4 @@ export * from './runtime-fit.ts';
 export * from './types.ts';
 export * from './validate.ts';
 export * from './verify.ts';
+export * from './windowed.ts';

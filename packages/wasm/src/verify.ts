@@ -1,9 +1,10 @@
 import { type CheckOptions, runChecks } from './checks.ts';
 import { decodeModule } from './decode.ts';
-import { buildReport } from './report.ts';
+import { buildReport, type VerifyReport } from './report.ts';
 import type { VerifyDocument } from './report-schema.ts';
 import { runtimeFit } from './runtime-fit.ts';
-import { detectEngine, validateModule } from './validate.ts';
+import { detectEngine, type Engine, type Validity, validateModule } from './validate.ts';
+import { decodeValidateWindowed, type ModuleSource } from './windowed.ts';
 
 /**
  * Verify in one call: decode, feature report, validation by the engine (V8), checks, runtime fit. An invalid module
@@ -25,6 +26,38 @@ export async function verifyBinary(
   // (moduleBuffer, as readModule reads files) the bodies are scanned by WebAssembly (code-wasm.ts) in place.
   const report = buildReport(decodeModule(bytes));
   const [validity, engine] = await Promise.all([validateModule(bytes, report), detectEngine()]);
+  return verifyDocument(report, validity, engine, checks, name);
+}
+
+/**
+ * `verifyBinary` for a module where it lies (a file), a window of its code section at a time
+ * (`decodeValidateWindowed`), so the file is never held whole: for a large module that is valid.
+ * @param source the module's bytes, read a range at a time
+ * @param options `window`: the code section's bytes per window (default `defaultWindow`)
+ * @returns what `verifyBinary` gives on the file's bytes; undefined when the module is not one this way can take
+ *   (small, malformed, invalid, a component, a body larger than the window): call `verifyBinary` on the whole file
+ * @throws only what `source.read` throws
+ */
+export async function verifySource(
+  source: ModuleSource,
+  checks: CheckOptions = {},
+  name = 'The module',
+  options: { window?: number } = {},
+): Promise<VerifyDocument | undefined> {
+  const info = decodeValidateWindowed(source, options);
+  if (!info) return undefined;
+  const engine = await detectEngine();
+  return verifyDocument(buildReport(info), { status: 'valid', validator: engine.name }, engine, checks, name);
+}
+
+/** The document from the report and the validity: checks (a failed `valid` first when invalid) and runtime fit. */
+function verifyDocument(
+  report: VerifyReport,
+  validity: Validity,
+  engine: Engine,
+  checks: CheckOptions,
+  name: string,
+): VerifyDocument {
   const results = runChecks(report, checks);
   if (validity.status === 'invalid') {
     results.unshift({

@@ -1,7 +1,11 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { UserError } from '@wasm-build/kit/errors';
 import type { Log } from '@wasm-build/kit/log';
-import { type CheckOptions, type CheckResult, type VerifyDocument, verifyBinary } from '@wasm-build/wasm';
-import { asUserError } from '../verify-bytes.ts';
+import { type CheckOptions, type CheckResult, type VerifyDocument, verifyBinary, verifySource } from '@wasm-build/wasm';
+import { asUserError, moduleFileSize, readModule } from '../verify-bytes.ts';
+
+// Below this size a module file is read whole: windows would save little, and the whole module is read once.
+const WINDOWED_FROM = 16 * 1024 * 1024;
 
 /**
  * Verifies a module: decode, feature report, validation by the engine (V8), checks, runtime fit (`verifyBinary`).
@@ -10,6 +14,31 @@ import { asUserError } from '../verify-bytes.ts';
  */
 export async function verifyModule(wasm: Uint8Array, path: string, checks: CheckOptions): Promise<VerifyDocument> {
   return asUserError(path, () => verifyBinary(wasm, checks, path));
+}
+
+/**
+ * `verifyModule` for a module file, as `wasm-build verify FILE` runs it. A file of 16 MiB or more is first verified a
+ * window of its code section at a time (`verifySource`), so it is never held whole (peak RSS well under twice the
+ * file); when that cannot say "valid" (an invalid or malformed module, a component, a body larger than the window),
+ * the file is read whole and verified as `verifyModule` does, for the whole module's messages and offsets.
+ * @param fix the fix for a missing file or a path that is not a regular file
+ * @throws UserError as `readModule` and `verifyModule` do
+ */
+export async function verifyModuleFile(path: string, checks: CheckOptions, fix: string): Promise<VerifyDocument> {
+  if (moduleFileSize(path, fix) >= WINDOWED_FROM) {
+    const fd = openSync(path, 'r');
+    try {
+      const source = {
+        size: fstatSync(fd).size,
+        read: (into: Uint8Array, at: number) => readSync(fd, into, 0, into.length, at),
+      };
+      const doc = await verifySource(source, checks, path);
+      if (doc) return doc;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return verifyModule(readModule(path, fix), path, checks);
 }
 
 /**
