@@ -1,16 +1,13 @@
 import * as core from '@actions/core';
 import { actionsLog, errorLine, runAction } from '@wasm-build/kit';
-import { addVerifySummary, enforceChecks, readModule, verifyModule } from '@wasm-build/pipeline';
+import { addVerifySummary, enforceChecks, verifyModuleFile } from '@wasm-build/pipeline';
 import { isThreadsTarget } from '@wasm-build/toolchain';
 import { getInputs } from './inputs.ts';
 
 void runAction(async () => {
   const { wasm, target, ...checks } = getInputs();
   const doc = await core.group('verify', async () =>
-    verifyModule(readModule(wasm), wasm, {
-      ...checks,
-      threadsTarget: target && isThreadsTarget(target) ? target : undefined,
-    }),
+    verifyModuleFile(wasm, { ...checks, threadsTarget: target && isThreadsTarget(target) ? target : undefined }),
   );
   core.setOutput('report', JSON.stringify(doc));
   core.setOutput(

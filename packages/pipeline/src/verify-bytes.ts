@@ -39,12 +39,15 @@ export function asUserError<T>(path: string, f: () => T): T {
   }
 }
 
+/** The fix for a module path that names no module file, in the actions: where the path comes from. */
+export const MODULE_PATH_FIX = 'Pass the wasm-path output of the build action';
+
 /**
  * Reads a module file for verify, image or smoke-test.
  * @throws UserError `Module not found: "PATH"` with `fix` when there is no such file, and `… is a directory, not a
  *   module file` (or another kind of file) when it is not a regular file.
  */
-export function readModule(path: string, fix = 'Pass the wasm-path output of the build action'): Buffer {
+export function readModule(path: string, fix = MODULE_PATH_FIX): Buffer {
   const size = moduleFileSize(path, fix);
   return readInto(path, size) ?? readFileSync(path);
 }

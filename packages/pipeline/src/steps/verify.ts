@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { UserError } from '@wasm-build/kit/errors';
 import type { Log } from '@wasm-build/kit/log';
 import { type CheckOptions, type CheckResult, type VerifyDocument, verifyBinary, verifySource } from '@wasm-build/wasm';
-import { asUserError, moduleFileSize, readModule } from '../verify-bytes.ts';
+import { asUserError, MODULE_PATH_FIX, moduleFileSize, readModule } from '../verify-bytes.ts';
 
 // Below this size a module file is read whole: windows would save little, and the whole module is read once.
 const WINDOWED_FROM = 16 * 1024 * 1024;
@@ -24,7 +24,11 @@ export async function verifyModule(wasm: Uint8Array, path: string, checks: Check
  * @param fix the fix for a missing file or a path that is not a regular file
  * @throws UserError as `readModule` and `verifyModule` do
  */
-export async function verifyModuleFile(path: string, checks: CheckOptions, fix: string): Promise<VerifyDocument> {
+export async function verifyModuleFile(
+  path: string,
+  checks: CheckOptions,
+  fix = MODULE_PATH_FIX,
+): Promise<VerifyDocument> {
   if (moduleFileSize(path, fix) >= WINDOWED_FROM) {
     const fd = openSync(path, 'r');
     try {
