@@ -12,13 +12,18 @@ import {
   buildImage,
   entrypointModule,
   type ImageRef,
+  listReferrers,
+  MEDIA_TYPE_INDEX,
+  MEDIA_TYPE_MANIFEST,
   parseImageRef,
   pullImage,
   pushImage,
+  type ReferrerDescriptor,
   RegistryClient,
   type RegistryOptions,
   readBack,
   readLayoutImage,
+  referrersIndexBytes,
   tagImage,
   writeLayout,
 } from '@wasm-build/oci';
@@ -720,6 +725,77 @@ describe('hostile registry: the built-in push (backend builtin)', () => {
       `Registry ${s.address} sent an upload URL outside itg/app (http://127.0.0.1:9/v2/itg/app/blobs/uploads/x)`,
     );
     expect(s.log.filter((l) => l.method === 'PUT')).toEqual([]);
+  });
+});
+
+describe('hostile registry: a referrers list in pages (Link rel="next")', () => {
+  const subject = sha256(Buffer.from('image'));
+  const referrer = (n: number): ReferrerDescriptor => ({
+    mediaType: MEDIA_TYPE_MANIFEST,
+    digest: sha256(Buffer.from(`referrer ${n}`)),
+    size: 100 + n,
+    artifactType: 'application/vnd.in-toto+json',
+  });
+  const path = `/v2/itg/app/referrers/${subject}`;
+  /** Serves the list as the distribution-spec pages tag lists: `?last=` names the page's start, Link the next. */
+  async function paged(next: (page: number, url: string) => string | undefined, pages = 3) {
+    const s = await startHostileRegistry({});
+    servers.push(s);
+    s.fault = (r) => {
+      if (r.path !== path) return undefined;
+      const page = Number(new URL(r.url, s.url).searchParams.get('last') ?? 0);
+      if (page >= pages) return { status: 404, body: '{}' };
+      const link = next(page, r.url);
+      return {
+        headers: { 'content-type': MEDIA_TYPE_INDEX, ...(link ? { link } : {}) },
+        body: referrersIndexBytes([referrer(2 * page), referrer(2 * page + 1)]),
+      };
+    };
+    return { s, client: new RegistryClient(parseImageRef(`${s.address}/itg/app`), FAST) };
+  }
+
+  it('follows every page, in order, from relative and absolute links', async () => {
+    const { s, client } = await paged((page) =>
+      page === 0
+        ? `<${path}?n=2&last=1>; rel="next"`
+        : page === 1
+          ? `<${s.url}${path}?n=2&last=2>; rel="next"`
+          : undefined,
+    );
+    const listed = await listReferrers(client, subject);
+    expect(listed.via).toBe('referrers-api');
+    expect(listed.referrers.map((d) => d.digest)).toEqual([0, 1, 2, 3, 4, 5].map((n) => referrer(n).digest));
+    expect(s.log.filter((l) => l.url.startsWith(path)).map((l) => l.url)).toEqual([
+      path,
+      `${path}?n=2&last=1`,
+      `${path}?n=2&last=2`,
+    ]);
+  });
+
+  it.each([
+    [
+      'another origin',
+      () => '<http://127.0.0.1:9/v2/itg/app/referrers/x?last=1>; rel="next"',
+      /sent a next-page Link outside itg\/app \(http:\/\/127\.0\.0\.1:9\/v2\/itg\/app\/referrers\/x\)$/,
+    ],
+    [
+      'another path of the registry',
+      () => '</v2/itg/app/manifests/v1?last=1>; rel="next"',
+      /sent a next-page Link outside itg\/app/,
+    ],
+    ['a loop', (_: number, url: string) => `<${url}>; rel="next"`, /served the referrers of .* in more than 64 pages$/],
+    ['a link that does not parse', () => 'garbage', /sent a Link header that does not parse with the referrers of/],
+    [
+      'a later page that is gone',
+      () => `<${path}?last=9>; rel="next"`,
+      /answered 404 for the referrers of .* \(page 2\)$/,
+    ],
+  ])('refuses %s, naming it', async (_, next, message) => {
+    const { s, client } = await paged(next);
+    const e = await userError(listReferrers(client, subject));
+    expect(e.message).toMatch(message);
+    // Nothing was sent outside the registry, and the loop stopped at the cap.
+    expect(s.log.filter((l) => l.url.startsWith(path)).length).toBeLessThanOrEqual(64);
   });
 });
 

@@ -18,6 +18,8 @@ export const LIMITS = {
   tokenBytes: 1 * MiB,
   /** Any other JSON or error body we read. */
   jsonBytes: 1 * MiB,
+  /** Pages of one referrers list followed (each link `rel="next"`); the pages together are at most `manifestBytes`. */
+  referrersPages: 64,
   /** `/tags/list`: a few tens of thousands of tags. */
   tagListBytes: 4 * MiB,
   /** One compressed layer, held in memory: no engine runs a module over 1 GiB. */

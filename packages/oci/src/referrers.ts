@@ -361,7 +361,7 @@ export function checkReferrerManifest(
  * `sha256-<hex>` (none when the tag does not exist). Every answer is read with a size cap and parsed strictly
  * (`parseReferrersIndex`); an `artifactType` filter is applied here whether or not the registry applied it.
  * Pass a `RegistryClient` to reuse its login. Source: distribution-spec v1.1 "Listing Referrers", "Unavailable
- * Referrers API"; oras-go `Repository.Referrers` (ping, then API or tag schema).
+ * Referrers API"; oras-go `Repository.Referrers` (ping, then API or tag schema, pages by `Link`).
  * @throws UserError for an invalid digest, an oversized or malformed list, a tag holding something else, and what
  *   every registry request may throw.
  */
@@ -377,7 +377,10 @@ export async function listReferrers(
     artifactType ? list.filter((d) => d.artifactType === artifactType) : list;
   const api = await c.referrers(subjectDigest, artifactType);
   if (api) {
-    return { via: 'referrers-api', referrers: only(parseReferrersIndex(api.bytes, `The referrers list of ${name}`)) };
+    const pages = api.pages.map((page, i) =>
+      parseReferrersIndex(page, `The referrers list of ${name}${i ? ` (page ${i + 1})` : ''}`),
+    );
+    return { via: 'referrers-api', referrers: only(pages.flat()) };
   }
   const tag = referrersTag(subjectDigest);
   const m = await c.manifestIfAny(tag);

@@ -1,4 +1,5 @@
 import { isTransientStatus, type RetryPolicy, retry, TransientError, UserError } from '@wasm-build/kit';
+import LinkHeader from 'http-link-header';
 import { algorithmOf, checkDigest, digestOf, isDigest } from './digest.ts';
 import { type Credentials, dockerConfigCredentials } from './docker-config.ts';
 import { LIMITS } from './limits.ts';
@@ -89,6 +90,22 @@ function deadline(totalMs: number, idleMs: number, stop?: AbortSignal): Deadline
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * The target of a Link header's `rel="next"` (RFC 8288 §3; unresolved, as sent), or undefined when it has none.
+ * @throws UserError for a header that does not parse (its pages could not be followed)
+ */
+function nextLink(header: string | null, registry: string, what: string): string | undefined {
+  if (header === null) return undefined;
+  try {
+    return LinkHeader.parse(header).rel('next')[0]?.uri;
+  } catch (e) {
+    throw new UserError(`Registry ${registry} sent a Link header that does not parse with ${what}`, {
+      fix: 'Check the registry (RFC 8288: <url>; rel="next")',
+      cause: e,
+    });
+  }
+}
 // distribution/reference reference.go: a tag.
 const TAG = /^[\w][\w.-]{0,127}$/;
 const UNREACHABLE_FIX = 'Check the registry address, that it is running and reachable from here, and retry later';
@@ -787,7 +804,6 @@ export class RegistryClient {
     }
     if (await this.blobExists(digest)) return { uploaded: false };
     const registry = this.ref.registry;
-    const repoPath = new URL(this.base).pathname;
     const uploadPath = await this.call('/blobs/uploads/', { method: 'POST' }, async (res) => {
       await discard(res);
       const location = res.headers.get('location');
@@ -797,22 +813,9 @@ export class RegistryClient {
           { fix: 'Check that the credentials may push to this repository' },
         );
       }
-      let url: URL;
-      try {
-        url = new URL(location, `${this.base}/blobs/uploads/`);
-      } catch (e) {
-        throw new UserError(`Registry ${registry} sent an invalid upload URL`, { fix: 'Check the registry', cause: e });
-      }
-      if (url.origin !== this.origin || !url.pathname.startsWith(`${repoPath}/blobs/uploads/`)) {
-        throw new UserError(
-          `Registry ${registry} sent an upload URL outside ${this.ref.repository} (${url.origin}${url.pathname.slice(0, 100)})`,
-          {
-            fix: 'Refusing to send the blob and the login elsewhere; check the registry address and its proxy settings',
-          },
-        );
-      }
+      const url = this.repositoryUrl(location, '/blobs/uploads/', 'an upload URL', 'the blob');
       url.searchParams.set('digest', digest);
-      return `${url.pathname.slice(repoPath.length)}${url.search}`;
+      return this.pathOf(url);
     });
     const totalMs = this.timeoutMs + Math.ceil((bytes.length / LIMITS.minBlobRate) * 1000);
     await this.call(
@@ -841,31 +844,85 @@ export class RegistryClient {
   /**
    * GETs /referrers/DIGEST (OCI distribution-spec v1.1 "Listing Referrers"), optionally `?artifactType=`. Returns
    * undefined when the registry has no referrers API (404, or 200 with a Content-Type other than an OCI index, as
-   * oras-go's `pingReferrers` reads it); else the raw index body (at most `LIMITS.manifestBytes`, unparsed). The
-   * caller filters by artifactType itself, whatever `OCI-Filters-Applied` says. Pagination (`Link`) is not followed.
-   * @throws UserError for an invalid digest, an oversized body, any other status, and what every request may throw.
+   * oras-go's `pingReferrers` reads it); else the raw index bodies of its pages, in order (unparsed). The
+   * caller filters by artifactType itself, whatever `OCI-Filters-Applied` says. Pages are followed by their `Link:
+   * <…>; rel="next"` (RFC 8288, as the spec's tag listing pages), each an OCI index, at most `LIMITS.referrersPages` of
+   * them and `LIMITS.manifestBytes` in all, each link on this repository's referrers path.
+   * @throws UserError for an invalid digest, oversized bodies, any other status or a later page that is not an index,
+   *   a next link elsewhere, too many pages, and what every request may throw.
    */
-  async referrers(digest: string, artifactType?: string): Promise<{ bytes: Buffer } | undefined> {
+  async referrers(digest: string, artifactType?: string): Promise<{ pages: Buffer[] } | undefined> {
     checkDigest(digest, `a referrers request to ${this.name()}`);
     const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
-    return this.call(`/referrers/${digest}${query}`, { accept: MEDIA_TYPE_INDEX }, async (res, dl) => {
-      const type = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-      if (res.status === 404 || (res.status === 200 && type !== MEDIA_TYPE_INDEX)) {
-        await discard(res);
-        return undefined;
+    const what = `the referrers of ${this.name(digest)}`;
+    const pages: Buffer[] = [];
+    let left = LIMITS.manifestBytes;
+    let path: string | undefined = `/referrers/${digest}${query}`;
+    while (path !== undefined) {
+      if (pages.length === LIMITS.referrersPages) {
+        throw new UserError(
+          `Registry ${this.ref.registry} served ${what} in more than ${LIMITS.referrersPages} pages`,
+          {
+            fix: 'The registry links its pages in a loop, or the image has far too many referrers; check the registry',
+          },
+        );
       }
-      if (!res.ok) {
-        await discard(res);
-        throw new UserError(`Registry ${this.ref.registry} answered ${res.status} for the referrers of ${digest}`, {
-          fix: 'Check the registry',
-        });
-      }
-      const bytes = await this.readBody(res, dl, {
-        what: `the referrers of ${this.name(digest)}`,
-        max: LIMITS.manifestBytes,
+      const from: string = path;
+      const page = await this.call(from, { accept: MEDIA_TYPE_INDEX }, async (res, dl) => {
+        const type = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+        // No referrers API: as oras-go's pingReferrers reads it. A later page must be one, though.
+        if (pages.length === 0 && (res.status === 404 || (res.status === 200 && type !== MEDIA_TYPE_INDEX))) {
+          await discard(res);
+          return undefined;
+        }
+        if (res.status !== 200 || type !== MEDIA_TYPE_INDEX) {
+          await discard(res);
+          throw new UserError(
+            `Registry ${this.ref.registry} answered ${res.status}${res.ok ? ` (${JSON.stringify(type.slice(0, 100))})` : ''} for ${what}${pages.length ? ` (page ${pages.length + 1})` : ''}`,
+            { fix: 'Check the registry' },
+          );
+        }
+        const bytes = await this.readBody(res, dl, { what, max: left });
+        return { bytes, next: nextLink(res.headers.get('link'), this.ref.registry, what) };
       });
-      return { bytes };
-    });
+      if (!page) return undefined;
+      pages.push(page.bytes);
+      left -= page.bytes.length;
+      path =
+        page.next && this.pathOf(this.repositoryUrl(page.next, from, 'a next-page Link', 'the login', '/referrers/'));
+    }
+    return { pages };
+  }
+
+  /**
+   * A URL the registry sent (a Location, a Link), resolved against the request's `from` (a path from `this.base`):
+   * it must stay on the registry's origin and under this repository's `under`, since the login goes with it.
+   * @param what the URL, for the errors: "an upload URL"
+   * @param sent what would go there, for the errors: "the blob"
+   * @throws UserError for an invalid URL, and for one elsewhere, with the origin and path it names
+   */
+  private repositoryUrl(location: string, from: string, what: string, sent: string, under = from): URL {
+    let url: URL;
+    try {
+      url = new URL(location, `${this.base}${from}`);
+    } catch (e) {
+      throw new UserError(`Registry ${this.ref.registry} sent ${what.replace(/^an? /, 'an invalid ')}`, {
+        fix: 'Check the registry',
+        cause: e,
+      });
+    }
+    if (url.origin !== this.origin || !url.pathname.startsWith(`${new URL(this.base).pathname}${under}`)) {
+      throw new UserError(
+        `Registry ${this.ref.registry} sent ${what} outside ${this.ref.repository} (${url.origin}${url.pathname.slice(0, 100)})`,
+        { fix: `Refusing to send ${sent} and the login elsewhere; check the registry address and its proxy settings` },
+      );
+    }
+    return url;
+  }
+
+  /** A URL under this repository as the path from `this.base` that `call` takes, its query kept. */
+  private pathOf(url: URL): string {
+    return `${url.pathname.slice(new URL(this.base).pathname.length)}${url.search}`;
   }
 }
 
