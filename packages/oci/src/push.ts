@@ -83,51 +83,57 @@ export interface BackendProbe {
 let sharedProbe: BackendProbe | undefined;
 
 /**
- * Probes with the toolkit's `Buildx` (isAvailable, version) and `oras version`, each at most
- * once: what a probe learned is kept for the rest of the run (the same promise is answered to every later caller).
- * Without `buildx` it returns one probe shared by the whole process, so every stage and front door that asks again
- * runs no second command. Nothing runs until a method is called (`chooseBackend` calls none for an explicit backend).
+ * Probes for buildx and `oras version`, each at most once: what a probe learned is kept for the rest of the run (the
+ * same promise is answered to every later caller). Without `buildx` it returns one probe shared by the whole process,
+ * so every stage and front door that asks again runs no second command, and buildx costs one process: `docker buildx
+ * version` (when a docker-buildx plugin file may run it, `buildxPluginMayRun`), else, where no docker is on PATH, a
+ * standalone `buildx version`, whose output gives the version as the toolkit's `Buildx.parseVersion` reads it. That is
+ * the command the toolkit's `Buildx` then runs for the push (standalone only where there is no docker). With `buildx`
+ * (tests) it asks that one's `isAvailable` and `version`. Nothing runs until a method is called (`chooseBackend` calls
+ * none for an explicit backend).
  */
 export function machineProbe(buildx?: Buildx): BackendProbe {
   if (!buildx) {
-    // The toolkit loads only when a buildx answers (`docker buildx version` or a standalone `buildx version`): it
-    // then decides as before; where neither answers there is no buildx, and nothing loads. docker is not asked when
-    // no buildx plugin file is there to run (buildxPluginMayRun).
-    sharedProbe ??= probeWith(async () =>
-      (buildxPluginMayRun() && (await answers('docker', ['buildx', 'version']))) ||
-      (await answers('buildx', ['version']))
-        ? new (await dockerToolkit()).Buildx()
-        : undefined,
-    );
+    sharedProbe ??= probeWith(async () => {
+      const stdout =
+        (buildxPluginMayRun() ? await output('docker', ['buildx', 'version']) : undefined) ??
+        (findOnPath('docker') === undefined ? await output('buildx', ['version']) : undefined);
+      if (stdout === undefined) return undefined;
+      // The toolkit loads only when a buildx answers: where none does there is no buildx, and nothing loads.
+      const { Buildx } = await dockerToolkit();
+      try {
+        return Buildx.parseVersion(stdout);
+      } catch {
+        return undefined; // an answer with no version in it: not a buildx the toolkit can drive
+      }
+    });
     return sharedProbe;
   }
-  return probeWith(async () => buildx);
+  return probeWith(async () => ((await buildx.isAvailable().catch(() => false)) ? buildx.version() : undefined));
 }
 
 /**
- * True when `command args` runs and exits 0 within 10 s. A command that is not on PATH is not started: each process
- * start costs the run milliseconds, and most machines lack one of the two tools.
+ * The stdout of `command args` when it runs and exits 0 within 10 s, else undefined. A command that is not on PATH is
+ * not started: each process start costs the run milliseconds, and most machines lack one of the tools.
  */
-const answers = async (command: string, args: string[]) =>
-  findOnPath(command) !== undefined &&
-  exec
+const output = async (command: string, args: string[]): Promise<string | undefined> => {
+  if (findOnPath(command) === undefined) return undefined;
+  return exec
     .run({ command, args }, { timeoutMs: 10_000 })
-    .then((r) => r.exitCode === 0)
-    .catch(() => false);
+    .then((r) => (r.exitCode === 0 ? r.stdout : undefined))
+    .catch(() => undefined);
+};
 
-function probeWith(getBuildx: () => Promise<Buildx | undefined>): BackendProbe {
+function probeWith(findVersion: () => Promise<string | undefined>): BackendProbe {
   let version: Promise<string | undefined> | undefined;
   let oras: Promise<boolean> | undefined;
   return {
     buildxVersion: () => {
-      version ??= (async () => {
-        const buildx = await getBuildx();
-        return buildx && (await buildx.isAvailable().catch(() => false)) ? buildx.version() : undefined;
-      })();
+      version ??= findVersion();
       return version;
     },
     onPath: () => {
-      oras ??= answers('oras', ['version']);
+      oras ??= output('oras', ['version']).then((out) => out !== undefined);
       return oras;
     },
   };

@@ -122,21 +122,57 @@ describe('buildxPluginMayRun', () => {
     const d = dirs();
     expect(buildxPluginMayRun(d.env, 'win32', [d.system])).toBe(true);
   });
+});
 
-  it('the shared probe starts no `docker buildx version` when no plugin can run, only a standalone buildx', async () => {
-    const d = dirs();
-    const bin = join(d.root, 'bin');
+describe('the shared probe: at most one buildx process, whose output gives the version', () => {
+  /** A fresh process-wide probe over a PATH of these scripts, with or without a docker-buildx plugin file. */
+  async function fresh(o: { plugin: boolean; tools: Record<string, string> }) {
+    const root = mkdtempSync(join(tmpdir(), 'shared-probe-'));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+    const bin = join(root, 'bin');
+    const config = join(root, 'config');
     mkdirSync(bin);
-    for (const tool of ['docker', 'buildx']) {
-      writeFileSync(join(bin, tool), '#!/bin/sh\nexit 1\n');
+    mkdirSync(join(config, 'cli-plugins'), { recursive: true });
+    for (const [tool, script] of Object.entries(o.tools)) {
+      writeFileSync(join(bin, tool), `#!/bin/sh\n${script}\n`);
       chmodSync(join(bin, tool), 0o755);
     }
+    if (o.plugin) writeFileSync(join(config, 'cli-plugins', 'docker-buildx'), '#!/bin/sh\n');
     vi.stubEnv('PATH', bin);
-    vi.stubEnv('DOCKER_CONFIG', d.config);
-    vi.stubEnv('HOME', d.root);
-    const run = vi.spyOn(exec, 'run').mockResolvedValue({ exitCode: 1, stdout: '', stderr: 'no' } as never);
-    const probe = machineProbe();
+    vi.stubEnv('DOCKER_CONFIG', config);
+    vi.stubEnv('HOME', root);
+    vi.resetModules();
+    const [{ machineProbe: shared }, kit] = await Promise.all([import('../src/push.ts'), import('@wasm-build/kit')]);
+    const run = vi.spyOn(kit.exec, 'run'); // the real commands run; the spy only records them
+    return { probe: shared(), commands: () => run.mock.calls.map(([c]) => `${c.command} ${c.args?.join(' ')}`) };
+  }
+  const version = (v: string) => `echo "github.com/docker/buildx ${v} 7d1a4f2"`;
+
+  it('reads the version from the one `docker buildx version` it runs, however often it is asked', async () => {
+    const { probe, commands } = await fresh({ plugin: true, tools: { docker: version('v0.29.1') } });
+    expect(await Promise.all([probe.buildxVersion(), probe.buildxVersion()])).toEqual(['0.29.1', '0.29.1']);
+    expect(await probe.buildxVersion()).toBe('0.29.1');
+    expect(commands()).toEqual(['docker buildx version']);
+  });
+
+  it('runs a standalone `buildx version` where there is no docker', async () => {
+    const { probe, commands } = await fresh({ plugin: false, tools: { buildx: version('v0.13.0') } });
+    expect(await probe.buildxVersion()).toBe('0.13.0');
+    expect(commands()).toEqual(['buildx version']);
+  });
+
+  it.each([
+    [
+      'docker with no buildx plugin: the push would run `docker buildx`',
+      false,
+      { docker: 'exit 0', buildx: version('v0.13.0') },
+      [],
+    ],
+    ['a docker buildx that fails', true, { docker: 'exit 1', buildx: version('v0.13.0') }, ['docker buildx version']],
+    ['an answer with no version in it', true, { docker: 'echo hello' }, ['docker buildx version']],
+  ])('finds no buildx for %s', async (_, plugin, tools, expected) => {
+    const { probe, commands } = await fresh({ plugin, tools });
     expect(await probe.buildxVersion()).toBeUndefined();
-    expect(run.mock.calls.map(([c]) => `${c.command} ${c.args?.join(' ')}`)).toEqual(['buildx version']);
+    expect(commands()).toEqual(expected);
   });
 });
