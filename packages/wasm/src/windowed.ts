@@ -171,7 +171,9 @@ export function decodeValidateWindowed(
   // The skeleton: every body a stub. It gives everything but what the bodies hold, and what n stubs count.
   writeStubs(buf, codeBase, n);
   const skeleton = chunk(codeBase + STUB_SIZE * n);
-  if (!skeleton) return undefined;
+  // A malformed target_features section is reported with its offset in the chunk, not in the file: the whole
+  // module's decoder says it (rare: the section is the linker's).
+  if (!skeleton || skeleton.targetFeaturesError !== undefined) return undefined;
   const stub = emptyCounts(); // what one stub counts
   eachCount(stub, skeleton.instructions, (_, all) => all / n);
   const instructions = emptyCounts();

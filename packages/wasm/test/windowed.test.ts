@@ -82,7 +82,7 @@ describe('verify a window of the code section at a time', () => {
   });
 
   const takenFiles: string[] = [];
-  it('never says valid for a mutated module that verifyBinary does not (1-byte changes in the code section)', async () => {
+  it('never says valid for a mutated module that verifyBinary does not, and answers as it does (1-byte changes)', async () => {
     expect(takenFiles.length).toBeGreaterThanOrEqual(12);
     let seed = 0x2545f491;
     const random = () => {
@@ -98,9 +98,11 @@ describe('verify a window of the code section at a time', () => {
       const info = decodeModule(original);
       const code = info.kind === 'module' ? info.sections.find((s) => s.id === 10) : undefined;
       if (!code) throw new Error(`${name}: no code section`);
-      for (let i = 0; i < 40; i++) {
+      for (let i = 0; i < 80; i++) {
         const bytes = Uint8Array.from(original);
-        bytes[code.offset + Math.floor(random() * code.size)] = Math.floor(random() * 256);
+        // Every other one inside the code section, the others anywhere (the other sections go into every window).
+        const at = i % 2 ? code.offset + Math.floor(random() * code.size) : Math.floor(random() * bytes.length);
+        bytes[at] = Math.floor(random() * 256);
         const window = Math.max(64, Math.floor(code.size / (2 + Math.floor(random() * 6))));
         const doc = await verifySource(memorySource(bytes), {}, name, { window });
         if (doc === undefined) {
@@ -130,6 +132,20 @@ describe('verify a window of the code section at a time', () => {
     expect(info?.sections.at(-1)).toEqual({ id: 0, name: 'test', offset: bytes.length + 2, size: 6 });
     // The code was read a window at a time: no read took more than the window.
     expect(Math.max(...source.reads)).toBeLessThanOrEqual(40 * ENTRY + 7);
+  });
+
+  it('leaves a malformed target_features section after the code to the whole decoder, whose offsets are the file’s', async () => {
+    const bytes = makeLargeModule(50 * ENTRY);
+    // "target_features" with one entry whose prefix is '?': malformed, reported with its offset, and ignored (§5.5.3).
+    const name = [...Buffer.from('target_features')];
+    const contents = [name.length, ...name, 1, 0x3f, 1, 0x61];
+    const module = Buffer.concat([bytes, Uint8Array.from([0, contents.length, ...contents])]);
+    const expected = await verifyBinary(module, {}, 'm');
+    expect(expected.validity.status).toBe('valid');
+    expect(expected.targetFeaturesError).toBe(
+      `malformed target_features entry at byte offset ${module.length - 3} (0x${(module.length - 3).toString(16)}): expected a prefix '+', '-' or '='`,
+    );
+    expect(await verifySource(memorySource(module), {}, 'm', { window: 10 * ENTRY })).toBeUndefined();
   });
 
   it('declines a module one of whose bodies V8 rejects, though our decoder reads it', () => {
