@@ -32,8 +32,12 @@ export function defaultWindow(codeSize: number): number {
   return Math.max(16 * 1024 * 1024, Math.ceil(codeSize / 4));
 }
 
-// V8's limits (deps/v8/src/wasm/wasm-limits.h): a larger module is invalid as a whole, whatever its chunks are.
+// V8's limits (deps/v8/src/wasm/wasm-limits.h): a larger module is invalid as a whole, whatever its chunks are. Node
+// can be given another module size limit (V8's --wasm-max-module-size): then the whole module is validated.
 const V8_MAX_MODULE_SIZE = 1024 * 1024 * 1024;
+const MODULE_SIZE_FLAG = /--wasm[-_]max[-_]module[-_]size/;
+// Windows per module at most; the window grows to keep to it.
+const MAX_WINDOWS = 64;
 const V8_MAX_FUNCTIONS = 1_000_000;
 // At most this many sections are read from the file one header at a time; more go the whole way.
 const MAX_SECTIONS = 4096;
@@ -117,7 +121,8 @@ function eachCount(a: InstructionCounts, b: InstructionCounts, op: (x: number, y
  * one module buffer of about `window` bytes plus the other sections and 4 bytes a function. For a module whose code
  * section is larger than the window and that holds more than that buffer; any other goes undefined at once.
  * @param source the module's bytes (a file); at most 1 GiB (V8's limit for a whole module)
- * @param options `window`: the code section's bytes per chunk (default `defaultWindow`); a body larger goes undefined
+ * @param options `window`: the code section's bytes per chunk (default `defaultWindow`; at least a 64th of the code
+ *   section, so there are at most 64 chunks); a body larger goes undefined
  * @returns what `decodeModule` gives for the whole module (sizes and section offsets the file's) when every chunk
  *   decoded and V8 accepted every one, i.e. the module is valid; undefined for anything else: read it whole then, for
  *   the result and the messages that decodeModule and validateModule give
@@ -131,11 +136,13 @@ export function decodeValidateWindowed(
 ): ModuleInfo | undefined {
   const size = source.size;
   if (!(size >= 8 && size <= V8_MAX_MODULE_SIZE)) return undefined;
+  if ([...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => MODULE_SIZE_FLAG.test(a))) return undefined;
   const layout = readLayout(source);
   if (!layout) return undefined;
   const { codeStart, contentStart, codeEnd } = layout;
   const codeSize = codeEnd - contentStart;
-  const window = options.window ?? defaultWindow(codeSize);
+  // At most MAX_WINDOWS windows: each holds every function (a stub or its body), so their number multiplies the work.
+  const window = Math.max(options.window ?? defaultWindow(codeSize), Math.ceil(codeSize / MAX_WINDOWS));
   const countBytes = new Uint8Array(5);
   const got = readFully(source, countBytes.subarray(0, Math.min(5, codeSize)), contentStart);
   const count = u32At(countBytes, 0, got);
@@ -171,8 +178,9 @@ export function decodeValidateWindowed(
   // The skeleton: every body a stub. It gives everything but what the bodies hold, and what n stubs count.
   writeStubs(buf, codeBase, n);
   const skeleton = chunk(codeBase + STUB_SIZE * n);
-  // A malformed target_features section is reported with its offset in the chunk, not in the file: the whole
-  // module's decoder says it (rare: the section is the linker's).
+  // A malformed target_features section is recorded, not thrown, with words and an offset that are the chunk's, not
+  // the file's: the whole module's decoder says it (rare: the section is the linker's). Anything else the decoder
+  // records rather than throws must be declined here likewise.
   if (!skeleton || skeleton.targetFeaturesError !== undefined) return undefined;
   const stub = emptyCounts(); // what one stub counts
   eachCount(stub, skeleton.instructions, (_, all) => all / n);

@@ -3,7 +3,7 @@
 // valid modules, reading no more than a window of code at a time.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { makeLargeModule } from '../../../bench/make-module.ts';
 import { CORPUS } from '../../../test/helpers/corpus.ts';
 import {
@@ -186,6 +186,25 @@ describe('verify a window of the code section at a time', () => {
     const component = Uint8Array.from([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0]);
     expect(decodeValidateWindowed(memorySource(component), { window: 1 })).toBeUndefined();
     expect(decodeValidateWindowed(memorySource(bytes, 2 ** 30 + 1), { window: 10 * ENTRY })).toBeUndefined();
+  });
+
+  it('makes at most 64 windows, whatever window is asked for (each holds every function)', () => {
+    const bytes = makeLargeModule(500 * ENTRY);
+    const source = memorySource(bytes);
+    expect(decodeValidateWindowed(source, { window: ENTRY })).toEqual(decodeModule(bytes));
+    // The section headers (4), the code count, the sections before the code, then a window and the (empty) rest after
+    // the code for each window and the one of stubs only: 500 windows of one body would be 1000 reads.
+    expect(source.reads.length).toBeLessThanOrEqual(4 + 2 + 2 * 65);
+  });
+
+  it('validates the whole module when Node is given another module size limit (V8 --wasm-max-module-size)', () => {
+    const bytes = makeLargeModule(50 * ENTRY);
+    expect(decodeValidateWindowed(memorySource(bytes), { window: 10 * ENTRY })).toBeDefined();
+    vi.stubEnv('NODE_OPTIONS', '--max-old-space-size=512 --wasm-max-module-size=60000');
+    onTestFinished(() => {
+      vi.unstubAllEnvs();
+    });
+    expect(decodeValidateWindowed(memorySource(bytes), { window: 10 * ENTRY })).toBeUndefined();
   });
 
   it('takes a window of at least 16 MiB, and a quarter of a larger code section', () => {
