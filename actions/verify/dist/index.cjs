@@ -37762,10 +37762,163 @@ async function validateModule(bytes, report) {
   return missing.length ? { status: "unknown", ...base, missing: [...new Set(missing)] } : { status: "invalid", ...base };
 }
 
+// packages/wasm/src/windowed.ts
+function defaultWindow(codeSize) {
+  return Math.max(16 * 1024 * 1024, Math.ceil(codeSize / 4));
+}
+var V8_MAX_MODULE_SIZE = 1024 * 1024 * 1024;
+var MODULE_SIZE_FLAG = /--wasm[-_]max[-_]module[-_]size/;
+var MAX_WINDOWS = 64;
+var V8_MAX_FUNCTIONS = 1e6;
+var MAX_SECTIONS = 4096;
+var STUB = Uint8Array.from([3, 0, 0, 11]);
+var STUB_SIZE = STUB.length;
+var CODE_HEADER = 6;
+function readFully(source, into, position) {
+  let done = 0;
+  for (let n = 1; done < into.length && n > 0; done += n) n = source.read(into.subarray(done), position + done);
+  return done;
+}
+function u32At(bytes, pos, end) {
+  const r = new ByteReader(bytes, pos, end);
+  try {
+    return { value: r.u32(), next: r.pos };
+  } catch (e) {
+    if (e instanceof WasmParseError) return void 0;
+    throw e;
+  }
+}
+function readLayout(source) {
+  const size = source.size;
+  const head = new Uint8Array(8);
+  if (readFully(source, head, 0) !== 8) return void 0;
+  if (head.join() !== "0,97,115,109,1,0,0,0") return void 0;
+  const header = new Uint8Array(CODE_HEADER);
+  let layout;
+  let pos = 8;
+  for (let sections = 0; pos < size; sections++) {
+    if (sections === MAX_SECTIONS) return void 0;
+    const got = readFully(source, header.subarray(0, Math.min(CODE_HEADER, size - pos)), pos);
+    const len = got > 1 ? u32At(header, 1, got) : void 0;
+    if (!len || len.value > size - pos - len.next) return void 0;
+    const contentStart = pos + len.next;
+    if (header[0] === 10) {
+      if (layout) return void 0;
+      layout = { codeStart: pos, contentStart, codeEnd: contentStart + len.value };
+    }
+    pos = contentStart + len.value;
+  }
+  return layout;
+}
+function writeStubs(buf, at, count2) {
+  if (count2 <= 0) return;
+  buf.set(STUB, at);
+  const end = at + count2 * STUB_SIZE;
+  for (let done = STUB_SIZE; at + done < end; done *= 2) buf.copyWithin(at + done, at, Math.min(at + done, end - done));
+}
+function eachCount(a, b, op) {
+  for (const key of Object.keys(a)) {
+    if (key === "atomic") {
+      for (const k of Object.keys(a.atomic)) {
+        a.atomic[k] = op(a.atomic[k], b.atomic[k]);
+      }
+    } else a[key] = op(a[key], b[key]);
+  }
+}
+function decodeValidateWindowed(source, options = {}) {
+  const size = source.size;
+  if (!(size >= 8 && size <= V8_MAX_MODULE_SIZE)) return void 0;
+  if ([...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((a) => MODULE_SIZE_FLAG.test(a))) return void 0;
+  const layout = readLayout(source);
+  if (!layout) return void 0;
+  const { codeStart, contentStart, codeEnd } = layout;
+  const codeSize = codeEnd - contentStart;
+  const window = Math.max(options.window ?? defaultWindow(codeSize), Math.ceil(codeSize / MAX_WINDOWS));
+  const countBytes = new Uint8Array(5);
+  const got = readFully(source, countBytes.subarray(0, Math.min(5, codeSize)), contentStart);
+  const count2 = u32At(countBytes, 0, got);
+  if (!count2 || count2.value === 0 || count2.value > V8_MAX_FUNCTIONS) return void 0;
+  const n = count2.value;
+  const suffix = size - codeEnd;
+  const codeBase = codeStart + CODE_HEADER + count2.next;
+  const capacity = codeBase + STUB_SIZE * n + window + suffix;
+  if (codeSize <= window || capacity >= size) return void 0;
+  const buf = moduleBuffer(capacity);
+  if (!buf) return void 0;
+  if (readFully(source, buf.subarray(0, codeStart), 0) !== codeStart) return void 0;
+  buf[codeStart] = 10;
+  buf.set(countBytes.subarray(0, count2.next), codeStart + CODE_HEADER);
+  const chunk = (entriesEnd) => {
+    let v = entriesEnd - codeStart - CODE_HEADER;
+    for (let i = 1; i < CODE_HEADER; i++, v = Math.floor(v / 128)) buf[codeStart + i] = v & 127 | (i < 5 ? 128 : 0);
+    if (readFully(source, buf.subarray(entriesEnd, entriesEnd + suffix), codeEnd) !== suffix) return void 0;
+    const bytes = buf.subarray(0, entriesEnd + suffix);
+    let info2;
+    try {
+      info2 = decodeModule(bytes);
+    } catch (e) {
+      if (e instanceof WasmParseError) return void 0;
+      throw e;
+    }
+    return info2.kind === "module" ? info2 : void 0;
+  };
+  writeStubs(buf, codeBase, n);
+  const skeleton = chunk(codeBase + STUB_SIZE * n);
+  if (!skeleton || skeleton.targetFeaturesError !== void 0) return void 0;
+  const stub = emptyCounts();
+  eachCount(stub, skeleton.instructions, (_, all) => all / n);
+  const instructions = emptyCounts();
+  let gcTypes = skeleton.gcTypes;
+  let typedBlocks = skeleton.usesTypedBlocks;
+  let done = 0;
+  let at = contentStart + count2.next;
+  while (done < n) {
+    writeStubs(buf, codeBase, done);
+    const from = codeBase + STUB_SIZE * done;
+    const want = Math.min(window, codeEnd - at);
+    if (readFully(source, buf.subarray(from, from + want), at) !== want) return void 0;
+    let pos = from;
+    let taken = done;
+    while (taken < n) {
+      const len = u32At(buf, pos, from + want);
+      if (!len || len.value > from + want - len.next) break;
+      pos = len.next + len.value;
+      taken++;
+    }
+    if (taken === done || taken === n !== (at + (pos - from) === codeEnd)) return void 0;
+    writeStubs(buf, pos, n - taken);
+    const info2 = chunk(pos + STUB_SIZE * (n - taken));
+    if (!info2 || !WebAssembly.validate(buf.subarray(0, pos + STUB_SIZE * (n - taken) + suffix))) {
+      return void 0;
+    }
+    const stubs = n - (taken - done);
+    eachCount(instructions, info2.instructions, (sum, c) => sum + c);
+    eachCount(instructions, stub, (sum, c) => sum - c * stubs);
+    gcTypes += info2.gcTypes - skeleton.gcTypes;
+    typedBlocks ||= info2.usesTypedBlocks;
+    at += pos - from;
+    done = taken;
+  }
+  const shift = codeEnd - (codeBase + STUB_SIZE * n);
+  const sections = skeleton.sections.map(
+    (s) => s.id === 10 ? { ...s, offset: contentStart, size: codeSize } : s.offset > codeStart ? { ...s, offset: s.offset + shift } : s
+  );
+  return { ...skeleton, size, sections, instructions, gcTypes, usesTypedBlocks: typedBlocks };
+}
+
 // packages/wasm/src/verify.ts
 async function verifyBinary(bytes, checks = {}, name = "The module") {
   const report = buildReport(decodeModule(bytes));
   const [validity, engine] = await Promise.all([validateModule(bytes, report), detectEngine()]);
+  return verifyDocument(report, validity, engine, checks, name);
+}
+async function verifySource(source, checks = {}, name = "The module", options = {}) {
+  const info2 = decodeValidateWindowed(source, options);
+  if (!info2) return void 0;
+  const engine = await detectEngine();
+  return verifyDocument(buildReport(info2), { status: "valid", validator: engine.name }, engine, checks, name);
+}
+function verifyDocument(report, validity, engine, checks, name) {
   const results = runChecks(report, checks);
   if (validity.status === "invalid") {
     results.unshift({
@@ -37795,7 +37948,12 @@ function asUserError(path, f) {
     return wrap(e);
   }
 }
-function readModule(path, fix = "Pass the wasm-path output of the build action") {
+var MODULE_PATH_FIX = "Pass the wasm-path output of the build action";
+function readModule(path, fix = MODULE_PATH_FIX) {
+  const size = moduleFileSize(path, fix);
+  return readInto(path, size) ?? (0, import_node_fs2.readFileSync)(path);
+}
+function moduleFileSize(path, fix) {
   const st = (0, import_node_fs2.statSync)(path, { throwIfNoEntry: false });
   if (!st) throw new UserError(`Module not found: "${path}"`, { fix });
   if (!st.isFile()) {
@@ -37804,7 +37962,7 @@ function readModule(path, fix = "Pass the wasm-path output of the build action")
       fix: `${fix} (the .wasm file itself, e.g. target/wasm32-wasip1/release/NAME.wasm)`
     });
   }
-  return readInto(path, st.size) ?? (0, import_node_fs2.readFileSync)(path);
+  return st.size;
 }
 function readInto(path, size) {
   const view = moduleBuffer(size);
@@ -37821,8 +37979,26 @@ function readInto(path, size) {
 }
 
 // packages/pipeline/src/steps/verify.ts
+var import_node_fs3 = require("node:fs");
+var WINDOWED_FROM = 16 * 1024 * 1024;
 async function verifyModule(wasm, path, checks) {
   return asUserError(path, () => verifyBinary(wasm, checks, path));
+}
+async function verifyModuleFile(path, checks, fix = MODULE_PATH_FIX) {
+  if (moduleFileSize(path, fix) >= WINDOWED_FROM) {
+    const fd = (0, import_node_fs3.openSync)(path, "r");
+    try {
+      const source = {
+        size: (0, import_node_fs3.fstatSync)(fd).size,
+        read: (into, at) => (0, import_node_fs3.readSync)(fd, into, 0, into.length, at)
+      };
+      const doc = await verifySource(source, checks, path);
+      if (doc) return doc;
+    } finally {
+      (0, import_node_fs3.closeSync)(fd);
+    }
+  }
+  return verifyModule(readModule(path, fix), path, checks);
 }
 function enforceChecks(checks, log) {
   for (const c of checks.filter((x) => x.status === "warn")) log.warn(`${c.name}: ${c.message}`);
@@ -37908,10 +38084,7 @@ void runAction(async () => {
   const { wasm, target, ...checks } = getInputs();
   const doc = await group(
     "verify",
-    async () => verifyModule(readModule(wasm), wasm, {
-      ...checks,
-      threadsTarget: target && isThreadsTarget(target) ? target : void 0
-    })
+    async () => verifyModuleFile(wasm, { ...checks, threadsTarget: target && isThreadsTarget(target) ? target : void 0 })
   );
   setOutput("report", JSON.stringify(doc));
   setOutput(
