@@ -106,6 +106,7 @@ function nextLink(header: string | null, registry: string, what: string): string
     });
   }
 }
+
 // distribution/reference reference.go: a tag.
 const TAG = /^[\w][\w.-]{0,127}$/;
 const UNREACHABLE_FIX = 'Check the registry address, that it is running and reachable from here, and retry later';
@@ -191,6 +192,8 @@ export class RegistryClient {
   private tokenScope?: string;
   private readonly base: string;
   private readonly origin: string;
+  /** `/v2/REPOSITORY`: the path every request of this client is under. */
+  private readonly basePath: string;
   private readonly credentials?: Credentials;
   private readonly timeoutMs: number;
 
@@ -203,6 +206,7 @@ export class RegistryClient {
     const scheme = (o.insecure ?? isLoopbackRegistry(ref.registry)) ? 'http' : 'https';
     this.base = `${scheme}://${host}/v2/${ref.repository}`;
     this.origin = new URL(this.base).origin;
+    this.basePath = new URL(this.base).pathname;
     this.credentials = o.credentials ?? dockerConfigCredentials(ref.registry);
     const t = o.timeoutMs ?? LIMITS.timeoutMs;
     if (!Number.isInteger(t) || t < 1 || t > LIMITS.maxTimeoutMs) {
@@ -911,7 +915,7 @@ export class RegistryClient {
         cause: e,
       });
     }
-    if (url.origin !== this.origin || !url.pathname.startsWith(`${new URL(this.base).pathname}${under}`)) {
+    if (url.origin !== this.origin || !url.pathname.startsWith(`${this.basePath}${under}`)) {
       throw new UserError(
         `Registry ${this.ref.registry} sent ${what} outside ${this.ref.repository} (${url.origin}${url.pathname.slice(0, 100)})`,
         { fix: `Refusing to send ${sent} and the login elsewhere; check the registry address and its proxy settings` },
@@ -922,7 +926,7 @@ export class RegistryClient {
 
   /** A URL under this repository as the path from `this.base` that `call` takes, its query kept. */
   private pathOf(url: URL): string {
-    return `${url.pathname.slice(new URL(this.base).pathname.length)}${url.search}`;
+    return `${url.pathname.slice(this.basePath.length)}${url.search}`;
   }
 }
 
