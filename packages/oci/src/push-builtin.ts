@@ -40,10 +40,18 @@ export async function pushBuiltImage(client: RegistryClient, image: BuiltImage):
       { fix: 'The registry rewrote the manifest; no tag was written. Check the registry, or push with backend: oras' },
     );
   }
-  const uploaded = blobs.filter((_, i) => sent[i].uploaded);
+  return blobsSent(
+    blobs,
+    sent.map((s) => !s.uploaded),
+  );
+}
+
+/** What a push sent of `blobs`, given which of them the registry already held (`present`, in the same order). */
+export function blobsSent(blobs: readonly { size: number }[], present: readonly boolean[]): BlobsSent {
+  const missing = blobs.filter((_, i) => !present[i]);
   return {
-    bytesUploaded: uploaded.reduce((n, b) => n + b.size, 0),
-    blobsUploaded: uploaded.length,
-    blobsPresent: blobs.length - uploaded.length,
+    bytesUploaded: missing.reduce((n, b) => n + b.size, 0),
+    blobsUploaded: missing.length,
+    blobsPresent: blobs.length - missing.length,
   };
 }

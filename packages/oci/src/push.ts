@@ -27,7 +27,7 @@ import {
   dockerToolkit,
   wasmDockerfile,
 } from './push-buildx.ts';
-import { type BlobsSent, pushBuiltImage } from './push-builtin.ts';
+import { type BlobsSent, blobsSent, pushBuiltImage } from './push-builtin.ts';
 import { orasCopyCommand } from './push-oras.ts';
 import { skopeoCopyCommand } from './push-skopeo.ts';
 import type { PushBackend } from './push-types.ts';
@@ -289,13 +289,7 @@ export async function pushImage(o: PushOptions, log: Log): Promise<PushResult> {
       sent = await pushBuiltImage(client, o.image);
     } else {
       const blobs = [o.image.config, o.image.layer];
-      const present = await Promise.all(blobs.map((b) => client.blobExists(b.digest)));
-      const missing = blobs.filter((_, i) => !present[i]);
-      sent = {
-        blobsPresent: blobs.length - missing.length,
-        blobsUploaded: missing.length,
-        bytesUploaded: missing.reduce((n, b) => n + b.size, 0),
-      };
+      sent = blobsSent(blobs, await Promise.all(blobs.map((b) => client.blobExists(b.digest))));
       const push = {
         layoutDir: o.layoutDir,
         layoutTag: o.layoutTag,

@@ -160,7 +160,9 @@ export function decodeValidateWindowed(
   if (readFully(source, buf.subarray(0, codeStart), 0) !== codeStart) return undefined;
   buf[codeStart] = 10;
   buf.set(countBytes.subarray(0, count.next), codeStart + CODE_HEADER);
-  const chunk = (entriesEnd: number): ModuleInfo | undefined => {
+  // The chunk whose entries end at `entriesEnd`, decoded, and validated by V8 when `validate`; undefined when either
+  // refuses it.
+  const chunk = (entriesEnd: number, validate: boolean): ModuleInfo | undefined => {
     let v = entriesEnd - codeStart - CODE_HEADER;
     for (let i = 1; i < CODE_HEADER; i++, v = Math.floor(v / 128)) buf[codeStart + i] = (v & 0x7f) | (i < 5 ? 0x80 : 0);
     if (readFully(source, buf.subarray(entriesEnd, entriesEnd + suffix), codeEnd) !== suffix) return undefined;
@@ -172,12 +174,15 @@ export function decodeValidateWindowed(
       if (e instanceof WasmParseError) return undefined;
       throw e;
     }
-    return info.kind === 'module' ? info : undefined;
+    if (info.kind !== 'module' || (validate && !WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)))
+      return undefined;
+    return info;
   };
 
-  // The skeleton: every body a stub. It gives everything but what the bodies hold, and what n stubs count.
+  // The skeleton: every body a stub. It gives everything but what the bodies hold, and what n stubs count; V8
+  // validates its sections with each chunk after it.
   writeStubs(buf, codeBase, n);
-  const skeleton = chunk(codeBase + STUB_SIZE * n);
+  const skeleton = chunk(codeBase + STUB_SIZE * n, false);
   // A malformed target_features section is recorded, not thrown, with words and an offset that are the chunk's, not
   // the file's: the whole module's decoder says it (rare: the section is the linker's). Anything else the decoder
   // records rather than throws must be declined here likewise.
@@ -208,13 +213,8 @@ export function decodeValidateWindowed(
     // entry ends: the whole module's decoder says what is wrong.
     if (taken === done || (taken === n) !== (at + (pos - from) === codeEnd)) return undefined;
     writeStubs(buf, pos, n - taken);
-    const info = chunk(pos + STUB_SIZE * (n - taken));
-    if (
-      !info ||
-      !WebAssembly.validate(buf.subarray(0, pos + STUB_SIZE * (n - taken) + suffix) as Uint8Array<ArrayBuffer>)
-    ) {
-      return undefined;
-    }
+    const info = chunk(pos + STUB_SIZE * (n - taken), true);
+    if (!info) return undefined;
     const stubs = n - (taken - done);
     eachCount(instructions, info.instructions, (sum, c) => sum + c);
     eachCount(instructions, stub, (sum, c) => sum - c * stubs);
