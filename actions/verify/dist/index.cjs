@@ -37848,7 +37848,7 @@ function decodeValidateWindowed(source, options = {}) {
   if (readFully(source, buf.subarray(0, codeStart), 0) !== codeStart) return void 0;
   buf[codeStart] = 10;
   buf.set(countBytes.subarray(0, count2.next), codeStart + CODE_HEADER);
-  const chunk = (entriesEnd) => {
+  const chunk = (entriesEnd, validate2) => {
     let v = entriesEnd - codeStart - CODE_HEADER;
     for (let i = 1; i < CODE_HEADER; i++, v = Math.floor(v / 128)) buf[codeStart + i] = v & 127 | (i < 5 ? 128 : 0);
     if (readFully(source, buf.subarray(entriesEnd, entriesEnd + suffix), codeEnd) !== suffix) return void 0;
@@ -37860,10 +37860,12 @@ function decodeValidateWindowed(source, options = {}) {
       if (e instanceof WasmParseError) return void 0;
       throw e;
     }
-    return info2.kind === "module" ? info2 : void 0;
+    if (info2.kind !== "module" || validate2 && !WebAssembly.validate(bytes))
+      return void 0;
+    return info2;
   };
   writeStubs(buf, codeBase, n);
-  const skeleton = chunk(codeBase + STUB_SIZE * n);
+  const skeleton = chunk(codeBase + STUB_SIZE * n, false);
   if (!skeleton || skeleton.targetFeaturesError !== void 0) return void 0;
   const stub = emptyCounts();
   eachCount(stub, skeleton.instructions, (_, all) => all / n);
@@ -37887,10 +37889,8 @@ function decodeValidateWindowed(source, options = {}) {
     }
     if (taken === done || taken === n !== (at + (pos - from) === codeEnd)) return void 0;
     writeStubs(buf, pos, n - taken);
-    const info2 = chunk(pos + STUB_SIZE * (n - taken));
-    if (!info2 || !WebAssembly.validate(buf.subarray(0, pos + STUB_SIZE * (n - taken) + suffix))) {
-      return void 0;
-    }
+    const info2 = chunk(pos + STUB_SIZE * (n - taken), true);
+    if (!info2) return void 0;
     const stubs = n - (taken - done);
     eachCount(instructions, info2.instructions, (sum, c) => sum + c);
     eachCount(instructions, stub, (sum, c) => sum - c * stubs);
